@@ -1,0 +1,79 @@
+// The ONLY place that declares what the capability host grants this module
+// (besides the WASI preview1 subset the wasi-shim binds: args, environ,
+// fd_read on stdin, fd_write on stdout/stderr, clock, random, proc_exit).
+//
+// Conventions shared with the host (cni-wasm/host/imports.ts):
+// - Strings cross as UTF-8 bytes: (ptr, len) into this module's memory.
+// - Results are i32: >= 0 is success (a handle or a byte count), < 0 is a
+//   negated Linux errno (e.g. -2 ENOENT, -11 EAGAIN for a timeout, -1 EPERM
+//   when the host refuses the request).
+// - Handles are small host-side table indexes, never raw fds, so the module
+//   can only act on what it opened through these imports.
+
+/** Reports an AssemblyScript abort (failed assertion, bounds check) and never returns.
+ *  Input: message and file as UTF-16 (ptr, code units), line and column. */
+@external("macvtap_host", "trap")
+export declare function host_trap(msg: usize, msgLen: i32, file: usize, fileLen: i32, line: u32, col: u32): void;
+
+/** Opens a network namespace by path (CNI_NETNS) read-only.
+ *  The host verifies the file really is a network namespace (NS_GET_NSTYPE).
+ *  Output: a netns handle, or -errno (-ENOENT when the path is gone, -EINVAL when it is not a netns). */
+@external("macvtap_host", "netns_open")
+export declare function host_netns_open(path: usize, pathLen: i32): i32;
+
+/** Closes a netns handle. Output: 0 or -EBADF. */
+@external("macvtap_host", "netns_close")
+export declare function host_netns_close(netns: i32): i32;
+
+/** Opens a NETLINK_ROUTE socket inside a netns (handle from netns_open, or -1 for the
+ *  namespace the host runs in), subscribed to the multicast `groups` bitmask (0 for none).
+ *  The host enables NETLINK_EXT_ACK and NETLINK_CAP_ACK on it.
+ *  Output: a socket handle or -errno. */
+@external("macvtap_host", "nl_open")
+export declare function host_nl_open(netns: i32, groups: u32): i32;
+
+/** Sends one datagram. Output: bytes sent or -errno. */
+@external("macvtap_host", "nl_send")
+export declare function host_nl_send(sock: i32, buf: usize, len: i32): i32;
+
+/** Receives one datagram into (buf, cap), waiting at most timeoutMs (-1 = forever).
+ *  Output: bytes received (a datagram larger than cap is truncated: MSG_TRUNC is not
+ *  reported, so pass at least 32 KiB), -EAGAIN on timeout, or -errno. */
+@external("macvtap_host", "nl_recv")
+export declare function host_nl_recv(sock: i32, buf: usize, cap: i32, timeoutMs: i32): i32;
+
+/** Reports the socket's netlink port id (nl_pid assigned by the kernel). Output: port id >= 0 or -errno. */
+@external("macvtap_host", "nl_port")
+export declare function host_nl_port(sock: i32): i32;
+
+/** Closes a socket handle. Output: 0 or -EBADF. */
+@external("macvtap_host", "nl_close")
+export declare function host_nl_close(sock: i32): i32;
+
+/** Changes the owner of /dev/tap<ifindex> (the host builds the path; it refuses anything
+ *  that is not a character device and never follows symlinks). uid/gid -1 = unchanged.
+ *  Output: 0 or -errno (-ENOENT when /dev has no such node, e.g. kind without /dev mounted). */
+@external("macvtap_host", "tap_chown")
+export declare function host_tap_chown(ifindex: i32, uid: i32, gid: i32): i32;
+
+/** Reads owner and mode of /dev/tap<ifindex> into out: u32 uid, u32 gid, u32 st_mode.
+ *  Output: 0 or -errno. */
+@external("macvtap_host", "tap_stat")
+export declare function host_tap_stat(ifindex: i32, out: usize): i32;
+
+/** Runs the IPAM plugin `ipamType` (a bare file name, looked up in CNI_PATH by the host) with
+ *  CNI_COMMAND = command, the plugin's own CNI_* environment, and `stdin` as its stdin.
+ *  The host kills it after its timeout. Output: the length of its stdout (fetch it with
+ *  ipam_output) and its exit status at statusOut (i32), or -errno when it could not run
+ *  (-ENOENT not found in CNI_PATH, -ETIMEDOUT killed on timeout, -EINVAL bad type name). */
+@external("macvtap_host", "ipam_exec")
+export declare function host_ipam_exec(
+  ipamType: usize, ipamTypeLen: i32,
+  command: usize, commandLen: i32,
+  stdin: usize, stdinLen: i32,
+  statusOut: usize,
+): i32;
+
+/** Copies the stdout of the last ipam_exec into (buf, cap). Output: bytes copied. */
+@external("macvtap_host", "ipam_output")
+export declare function host_ipam_output(buf: usize, cap: i32): i32;
