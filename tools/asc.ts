@@ -9,10 +9,11 @@
  * @module
  */
 import asc from "assemblyscript/asc";
-import { dirname, fromFileUrl, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Folder holding `asconfig.json` and the `assembly/` sources. */
-export const CNI_WASM_DIR = resolve(fromFileUrl(new URL("../cni-wasm", import.meta.url)));
+export const CNI_WASM_DIR = fileURLToPath(new URL("../cni-wasm", import.meta.url));
 
 /** One AssemblyScript build. Paths are relative to {@link CNI_WASM_DIR}. */
 export interface AscBuild {
