@@ -1,0 +1,31 @@
+/**
+ * Compiles an AssemblyScript test harness (cni-wasm/test/harness/<name>.ts, plain
+ * module with raw bindings) and instantiates it for a Deno test.
+ *
+ * Requires --allow-read/--allow-write on the repository and --allow-env.
+ *
+ * @module
+ */
+import { CNI_WASM_DIR, compileAssembly } from "../../tools/asc.ts";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+/**
+ * Builds (when sources changed) and instantiates harness `name`.
+ *
+ * @param name harness file name without `.ts`, e.g. "json_harness"
+ * @param imports extra imports (e.g. a fake `macvtap_host`)
+ * @returns the module's exports, with strings and arrays lifted by the generated bindings
+ */
+export async function loadHarness<T>(name: string, imports: Record<string, unknown> = {}): Promise<T> {
+  const outFile = `build/test/${name}.wasm`;
+  await compileAssembly({
+    entry: `test/harness/${name}.ts`,
+    outFile,
+    config: "asconfig.harness.json",
+  });
+  const wasmPath = join(CNI_WASM_DIR, outFile);
+  const bindings = await import(pathToFileURL(wasmPath.replace(/\.wasm$/, ".js")).href);
+  const module = await WebAssembly.compile(await Deno.readFile(wasmPath));
+  return await bindings.instantiate(module, { env: {}, ...imports }) as T;
+}
