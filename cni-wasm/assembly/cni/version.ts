@@ -1,0 +1,74 @@
+// Which CNI spec versions this plugin speaks, and the rules that differ between them.
+
+import { CniError, ERR_INCOMPATIBLE_VERSION } from "./errors";
+
+/** Every version VERSION reports, oldest first. 0.1.0/0.2.0 results cannot carry interfaces. */
+export const SUPPORTED_VERSIONS: string[] = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"];
+
+/** The newest version, used when a request carries none we can echo. */
+export const LATEST_VERSION = "1.1.0";
+
+export function isSupportedVersion(version: string): bool {
+  return SUPPORTED_VERSIONS.includes(version);
+}
+
+/** Refuses a config version we do not speak, explaining what would work. */
+export function checkVersion(version: string): CniError | null {
+  if (isSupportedVersion(version)) return null;
+  const supported = SUPPORTED_VERSIONS.join(", ");
+  if (version == "0.1.0" || version == "0.2.0") {
+    return new CniError(
+      ERR_INCOMPATIBLE_VERSION,
+      "incompatible CNI versions: cniVersion " + version +
+        " results cannot describe interfaces, which a macvtap attachment needs; use 0.3.0 or later",
+      "supported versions: " + supported,
+    );
+  }
+  return new CniError(
+    ERR_INCOMPATIBLE_VERSION,
+    "incompatible CNI versions: cniVersion \"" + version + "\" is not supported",
+    "supported versions: " + supported,
+  );
+}
+
+/** Compares dotted versions numerically: <0, 0, >0. Unparsable parts count as 0. */
+export function compareVersions(a: string, b: string): i32 {
+  const pa = a.split(".");
+  const pb = b.split(".");
+  for (let i = 0; i < 3; i++) {
+    const x = i < pa.length ? parseVersionPart(pa[i]) : 0;
+    const y = i < pb.length ? parseVersionPart(pb[i]) : 0;
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+function parseVersionPart(part: string): i32 {
+  let n: i32 = 0;
+  for (let i = 0; i < part.length && i < 6; i++) {
+    const c = part.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return n;
+    n = n * 10 + (c - 0x30);
+  }
+  return n;
+}
+
+/** CHECK exists from 0.4.0 on. */
+export function versionHasCheck(version: string): bool {
+  return compareVersions(version, "0.4.0") >= 0;
+}
+
+/** GC and STATUS exist from 1.1.0 on. */
+export function versionHasGcAndStatus(version: string): bool {
+  return compareVersions(version, "1.1.0") >= 0;
+}
+
+/** 0.3.x and 0.4.0 results carry ips[].version; 1.0.0 dropped it. */
+export function versionHasIpVersion(version: string): bool {
+  return compareVersions(version, "1.0.0") < 0;
+}
+
+/** 1.1.0 results may carry interfaces[].mtu. */
+export function versionHasInterfaceMtu(version: string): bool {
+  return compareVersions(version, "1.1.0") >= 0;
+}
