@@ -7,17 +7,21 @@
 // - Results are i32: >= 0 is success (a handle or a byte count), < 0 is a
 //   negated Linux errno (e.g. -2 ENOENT, -11 EAGAIN for a timeout, -1 EPERM
 //   when the host refuses the request).
-// - Handles are small host-side table indexes, never raw fds, so the module
-//   can only act on what it opened through these imports.
+// - Socket handles are small host-side table indexes, never raw fds, so the
+//   module can only act on what it opened through these imports. Netns handles
+//   are the exception (see netns_open).
 
 /** Reports an AssemblyScript abort (failed assertion, bounds check) and never returns.
  *  Input: message and file as UTF-16 (ptr, code units), line and column. */
 @external("macvtap_host", "trap")
 export declare function host_trap(msg: usize, msgLen: i32, file: usize, fileLen: i32, line: u32, col: u32): void;
 
-/** Opens a network namespace by path (CNI_NETNS) read-only.
+/** Opens a network namespace by path (CNI_NETNS, or "/proc/self/ns/net" for the host's own) read-only.
  *  The host verifies the file really is a network namespace (NS_GET_NSTYPE).
- *  Output: a netns handle, or -errno (-ENOENT when the path is gone, -EINVAL when it is not a netns). */
+ *  Output: a netns handle, or -errno (-ENOENT when the path is gone, -EINVAL when it is not a netns).
+ *  Exception to the "never raw fds" rule: a netns handle IS the host's file descriptor number, because
+ *  the module puts it in IFLA_NET_NS_FD of a netlink request (the kernel resolves it in the host
+ *  process, and refuses any fd that is not a network namespace). */
 @external("macvtap_host", "netns_open")
 export declare function host_netns_open(path: usize, pathLen: i32): i32;
 
