@@ -8,6 +8,7 @@ interface CniHarness {
   env(command: string, containerId: string, netns: string, ifname: string, path: string): string;
   mac(text: string): string;
   result(prev: string, version: string, name: string, mac: string, sandbox: string, mtu: number): string;
+  cidr(text: string): string;
 }
 
 const cni = await loadHarness<CniHarness>("cni_harness");
@@ -181,4 +182,35 @@ Deno.test("result: rendered per version, prevResult passed through", () => {
     cniVersion: "1.1.0",
     interfaces: [{ name: "net1", mac: "02:00:00:00:00:01", mtu: 1400, sandbox: "/run/netns/p" }],
   });
+});
+
+Deno.test("CIDR parsing: IPv4, IPv6 with ::, embedded IPv4, bad forms", () => {
+  const h = cni;
+  assert.equal(h.cidr("10.1.2.3/24"), "10.1.2.3/24");
+  assert.equal(h.cidr("10.1.2.3"), "10.1.2.3/32");
+  assert.equal(h.cidr("0.0.0.0/0"), "0.0.0.0/0");
+  assert.equal(h.cidr("fd00::5/64"), "fd00:0:0:0:0:0:0:5/64");
+  assert.equal(h.cidr("::/0"), "0:0:0:0:0:0:0:0/0");
+  assert.equal(h.cidr("::1"), "0:0:0:0:0:0:0:1/128");
+  assert.equal(h.cidr("2001:db8:1:2:3:4:5:6/128"), "2001:db8:1:2:3:4:5:6/128");
+  assert.equal(h.cidr("::ffff:10.0.0.1"), "0:0:0:0:0:ffff:a00:1/128");
+  for (
+    const bad of [
+      "",
+      "10.1.2",
+      "10.1.2.256",
+      "10.01.2.3",
+      "10.1.2.3/33",
+      "10.1.2.3/",
+      "fd00::5/129",
+      "1::2::3",
+      "1:2:3:4:5:6:7:8:9",
+      "1:2:3:4:5:6:7",
+      "12345::",
+      "g::1",
+      "::/-1",
+    ]
+  ) {
+    assert.match(h.cidr(bad), /^err:invalid/, bad);
+  }
 });

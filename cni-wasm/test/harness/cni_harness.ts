@@ -73,3 +73,12 @@ export function result(prev: string, version: string, name: string, macText: str
   addInterface(base, a);
   return stringify(renderResult(base, version));
 }
+
+import { formatIp, parseCidr } from "../../assembly/cni/ip";
+
+/** "<address as formatIp>/<prefix>" or "err:<message>". */
+export function cidr(text: string): string {
+  const parsed = parseCidr(text);
+  if (parsed.error != null) return "err:" + parsed.error!;
+  return formatIp(parsed.address!.bytes) + "/" + parsed.address!.prefix.toString();
+}
