@@ -46,9 +46,11 @@ export declare function host_nl_send(sock: i32, buf: usize, len: i32): i32;
 @external("macvtap_host", "nl_recv")
 export declare function host_nl_recv(sock: i32, buf: usize, cap: i32, timeoutMs: i32): i32;
 
-/** Reports the socket's netlink port id (nl_pid assigned by the kernel). Output: port id >= 0 or -errno. */
+/** Reports the socket's netlink port id (nl_pid assigned by the kernel) as a u32 at out.
+ *  The id is a full u32: the kernel numbers a process's second socket from 0xfffff000 down,
+ *  which would collide with -errno in a plain i32 result. Output: 0 or -errno. */
 @external("macvtap_host", "nl_port")
-export declare function host_nl_port(sock: i32): i32;
+export declare function host_nl_port(sock: i32, out: usize): i32;
 
 /** Closes a socket handle. Output: 0 or -EBADF. */
 @external("macvtap_host", "nl_close")
