@@ -1,0 +1,185 @@
+/**
+ * The device plugin configuration: a JSON array of `{name, lowerDevice, mode, capacity}`, as in
+ * kubevirt/macvtap-cni's `DP_MACVTAP_CONF`, validated in full at load time.
+ *
+ * Differences from upstream, all on purpose:
+ * - every problem is reported at load, naming the entry (upstream only fails at Allocate);
+ * - `lowerDevice` may be left out and then defaults to `name` (`[{"name":"eth0"}]` just works), while
+ *   upstream silently advertises devices that can never be allocated;
+ * - `capacity` ≤ 0 or above {@link MAX_CAPACITY} is an error (upstream turns ≤ 0 into 100);
+ * - modes `passthru` and `source` are accepted too;
+ * - unknown keys are errors, so a typo (`lowerdevice`) or the pre-2021 key `master` is not silently ignored;
+ * - `null` for an optional key means "use the default".
+ *
+ * An empty array `[]` turns on auto-discovery of lower links.
+ *
+ * @module
+ */
+import { deviceId, MAX_KUBELET_NAME_LENGTH, resourceSuffixProblem } from "./macvtap/resource_names.ts";
+
+/** Macvtap modes, spelled as `ip link … type macvtap mode <mode>` spells them. */
+export const MACVTAP_MODES = ["bridge", "vepa", "private", "passthru", "source"] as const;
+
+/** One macvtap mode. */
+export type MacvtapMode = typeof MACVTAP_MODES[number];
+
+/** Mode when the entry names none (upstream's default). */
+export const DEFAULT_MODE: MacvtapMode = "bridge";
+
+/** Devices per resource when the entry names no capacity (upstream's default). */
+export const DEFAULT_CAPACITY = 100;
+
+/** Largest capacity accepted: more devices than any node can use, and still cheap to list. */
+export const MAX_CAPACITY = 10_000;
+
+/** Linux IFNAMSIZ - 1: the longest interface name. */
+const MAX_IFNAME_LENGTH = 15;
+
+const KNOWN_KEYS = new Set(["name", "lowerDevice", "mode", "capacity"]);
+
+/** One advertised resource: `capacity` devices of `macvtap.network.kubevirt.io/<name>` on `lowerDevice`. */
+export interface ResourceConfig {
+  /** Resource name suffix and device ID prefix. */
+  readonly name: string;
+  /** Host link the macvtaps are created on. */
+  readonly lowerDevice: string;
+  /** Macvtap mode of the created links. */
+  readonly mode: MacvtapMode;
+  /** Number of devices advertised. */
+  readonly capacity: number;
+}
+
+/** A loaded configuration. */
+export interface DaemonConfig {
+  /** The configured resources; empty when {@link autoDiscover} is set. */
+  readonly resources: readonly ResourceConfig[];
+  /** True for `[]`: one resource per suitable lower link, following links as they come and go. */
+  readonly autoDiscover: boolean;
+}
+
+/** A configuration that cannot be used; the message names the source and the entry. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Parses and validates a configuration document.
+ *
+ * @param text the JSON text
+ * @param origin where it came from, for error messages (`DP_MACVTAP_CONF`, a file path)
+ * @returns the configuration with defaults filled in
+ * @throws {ConfigError} naming the first problem found
+ */
+export function parseConfig(text: string, origin: string): DaemonConfig {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`Cannot parse config from ${origin}: ${(error as Error).message}`);
+  }
+  if (!Array.isArray(document)) {
+    throw new ConfigError(`Cannot use config from ${origin}: expected a JSON array of resources`);
+  }
+  const resources = document.map((entry, index) => parseEntry(entry, `${origin} entry ${index}`));
+  rejectDuplicateNames(resources, origin);
+  return { resources, autoDiscover: resources.length === 0 };
+}
+
+function parseEntry(entry: unknown, where: string): ResourceConfig {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+    throw new ConfigError(`Cannot use ${where}: expected an object, got ${JSON.stringify(entry)}`);
+  }
+  const fields = entry as Record<string, unknown>;
+  const name = parseName(fields.name, where);
+  const at = `${where} ("${name}")`;
+  rejectUnknownKeys(fields, at);
+  const lowerDevice = parseLowerDevice(fields.lowerDevice, name, at);
+  const mode = parseMode(fields.mode, at);
+  const capacity = parseCapacity(fields.capacity, at);
+  const lastId = deviceId(name, capacity - 1);
+  if (lastId.length > MAX_KUBELET_NAME_LENGTH) {
+    throw new ConfigError(
+      `Cannot use ${at}: device ID "${lastId}" is longer than ${MAX_KUBELET_NAME_LENGTH} characters; shorten the name`,
+    );
+  }
+  return { name, lowerDevice, mode, capacity };
+}
+
+function parseName(value: unknown, where: string): string {
+  if (typeof value !== "string") {
+    throw new ConfigError(`Cannot use ${where}: "name" must be a string, got ${JSON.stringify(value)}`);
+  }
+  const problem = resourceSuffixProblem(value);
+  if (problem) throw new ConfigError(`Cannot use ${where}: name "${value}" ${problem}`);
+  return value;
+}
+
+function rejectUnknownKeys(fields: Record<string, unknown>, at: string): void {
+  for (const key of Object.keys(fields)) {
+    if (KNOWN_KEYS.has(key)) continue;
+    const hint = key === "master" ? ` (renamed "lowerDevice" in 2021)` : "";
+    throw new ConfigError(
+      `Cannot use ${at}: unknown key "${key}"${hint}; known keys are ${[...KNOWN_KEYS].join(", ")}`,
+    );
+  }
+}
+
+function parseLowerDevice(value: unknown, name: string, at: string): string {
+  if (value === undefined || value === null) return name;
+  if (typeof value !== "string") {
+    throw new ConfigError(`Cannot use ${at}: "lowerDevice" must be a string, got ${JSON.stringify(value)}`);
+  }
+  const problem = ifnameProblem(value);
+  if (problem) throw new ConfigError(`Cannot use ${at}: lowerDevice "${value}" ${problem}`);
+  return value;
+}
+
+/** Why `name` cannot be a Linux interface name (the kernel's dev_valid_name()), or null. */
+function ifnameProblem(name: string): string | null {
+  if (name.length === 0) return "is empty";
+  if (new TextEncoder().encode(name).length > MAX_IFNAME_LENGTH) {
+    return `is longer than ${MAX_IFNAME_LENGTH} bytes`;
+  }
+  if (name === "." || name === "..") return "is not a valid interface name";
+  if (/[/:\s\0]/.test(name)) return "contains '/', ':' or white space";
+  return null;
+}
+
+function parseMode(value: unknown, at: string): MacvtapMode {
+  if (value === undefined || value === null) return DEFAULT_MODE;
+  if (typeof value === "string" && (MACVTAP_MODES as readonly string[]).includes(value)) {
+    return value as MacvtapMode;
+  }
+  throw new ConfigError(
+    `Cannot use ${at}: mode ${JSON.stringify(value)} is not one of ${MACVTAP_MODES.join(", ")}`,
+  );
+}
+
+function parseCapacity(value: unknown, at: string): number {
+  if (value === undefined || value === null) return DEFAULT_CAPACITY;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new ConfigError(`Cannot use ${at}: capacity must be a whole number, got ${JSON.stringify(value)}`);
+  }
+  if (value <= 0 || value > MAX_CAPACITY) {
+    throw new ConfigError(`Cannot use ${at}: capacity ${value} is outside 1..${MAX_CAPACITY}`);
+  }
+  return value;
+}
+
+function rejectDuplicateNames(resources: ResourceConfig[], origin: string): void {
+  const firstIndex = new Map<string, number>();
+  resources.forEach((resource, index) => {
+    const earlier = firstIndex.get(resource.name);
+    if (earlier !== undefined) {
+      throw new ConfigError(
+        `Cannot use config from ${origin}: entries ${earlier} and ${index} are both named "${resource.name}"`,
+      );
+    }
+    firstIndex.set(resource.name, index);
+  });
+}
+
+/** True when both configurations advertise exactly the same resources. */
+export function sameConfig(a: DaemonConfig, b: DaemonConfig): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
