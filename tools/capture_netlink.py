@@ -1,0 +1,500 @@
+#!/usr/bin/env python3
+"""Records the golden netlink bytes the AssemblyScript codec is tested against.
+
+Usage (root; needs `ip` from iproute2 and `strace`):
+
+    python3 tools/capture_netlink.py [OUTDIR]    # default cni-wasm/test/testdata/netlink
+
+Everything is recorded from the running kernel in throwaway network namespaces
+named mvcap-*, which are deleted at the end, also on failure. The machine's own
+eth0 is only read (one RTM_GETLINK). Requests come from two independent sources,
+never from the codec under test: iproute2 (`ip`), whose sendmsg() payloads are
+taken from `strace -e write=all`, and small hand-packed requests sent through
+Python's stdlib AF_NETLINK socket, whose replies are recorded as they arrive.
+
+Each OUTDIR/*.hex file starts with a `#` header (what, how, kernel), then
+sections `@name` holding one datagram each, laid out one line per header,
+struct or attribute (nested attributes indented, long payloads wrapped at 16
+bytes) with a `#` comment naming the field. Tests strip comments and spaces.
+"""
+
+import ctypes
+import os
+import platform
+import random
+import re
+import select
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+# ---- kernel constants (linux/netlink.h, linux/rtnetlink.h, linux/if_link.h) ----
+NETLINK_ROUTE = 0
+SOL_NETLINK = 270
+NETLINK_CAP_ACK = 10
+NETLINK_EXT_ACK = 11
+CLONE_NEWNET = 0x40000000
+NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK = 0x1, 0x2, 0x4
+NLM_F_DUMP, NLM_F_EXCL, NLM_F_CREATE = 0x300, 0x200, 0x400
+NLM_F_CAPPED, NLM_F_ACK_TLVS = 0x100, 0x200
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+RTM_NEWLINK, RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE = 16, 18, 22, 26
+RTMGRP_LINK = 1
+AF_UNSPEC, AF_INET, AF_INET6 = 0, 2, 10
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_LINKINFO = 1, 3, 4, 5, 18
+IFLA_EXT_MASK, IFLA_PARENT_DEV_NAME, IFLA_PARENT_DEV_BUS_NAME = 29, 56, 57
+IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_MACVLAN_MODE = 1, 2, 1
+RTEXT_FILTER_SKIP_STATS = 1 << 3
+MACVLAN_MODE_BRIDGE = 4
+
+MSG_TYPES = {1: "NLMSG_NOOP", 2: "NLMSG_ERROR", 3: "NLMSG_DONE", 16: "RTM_NEWLINK", 17: "RTM_DELLINK",
+             18: "RTM_GETLINK", 19: "RTM_SETLINK", 20: "RTM_NEWADDR", 21: "RTM_DELADDR", 22: "RTM_GETADDR",
+             24: "RTM_NEWROUTE", 25: "RTM_DELROUTE", 26: "RTM_GETROUTE"}
+IFLA_NAMES = {1: "IFLA_ADDRESS", 2: "IFLA_BROADCAST", 3: "IFLA_IFNAME", 4: "IFLA_MTU", 5: "IFLA_LINK",
+              6: "IFLA_QDISC", 7: "IFLA_STATS", 10: "IFLA_MASTER", 13: "IFLA_TXQLEN", 14: "IFLA_MAP",
+              16: "IFLA_OPERSTATE", 17: "IFLA_LINKMODE", 18: "IFLA_LINKINFO", 19: "IFLA_NET_NS_PID",
+              20: "IFLA_IFALIAS", 23: "IFLA_STATS64", 26: "IFLA_AF_SPEC", 27: "IFLA_GROUP", 28: "IFLA_NET_NS_FD",
+              29: "IFLA_EXT_MASK", 30: "IFLA_PROMISCUITY", 31: "IFLA_NUM_TX_QUEUES", 32: "IFLA_NUM_RX_QUEUES",
+              33: "IFLA_CARRIER", 35: "IFLA_CARRIER_CHANGES", 37: "IFLA_LINK_NETNSID", 39: "IFLA_PROTO_DOWN",
+              40: "IFLA_GSO_MAX_SEGS", 41: "IFLA_GSO_MAX_SIZE", 43: "IFLA_XDP", 44: "IFLA_EVENT",
+              47: "IFLA_CARRIER_UP_COUNT", 48: "IFLA_CARRIER_DOWN_COUNT", 50: "IFLA_MIN_MTU", 51: "IFLA_MAX_MTU",
+              52: "IFLA_PROP_LIST", 54: "IFLA_PERM_ADDRESS", 56: "IFLA_PARENT_DEV_NAME",
+              57: "IFLA_PARENT_DEV_BUS_NAME", 58: "IFLA_GRO_MAX_SIZE", 59: "IFLA_TSO_MAX_SIZE",
+              60: "IFLA_TSO_MAX_SEGS", 61: "IFLA_ALLMULTI", 63: "IFLA_GSO_IPV4_MAX_SIZE",
+              64: "IFLA_GRO_IPV4_MAX_SIZE"}
+LINKINFO_NAMES = {1: "IFLA_INFO_KIND", 2: "IFLA_INFO_DATA", 3: "IFLA_INFO_XSTATS", 4: "IFLA_INFO_SLAVE_KIND",
+                  5: "IFLA_INFO_SLAVE_DATA"}
+MACVLAN_NAMES = {1: "IFLA_MACVLAN_MODE", 2: "IFLA_MACVLAN_FLAGS", 3: "IFLA_MACVLAN_MACADDR_MODE",
+                 6: "IFLA_MACVLAN_MACADDR_COUNT", 7: "IFLA_MACVLAN_BC_QUEUE_LEN",
+                 8: "IFLA_MACVLAN_BC_QUEUE_LEN_USED", 9: "IFLA_MACVLAN_BC_CUTOFF"}
+IFA_NAMES = {1: "IFA_ADDRESS", 2: "IFA_LOCAL", 3: "IFA_LABEL", 4: "IFA_BROADCAST", 6: "IFA_CACHEINFO",
+             8: "IFA_FLAGS", 9: "IFA_RT_PRIORITY", 11: "IFA_PROTO"}
+RTA_NAMES = {1: "RTA_DST", 2: "RTA_SRC", 3: "RTA_IIF", 4: "RTA_OIF", 5: "RTA_GATEWAY", 6: "RTA_PRIORITY",
+             7: "RTA_PREFSRC", 8: "RTA_METRICS", 9: "RTA_MULTIPATH", 12: "RTA_CACHEINFO", 15: "RTA_TABLE",
+             20: "RTA_PREF"}
+NLMSGERR_NAMES = {1: "NLMSGERR_ATTR_MSG", 2: "NLMSGERR_ATTR_OFFS", 3: "NLMSGERR_ATTR_COOKIE",
+                  4: "NLMSGERR_ATTR_POLICY", 5: "NLMSGERR_ATTR_MISS_TYPE", 6: "NLMSGERR_ATTR_MISS_NEST"}
+
+
+# ---- packing requests by hand (independent of the codec under test) ----
+
+def nla(attr_type, payload):
+    """One attribute, padded to 4 bytes."""
+    data = struct.pack("=HH", 4 + len(payload), attr_type) + payload
+    return data + b"\0" * (-len(data) % 4)
+
+
+def nla_str(attr_type, text):
+    return nla(attr_type, text.encode() + b"\0")
+
+
+def nlmsg(msg_type, flags, seq, body):
+    return struct.pack("=IHHII", 16 + len(body), msg_type, flags, seq, 0) + body
+
+
+def ifinfomsg(index=0, flags=0, change=0, family=AF_UNSPEC):
+    return struct.pack("=BxHiII", family, 0, index, flags, change)
+
+
+# ---- a NETLINK_ROUTE socket, optionally opened inside a named netns ----
+
+class Rtnl:
+    """A stdlib netlink socket; `netns` (a name under /run/netns) is entered only while opening it."""
+
+    def __init__(self, netns=None, groups=0, ext_ack=True, cap_ack=True):
+        with NetnsSwitch(netns):
+            self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
+        self.sock.bind((0, groups))
+        self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, int(ext_ack))
+        self.sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, int(cap_ack))
+        self.port = self.sock.getsockname()[0]
+        self.seq = 1000
+
+    def exchange(self, msg_type, flags, body):
+        """Sends one request; returns (request bytes, reply datagrams up to the ACK/error/DONE)."""
+        self.seq += 1
+        request = nlmsg(msg_type, flags, self.seq, body)
+        self.sock.send(request)
+        datagrams = []
+        while True:
+            data = self.sock.recv(65536)
+            datagrams.append(data)
+            if self._ends_exchange(data):
+                return request, datagrams
+
+    def _ends_exchange(self, data):
+        at = 0
+        while at + 16 <= len(data):
+            length, msg_type, _flags, seq, _pid = struct.unpack_from("=IHHII", data, at)
+            if seq == self.seq and msg_type in (NLMSG_ERROR, NLMSG_DONE):
+                return True
+            at += (length + 3) & ~3
+        return False
+
+    def events(self, seconds):
+        """Every datagram that arrives within `seconds`."""
+        datagrams, deadline = [], time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if select.select([self.sock], [], [], left)[0]:
+                datagrams.append(self.sock.recv(65536))
+        return datagrams
+
+    def close(self):
+        self.sock.close()
+
+
+class NetnsSwitch:
+    """setns() into /run/netns/<name> and back (Python 3.11 has no os.setns, so through libc)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __enter__(self):
+        if self.name is None:
+            return
+        self.home = os.open("/proc/self/ns/net", os.O_RDONLY)
+        self._setns(f"/run/netns/{self.name}")
+
+    def __exit__(self, *exc):
+        if self.name is None:
+            return
+        if self.libc.setns(self.home, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "cannot return to the original netns")
+        os.close(self.home)
+
+    def _setns(self, path):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            if self.libc.setns(fd, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), f"setns {path}")
+        finally:
+            os.close(fd)
+
+
+def ip(*args, check=True):
+    return subprocess.run(["ip", *args], check=check, capture_output=True, text=True)
+
+
+def strace_sent(args, msg_types):
+    """Runs `ip args` under strace; returns the payloads of its sendmsg() calls whose nlmsg_type is wanted."""
+    out = subprocess.run(["strace", "-f", "-qq", "-e", "trace=sendmsg", "-e", "write=all", "-o", "/dev/stdout",
+                          "ip", *args], check=True, capture_output=True, text=True).stdout
+    buffers, current = [], None
+    for line in out.splitlines():
+        if re.search(r"\* \d+ bytes in buffer", line):
+            current = bytearray()
+            buffers.append(current)
+        elif (m := re.match(r"\s*\| [0-9a-f]{5}  ((?:[0-9a-f]{2}\s{1,2})+)", line)) and current is not None:
+            current.extend(bytes.fromhex(m.group(1)))
+    return [bytes(b) for b in buffers if len(b) >= 16 and struct.unpack_from("=H", b, 4)[0] in msg_types]
+
+
+# ---- scenarios ----
+
+def build_node(ns):
+    """lo, a veth pair, macvtaps in bridge and vepa mode, a macvlan, a bridge with a port, addresses, routes."""
+    ip("-n", ns, "link", "set", "lo", "up")
+    ip("-n", ns, "link", "add", "vlo0", "address", "02:00:00:00:00:01", "type", "veth",
+       "peer", "name", "vlo1", "address", "02:00:00:00:00:02")
+    ip("-n", ns, "link", "add", "br0", "address", "02:00:00:00:00:03", "type", "bridge")
+    ip("-n", ns, "link", "set", "vlo1", "master", "br0")
+    for dev in ("vlo0", "vlo1", "br0"):
+        ip("-n", ns, "link", "set", dev, "up")
+    base = random.randrange(1_000_000, 1_900_000)
+    ip("-n", ns, "link", "add", "link", "vlo0", "name", "mvtb", "index", str(base), "address", "02:00:00:00:00:11",
+       "type", "macvtap", "mode", "bridge")
+    ip("-n", ns, "link", "add", "link", "vlo0", "name", "mvtv", "index", str(base + 1), "address",
+       "02:00:00:00:00:12", "type", "macvtap", "mode", "vepa")
+    ip("-n", ns, "link", "add", "link", "vlo0", "name", "mvl0", "address", "02:00:00:00:00:13", "type", "macvlan",
+       "mode", "private")
+    ip("-n", ns, "link", "set", "mvtb", "up")
+    ip("-n", ns, "addr", "add", "10.1.2.3/24", "brd", "10.1.2.255", "dev", "vlo0")
+    ip("-n", ns, "addr", "add", "fd00:1::3/64", "dev", "vlo0", "nodad")
+    ip("-n", ns, "route", "add", "10.9.0.0/16", "via", "10.1.2.1", "dev", "vlo0", "metric", "50")
+    ip("-n", ns, "-6", "route", "add", "fd00:9::/48", "via", "fd00:1::1", "dev", "vlo0")
+
+
+def capture_dumps(ns):
+    conn = Rtnl(ns)
+    sections = []
+    links_req, links = conn.exchange(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, ifinfomsg())
+    sections += [("request", links_req, "RTM_GETLINK dump request (hand-packed)")]
+    sections += [(f"reply-{i + 1}", d, "dump reply datagram") for i, d in enumerate(links)]
+    filtered_req, filtered = conn.exchange(
+        RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP,
+        ifinfomsg() + nla(IFLA_EXT_MASK, struct.pack("=I", RTEXT_FILTER_SKIP_STATS)))
+    skip_stats = [("request", filtered_req, "RTM_GETLINK dump with IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS")]
+    skip_stats += [(f"reply-{i + 1}", d, "dump reply datagram") for i, d in enumerate(filtered)]
+    addr_req, addrs = conn.exchange(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, struct.pack("=BBBBI", 0, 0, 0, 0, 0))
+    addr = [("request", addr_req, "RTM_GETADDR dump, all families")]
+    addr += [(f"reply-{i + 1}", d, "dump reply datagram") for i, d in enumerate(addrs)]
+    route = []
+    for family, label in ((AF_INET, "ipv4"), (AF_INET6, "ipv6")):
+        req, routes = conn.exchange(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP,
+                                    struct.pack("=BBBBBBBBI", family, 0, 0, 0, 0, 0, 0, 0, 0))
+        route += [(f"{label}-request", req, f"RTM_GETROUTE dump, {label}")]
+        route += [(f"{label}-reply-{i + 1}", d, "dump reply datagram") for i, d in enumerate(routes)]
+    conn.close()
+    return {"link_dump": sections, "link_dump_skip_stats": skip_stats, "addr_dump": addr, "route_dump": route}
+
+
+def capture_errors(ns):
+    """ACK, EEXIST with and without NETLINK_CAP_ACK / NETLINK_EXT_ACK, EINVAL with an ext-ack message, ENODEV."""
+    sections = []
+    create = ifinfomsg() + nla(IFLA_LINK, struct.pack("=I", link_index(ns, "vlo0"))) + nla_str(IFLA_IFNAME, "mvte") \
+        + nla(IFLA_LINKINFO, nla_str(IFLA_INFO_KIND, "macvtap")
+              + nla(IFLA_INFO_DATA, nla(IFLA_MACVLAN_MODE, struct.pack("=I", MACVLAN_MODE_BRIDGE))))
+    flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL
+    for label, ext, cap in (("capped", True, True), ("uncapped", True, False), ("plain", False, False)):
+        conn = Rtnl(ns, ext_ack=ext, cap_ack=cap)
+        if label == "capped":
+            # Give the macvtap a unique ifindex (its /dev/tapN is global), then create it again.
+            body = ifinfomsg(index=random.randrange(1_900_000, 2_000_000)) + create[16:]
+            req, replies = conn.exchange(RTM_NEWLINK, flags, body)
+            sections += [("ack-request", req, "RTM_NEWLINK CREATE|EXCL macvtap (hand-packed)"),
+                         ("ack", replies[0], "ACK: NLMSG_ERROR with errno 0")]
+            create = body
+        req, replies = conn.exchange(RTM_NEWLINK, flags, create)
+        sections += [(f"eexist-{label}-request", req, f"the same create again, socket {label}"),
+                     (f"eexist-{label}", replies[0],
+                      f"EEXIST, NETLINK_EXT_ACK={int(ext)} NETLINK_CAP_ACK={int(cap)}")]
+        conn.close()
+    conn = Rtnl(ns)
+    mtu = ifinfomsg(index=link_index(ns, "vlo0")) + nla(IFLA_MTU, struct.pack("=I", 70000))
+    req, replies = conn.exchange(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, mtu)
+    sections += [("einval-request", req, "RTM_NEWLINK: MTU 70000 on a veth"),
+                 ("einval", replies[0], "EINVAL with NLMSGERR_ATTR_MSG (and OFFS when the kernel gives it)")]
+    req, replies = conn.exchange(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, ifinfomsg() + nla_str(IFLA_IFNAME, "nosuch0"))
+    sections += [("enodev-request", req, "RTM_GETLINK by a name that does not exist"),
+                 ("enodev", replies[0], "ENODEV")]
+    req, replies = conn.exchange(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, ifinfomsg() + nla_str(IFLA_IFNAME, "vlo0"))
+    sections += [("getlink-request", req, "RTM_GETLINK vlo0 with NLM_F_ACK"),
+                 *[(f"getlink-reply-{i + 1}", d, "reply datagram") for i, d in enumerate(replies)]]
+    conn.close()
+    return sections
+
+
+def capture_events(ns):
+    """RTM_NEWLINK / RTM_DELLINK multicast events while `ip` creates, raises and deletes a veth pair."""
+    listener = Rtnl(ns, groups=RTMGRP_LINK)
+    ip("-n", ns, "link", "add", "evt0", "address", "02:00:00:00:00:21", "type", "veth", "peer", "name", "evt1",
+       "address", "02:00:00:00:00:22")
+    ip("-n", ns, "link", "set", "evt0", "up")
+    ip("-n", ns, "link", "del", "evt0")
+    datagrams = listener.events(0.5)
+    listener.close()
+    return [(f"event-{i + 1}", d, "multicast datagram (RTMGRP_LINK)") for i, d in enumerate(datagrams)]
+
+
+def capture_iproute2_requests(ns, pod):
+    """What iproute2 sends for the operations the CNI and the device plugin perform."""
+    tap_index = random.randrange(1_000_000, 2_000_000)  # /dev/tapN is global: never an auto-numbered index
+    cases = [
+        ("newlink-macvtap-bridge", ["-n", ns, "link", "add", "link", "vlo0", "name", "mvt0", "index", str(tap_index),
+                                    "type", "macvtap", "mode", "bridge"], {RTM_NEWLINK}),
+        ("newlink-macvlan-vepa", ["-n", ns, "link", "add", "link", "vlo0", "name", "mvl9", "type", "macvlan",
+                                  "mode", "vepa"], {RTM_NEWLINK}),
+        ("setlink-configure", ["-n", ns, "link", "set", "dev", "mvt0", "name", "net1", "address", "02:42:ac:11:00:07",
+                               "mtu", "1400", "up", "promisc", "on"], {RTM_NEWLINK}),
+        ("setlink-netns", ["-n", ns, "link", "set", "dev", "mvl9", "netns", pod], {RTM_NEWLINK}),
+        ("dellink", ["-n", ns, "link", "del", "dev", "net1"], {17}),
+        ("newaddr-ipv4", ["-n", ns, "addr", "add", "10.1.3.4/24", "brd", "10.1.3.255", "dev", "vlo0"], {20}),
+        ("newaddr-ipv6", ["-n", ns, "addr", "add", "fd00:3::4/64", "dev", "vlo0", "nodad"], {20}),
+        ("newroute-ipv4", ["-n", ns, "route", "add", "10.8.0.0/16", "via", "10.1.3.1", "dev", "vlo0", "metric",
+                           "100"], {24}),
+        ("newroute-default", ["-n", ns, "route", "add", "default", "via", "10.1.3.1", "dev", "vlo0"], {24}),
+        ("newroute-ipv6", ["-n", ns, "-6", "route", "add", "fd00:8::/48", "via", "fd00:3::1", "dev", "vlo0"], {24}),
+        ("deladdr-ipv4", ["-n", ns, "addr", "del", "10.1.3.4/24", "dev", "vlo0"], {21}),
+    ]
+    sections = []
+    for name, args, types in cases:
+        sent = strace_sent(args, types)
+        if len(sent) != 1:
+            raise RuntimeError(f"{name}: expected one request from ip, strace saw {len(sent)}")
+        sections.append((name, sent[0], "ip " + " ".join(a for a in args[2:])))
+    return sections
+
+
+def capture_eth0():
+    """The machine's own eth0, read-only: a physical (virtio) NIC with IFLA_PARENT_DEV_NAME / BUS_NAME."""
+    conn = Rtnl(None)
+    req, replies = conn.exchange(RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, ifinfomsg() + nla_str(IFLA_IFNAME, "eth0"))
+    conn.close()
+    return [("request", req, "RTM_GETLINK eth0 (host netns, read-only)"),
+            *[(f"reply-{i + 1}", d, "reply datagram") for i, d in enumerate(replies)]]
+
+
+def synthesize_bond(eth0_reply):
+    """eth0's RTM_NEWLINK re-encoded as "bond0": IFLA_IFNAME replaced, IFLA_PARENT_DEV_* dropped, kind "bond"."""
+    length, msg_type, flags, seq, pid = struct.unpack_from("=IHHII", eth0_reply, 0)
+    body = eth0_reply[16:32]
+    at, attrs = 32, b""
+    while at + 4 <= length:
+        alen, atype = struct.unpack_from("=HH", eth0_reply, at)
+        kind = atype & 0x3FFF
+        if kind == IFLA_IFNAME:
+            attrs += nla_str(IFLA_IFNAME, "bond0")
+        elif kind not in (IFLA_PARENT_DEV_NAME, IFLA_PARENT_DEV_BUS_NAME, IFLA_LINKINFO):
+            attrs += eth0_reply[at:at + ((alen + 3) & ~3)]
+        at += (alen + 3) & ~3
+    attrs += nla(IFLA_LINKINFO, nla_str(IFLA_INFO_KIND, "bond"))
+    return struct.pack("=IHHII", 16 + len(body) + len(attrs), msg_type, flags, seq, pid) + body + attrs
+
+
+def link_index(ns, name):
+    out = ip("-n", ns, "-o", "link", "show", name).stdout
+    return int(out.split(":", 1)[0])
+
+
+# ---- annotated hex layout ----
+
+def hexrow(data, indent, comment):
+    rows = [data[i:i + 16] for i in range(0, len(data), 16)] or [b""]
+    lines = []
+    for i, row in enumerate(rows):
+        text = "  " * indent + " ".join(f"{b:02x}" for b in row)
+        lines.append(f"{text:<60} # {comment}" if i == 0 and comment else text)
+    return lines
+
+
+def attr_value(data):
+    text = data[:-1] if data.endswith(b"\0") else data
+    if len(text) > 0 and all(32 <= b < 127 for b in text):
+        return f'"{text.decode()}"' + ("" if data.endswith(b"\0") else " (no NUL)")
+    if len(data) in (1, 2, 4):
+        return f"= {int.from_bytes(data, 'little')}"
+    return f"({len(data)} bytes)"
+
+
+NESTED = {("link", 18): ("linkinfo", LINKINFO_NAMES), ("linkinfo", 2): ("macvlan", MACVLAN_NAMES)}
+TABLES = {"link": IFLA_NAMES, "addr": IFA_NAMES, "route": RTA_NAMES, "ack": NLMSGERR_NAMES,
+          "linkinfo": LINKINFO_NAMES, "macvlan": MACVLAN_NAMES}
+
+
+def format_attrs(data, scope, indent):
+    lines, at = [], 0
+    names = TABLES.get(scope, {})
+    while at + 4 <= len(data):
+        alen, atype = struct.unpack_from("=HH", data, at)
+        if alen < 4 or at + alen > len(data):
+            return lines + hexrow(data[at:], indent, "malformed remainder")
+        kind = atype & 0x3FFF
+        payload = data[at + 4:at + alen]
+        padded = (alen + 3) & ~3
+        name = names.get(kind, f"type {kind}")
+        nest = NESTED.get((scope, kind))
+        if nest and not (scope == "linkinfo" and not is_macv(data)):
+            lines += hexrow(data[at:at + 4], indent, f"{name} (nested, {alen} bytes)")
+            lines += format_attrs(payload, nest[0], indent + 1)
+            lines += hexrow(data[at + alen:at + padded], indent + 1, "padding") if padded > alen else []
+        else:
+            lines += hexrow(data[at:at + padded], indent, f"{name} {attr_value(payload)}")
+        at += padded
+    return lines + (hexrow(data[at:], indent, "trailing bytes") if at < len(data) else [])
+
+
+def is_macv(linkinfo):
+    return b"macvtap\0" in linkinfo or b"macvlan\0" in linkinfo
+
+
+FIXED = {16: ("ifinfomsg", 16, "link"), 17: ("ifinfomsg", 16, "link"), 18: ("ifinfomsg", 16, "link"),
+         19: ("ifinfomsg", 16, "link"), 20: ("ifaddrmsg", 8, "addr"), 21: ("ifaddrmsg", 8, "addr"),
+         22: ("ifaddrmsg", 8, "addr"), 24: ("rtmsg", 12, "route"), 25: ("rtmsg", 12, "route"),
+         26: ("rtmsg", 12, "route")}
+
+
+def format_datagram(data):
+    lines, at = [], 0
+    while at + 16 <= len(data):
+        length, msg_type, flags, seq, pid = struct.unpack_from("=IHHII", data, at)
+        name = MSG_TYPES.get(msg_type, f"type {msg_type}")
+        lines += hexrow(data[at:at + 16], 0, f"nlmsghdr len={length} {name} flags=0x{flags:x} seq={seq} pid={pid}")
+        body = data[at + 16:at + length]
+        lines += format_body(msg_type, flags, body)
+        padded = (length + 3) & ~3
+        lines += hexrow(data[at + length:at + padded], 1, "padding") if padded > length else []
+        at += padded
+    return lines + (hexrow(data[at:], 0, "trailing bytes") if at < len(data) else [])
+
+
+def format_body(msg_type, flags, body):
+    if msg_type in FIXED:
+        struct_name, size, scope = FIXED[msg_type]
+        return hexrow(body[:size], 1, struct_name) + format_attrs(body[size:], scope, 1)
+    if msg_type == NLMSG_DONE:
+        lines = hexrow(body[:4], 1, "errno") if body else []
+        return lines + format_attrs(body[4:], "ack", 1)
+    if msg_type == NLMSG_ERROR:
+        errno = struct.unpack_from("=i", body, 0)[0]
+        lines = hexrow(body[:4], 1, f"error = {errno}")
+        echo_len = 16 if flags & NLM_F_CAPPED else (struct.unpack_from("=I", body, 4)[0] + 3) & ~3
+        lines += hexrow(body[4:20], 1, "echoed request header")
+        lines += hexrow(body[20:4 + echo_len], 1, "echoed request payload") if echo_len > 16 else []
+        return lines + format_attrs(body[4 + echo_len:], "ack", 1)
+    return hexrow(body, 1, "payload")
+
+
+def write_fixture(path, title, how, sections):
+    kernel = platform.release()
+    header = [f"# {title}", f"# Recorded by tools/capture_netlink.py on kernel {kernel}, iproute2 "
+              f"{ip('-V').stdout.strip().split(',')[1].strip()}, {time.strftime('%Y-%m-%d')}.", *[f"# {h}" for h in how],
+              "# Layout: `@name` starts a datagram; one line per header/struct/attribute, nested attributes",
+              "# indented, long payloads wrapped at 16 bytes; `#` starts a comment. Host byte order (little-endian).",
+              ""]
+    body = []
+    for name, data, description in sections:
+        body += [f"@{name}  # {description}", *format_datagram(data), ""]
+    with open(path, "w") as f:
+        f.write("\n".join(header + body))
+
+
+def main():
+    if os.geteuid() != 0:
+        sys.exit("capture_netlink: needs root (creates network namespaces)")
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else "cni-wasm/test/testdata/netlink"
+    os.makedirs(out_dir, exist_ok=True)
+    suffix = f"{random.randrange(16 ** 6):06x}"
+    node, pod = f"mvcap-node-{suffix}", f"mvcap-pod-{suffix}"
+    ip("netns", "add", node)
+    try:
+        ip("netns", "add", pod)
+        build_node(node)
+        record(out_dir, node, pod)
+    finally:
+        for ns in (pod, node):
+            ip("netns", "del", ns, check=False)
+
+
+def record(out_dir, node, pod):
+    how_ns = "Throwaway netns: lo, veth vlo0/vlo1 (vlo1 in bridge br0), macvtap mvtb (bridge, up), macvtap mvtv (vepa),"
+    how_ns2 = "macvlan mvl0 (private) on vlo0; 10.1.2.3/24 and fd00:1::3/64 on vlo0; routes via 10.1.2.1 / fd00:1::1."
+    for name, sections in capture_dumps(node).items():
+        write_fixture(f"{out_dir}/{name}.hex", f"{name}: request and every reply datagram up to NLMSG_DONE",
+                      [how_ns, how_ns2, "Requests hand-packed with Python struct; socket with NETLINK_EXT_ACK and "
+                       "NETLINK_CAP_ACK."], sections)
+    write_fixture(f"{out_dir}/errors.hex", "NLMSG_ERROR replies: ACK, EEXIST, EINVAL with ext-ack, ENODEV",
+                  [how_ns, how_ns2, "Requests hand-packed; each section names the socket options in force."],
+                  capture_errors(node))
+    write_fixture(f"{out_dir}/link_events.hex", "RTM_NEWLINK/RTM_DELLINK multicast events (RTMGRP_LINK)",
+                  ["A socket bound to RTMGRP_LINK in a throwaway netns while `ip` added veth evt0/evt1,",
+                   "set evt0 up and deleted it; every datagram received within 0.5 s, in order."],
+                  capture_events(node))
+    write_fixture(f"{out_dir}/iproute2_requests.hex", "Requests iproute2 sends (encoder golden bytes)",
+                  ["Payloads of ip's sendmsg() calls from `strace -e write=all`, in throwaway netns; nlmsg_seq is",
+                   "whatever ip chose (tests copy it); IFLA_NET_NS_FD holds ip's own fd number."],
+                  capture_iproute2_requests(node, pod))
+    eth0 = capture_eth0()
+    write_fixture(f"{out_dir}/link_eth0.hex", "The machine's eth0 (virtio NIC) by name, read-only",
+                  ["RTM_GETLINK with IFLA_IFNAME eth0 and NLM_F_ACK in the host netns; reply then ACK."], eth0)
+    write_fixture(f"{out_dir}/link_bond0.hex", "SYNTHETIC bond0: the kernel here has no bonding module",
+                  ["Made by re-encoding the recorded eth0 RTM_NEWLINK (link_eth0.hex @reply-1): IFLA_IFNAME set to",
+                   "\"bond0\", IFLA_PARENT_DEV_NAME/BUS_NAME dropped (a bond has no parent device), and",
+                   "IFLA_LINKINFO { IFLA_INFO_KIND \"bond\" } appended. Not captured from a kernel."],
+                  [("reply-1", synthesize_bond(eth0[1][1]), "bond0 RTM_NEWLINK (synthetic)")])
+
+
+if __name__ == "__main__":
+    main()
