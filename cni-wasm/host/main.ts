@@ -1,0 +1,102 @@
+/**
+ * Entry point of the capability host (wiring only):
+ *
+ *   main.ts <module.wasm> <libc path> [--mode=cni|stream] [--ipam-timeout-ms=N]
+ *           [--timeout-program=PATH] [-- module args...]
+ *
+ * The module's environment is the CNI_* variables; IPAM plugins also get PATH.
+ * The process exit code is the module's proc_exit code (1 after a trap).
+ *
+ * Requires `--allow-read=<module folder>`, `--allow-env=<CNI_* names>,PATH`,
+ * `--allow-ffi=<libc path>`, `--allow-run=<timeout path>` (see tools/launcher.sh).
+ *
+ * @module
+ */
+import { internalErrorJson } from "./cni_error.ts";
+import { DEFAULT_IPAM_TIMEOUT_MS } from "./ipam_exec.ts";
+import { runModule } from "./run_module.ts";
+import type { WasiMode } from "./wasi.ts";
+
+/** The CNI variables the module sees (and the launcher grants with --allow-env). */
+export const CNI_ENV_NAMES = [
+  "CNI_COMMAND",
+  "CNI_CONTAINERID",
+  "CNI_NETNS",
+  "CNI_IFNAME",
+  "CNI_ARGS",
+  "CNI_PATH",
+];
+
+/** Parsed command line. */
+export interface HostArgs {
+  wasmPath: string;
+  libcPath: string;
+  mode: WasiMode;
+  ipamTimeoutMs: number;
+  timeoutProgram: string;
+  moduleArgs: string[];
+}
+
+/** Parses the command line; throws with a usage message on anything unexpected. */
+export function parseHostArgs(argv: string[]): HostArgs {
+  const dashes = argv.indexOf("--");
+  const own = dashes < 0 ? argv : argv.slice(0, dashes);
+  const parsed: HostArgs = {
+    wasmPath: "",
+    libcPath: "",
+    mode: "cni",
+    ipamTimeoutMs: DEFAULT_IPAM_TIMEOUT_MS,
+    timeoutProgram: "/usr/bin/timeout",
+    moduleArgs: dashes < 0 ? [] : argv.slice(dashes + 1),
+  };
+  const positional: string[] = [];
+  for (const arg of own) {
+    const [flag, value = ""] = arg.split(/=(.*)/s, 2);
+    if (flag === "--mode" && (value === "cni" || value === "stream")) parsed.mode = value;
+    else if (flag === "--ipam-timeout-ms" && /^\d+$/.test(value)) parsed.ipamTimeoutMs = Number(value);
+    else if (flag === "--timeout-program" && value.startsWith("/")) parsed.timeoutProgram = value;
+    else if (!arg.startsWith("--")) positional.push(arg);
+    else throw new Error(`Cannot parse host argument "${arg}"`);
+  }
+  if (positional.length !== 2) {
+    throw new Error(
+      "usage: main.ts <module.wasm> <libc path> [--mode=cni|stream] [--ipam-timeout-ms=N] [-- args]",
+    );
+  }
+  [parsed.wasmPath, parsed.libcPath] = positional;
+  return parsed;
+}
+
+/** The named variables that are set (and readable under the granted --allow-env). */
+function pickEnv(names: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of names) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+function usageFailure(error: Error): never {
+  const json = internalErrorJson(new Uint8Array(0), "macvtap plugin host failed", error.message);
+  Deno.stdout.writeSync(new TextEncoder().encode(json));
+  Deno.exit(1);
+}
+
+if (import.meta.main) {
+  let args: HostArgs;
+  try {
+    args = parseHostArgs(Deno.args);
+  } catch (error) {
+    usageFailure(error as Error);
+  }
+  const env = pickEnv(CNI_ENV_NAMES);
+  const moduleName = args.wasmPath.slice(args.wasmPath.lastIndexOf("/") + 1).replace(/\.wasm$/, "");
+  const code = await runModule({
+    ...args,
+    args: [moduleName, ...args.moduleArgs],
+    env,
+    ipamEnv: { ...env, ...pickEnv(["PATH"]) },
+  });
+  Deno.exit(code);
+}

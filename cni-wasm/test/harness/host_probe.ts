@@ -1,0 +1,259 @@
+// A WASI module (asconfig.json target) that exercises the capability host:
+// every WASI function it is granted and every macvtap_host import. The host
+// tests run it through cni-wasm/host/main.ts as a real process and read its
+// stdout, one `key=value` per line. argv[1] picks the scenario.
+
+import {
+  host_ipam_exec,
+  host_ipam_output,
+  host_netns_close,
+  host_netns_open,
+  host_nl_close,
+  host_nl_open,
+  host_nl_port,
+  host_nl_recv,
+  host_nl_send,
+  host_tap_chown,
+  host_tap_stat,
+} from "../../assembly/host/bindings";
+// The global `abort` is aliased to onAbort (asconfig.json "use"): that file must be in the program.
+import "../../assembly/host/trap";
+
+const CURRENT_NETNS: i32 = -1;
+const RTM_NEWLINK: u16 = 16;
+const RTM_GETLINK: u16 = 18;
+const NLMSG_ERROR: u16 = 2;
+const NLMSG_DONE: u16 = 3;
+const NLM_F_REQUEST: u16 = 0x1;
+const NLM_F_DUMP: u16 = 0x300;
+const IFLA_IFNAME: u16 = 3;
+const NLMSG_HDRLEN: i32 = 16;
+const IFINFOMSG_LEN: i32 = 16;
+const RECV_CAP: i32 = 32768;
+
+function say(key: string, value: string): void {
+  process.stdout.write(key + "=" + value + "\n");
+}
+
+function arg(i: i32): string {
+  return process.argv.length > i ? process.argv[i] : "";
+}
+
+function utf8(text: string): ArrayBuffer {
+  return String.UTF8.encode(text);
+}
+
+function readStdin(): string {
+  let all = new Uint8Array(0);
+  const chunk = new ArrayBuffer(4096);
+  for (;;) {
+    const got = process.stdin.read(chunk);
+    if (got <= 0) break;
+    const grown = new Uint8Array(all.length + got);
+    grown.set(all);
+    grown.set(Uint8Array.wrap(chunk, 0, got), all.length);
+    all = grown;
+  }
+  return String.UTF8.decode(all.buffer);
+}
+
+function openNetns(path: string): i32 {
+  const bytes = utf8(path);
+  return host_netns_open(changetype<usize>(bytes), bytes.byteLength);
+}
+
+// RTM_GETLINK dump: nlmsghdr + zeroed ifinfomsg (AF_UNSPEC), as `ip link` sends it.
+function sendLinkDump(sock: i32): i32 {
+  const request = new ArrayBuffer(NLMSG_HDRLEN + IFINFOMSG_LEN);
+  const p = changetype<usize>(request);
+  store<u32>(p, <u32>request.byteLength);
+  store<u16>(p, RTM_GETLINK, 4);
+  store<u16>(p, NLM_F_REQUEST | NLM_F_DUMP, 6);
+  store<u32>(p, 1, 8);
+  return host_nl_send(sock, p, request.byteLength);
+}
+
+// Collects "name:ifindex" of every RTM_NEWLINK until NLMSG_DONE.
+function receiveLinks(sock: i32): string {
+  const buffer = new ArrayBuffer(RECV_CAP);
+  const base = changetype<usize>(buffer);
+  let names = "";
+  for (;;) {
+    const got = host_nl_recv(sock, base, RECV_CAP, 2000);
+    if (got < 0) return "recv-error:" + got.toString();
+    let offset = 0;
+    while (offset + NLMSG_HDRLEN <= got) {
+      const len = <i32>load<u32>(base + offset);
+      const type = load<u16>(base + offset, 4);
+      if (len < NLMSG_HDRLEN) return "bad-length";
+      if (type == NLMSG_DONE) return names;
+      if (type == NLMSG_ERROR) return "nlmsg-error:" + load<i32>(base + offset, 16).toString();
+      if (type == RTM_NEWLINK) {
+        const index = load<i32>(base + offset + NLMSG_HDRLEN, 4);
+        const name = findIfname(base + offset, len);
+        names += (names.length > 0 ? "," : "") + name + ":" + index.toString();
+      }
+      offset += (len + 3) & ~3;
+    }
+  }
+  return names;
+}
+
+function findIfname(message: usize, len: i32): string {
+  let offset = NLMSG_HDRLEN + IFINFOMSG_LEN;
+  while (offset + 4 <= len) {
+    const attrLen = <i32>load<u16>(message + offset);
+    const attrType = load<u16>(message + offset, 2);
+    if (attrLen < 4) break;
+    if (attrType == IFLA_IFNAME) return String.UTF8.decodeUnsafe(message + offset + 4, attrLen - 4, true);
+    offset += (attrLen + 3) & ~3;
+  }
+  return "?";
+}
+
+function links(path: string): void {
+  let netns = CURRENT_NETNS;
+  if (path != "-") {
+    netns = openNetns(path);
+    say("netns", netns >= 0 ? "ok" : netns.toString());
+    if (netns < 0) return;
+  }
+  const sock = host_nl_open(netns, 0);
+  say("open", sock >= 0 ? "ok" : sock.toString());
+  if (sock < 0) return;
+  const port = new ArrayBuffer(4);
+  const portResult = host_nl_port(sock, changetype<usize>(port));
+  say("port", portResult == 0 ? load<u32>(changetype<usize>(port)).toString() : portResult.toString());
+  const sent = sendLinkDump(sock);
+  say("sent", sent.toString());
+  say("links", receiveLinks(sock));
+  say("close", host_nl_close(sock).toString());
+  if (netns >= 0) say("netns_close", host_netns_close(netns).toString());
+}
+
+function recvTimeout(): void {
+  const sock = host_nl_open(CURRENT_NETNS, 0);
+  const buffer = new ArrayBuffer(RECV_CAP);
+  say("recv", host_nl_recv(sock, changetype<usize>(buffer), RECV_CAP, 50).toString());
+  host_nl_close(sock);
+}
+
+function badHandles(): void {
+  const buffer = new ArrayBuffer(16);
+  const p = changetype<usize>(buffer);
+  say("send_unknown", host_nl_send(999, p, 16).toString());
+  say("close_unknown", host_nl_close(999).toString());
+  say("port_unknown", host_nl_port(999, p).toString());
+  say("netns_close_stdout", host_netns_close(1).toString());
+  say("open_in_stdout", host_nl_open(1, 0).toString());
+  const sock = host_nl_open(CURRENT_NETNS, 0);
+  say("send_out_of_bounds", host_nl_send(sock, <usize>0x7ffffff0, 4096).toString());
+  say("recv_out_of_bounds", host_nl_recv(sock, <usize>0x7ffffff0, 4096, 0).toString());
+  host_nl_close(sock);
+  say("netns_bad_pointer", host_netns_open(<usize>0x7ffffff0, 16).toString());
+  say("tap_stat_zero", host_tap_stat(0, p).toString());
+  say("tap_chown_negative", host_tap_chown(-5, 0, 0).toString());
+  say("tap_chown_bad_uid", host_tap_chown(1, -7, 0).toString());
+}
+
+function tapStat(ifindex: i32): void {
+  const out = new ArrayBuffer(12);
+  const p = changetype<usize>(out);
+  const result = host_tap_stat(ifindex, p);
+  say("stat", result.toString());
+  if (result == 0) {
+    say("uid", load<u32>(p).toString());
+    say("gid", load<u32>(p, 4).toString());
+    say("mode", load<u32>(p, 8).toString(8));
+  }
+}
+
+function ipam(type: string, command: string): void {
+  const typeBytes = utf8(type);
+  const commandBytes = utf8(command);
+  const stdin = utf8(readStdin());
+  const status = new ArrayBuffer(4);
+  const length = host_ipam_exec(
+    changetype<usize>(typeBytes), typeBytes.byteLength,
+    changetype<usize>(commandBytes), commandBytes.byteLength,
+    changetype<usize>(stdin), stdin.byteLength,
+    changetype<usize>(status),
+  );
+  say("result", length.toString());
+  if (length < 0) return;
+  say("status", load<i32>(changetype<usize>(status)).toString());
+  const output = new ArrayBuffer(length);
+  const copied = host_ipam_output(changetype<usize>(output), length);
+  say("copied", copied.toString());
+  process.stdout.write("output=" + String.UTF8.decode(output));
+}
+
+function recurse(depth: i32): i32 {
+  return depth == i32.MAX_VALUE ? depth : recurse(depth + 1) + 1;
+}
+
+function exhaustMemory(): void {
+  const hoard = new Array<ArrayBuffer>();
+  for (;;) hoard.push(new ArrayBuffer(16 << 20));
+}
+
+function environment(): void {
+  for (let i = 0; i < process.argv.length; i++) say("arg", process.argv[i]);
+  const keys = process.env.keys();
+  for (let i = 0; i < keys.length; i++) say("env", keys[i] + "=" + process.env.get(keys[i]));
+}
+
+// Date, crypto and console are not aliased to WASI here (asconfig.json "use"): only process is.
+function clockAndRandom(): void {
+  say("realtime_ms", process.time().toString());
+  const start = process.hrtime();
+  say("monotonic_ok", (process.hrtime() >= start).toString());
+  // Math.random is seeded through wasi_seed, i.e. random_get.
+  say("random", Math.random().toString());
+}
+
+const scenario = arg(1);
+if (scenario == "echo") {
+  process.stdout.write(readStdin());
+  process.stderr.write("to-stderr\n");
+  process.exit(I32.parseInt(arg(2)));
+} else if (scenario == "env") {
+  environment();
+} else if (scenario == "clock") {
+  clockAndRandom();
+} else if (scenario == "exit") {
+  process.stdout.write("partial output\n");
+  process.exit(I32.parseInt(arg(2)));
+} else if (scenario == "abort") {
+  process.stdout.write("{\"half\": \"a result");
+  assert(false, "probe abort");
+} else if (scenario == "unreachable") {
+  process.stdout.write("{\"half\": \"a result");
+  unreachable();
+} else if (scenario == "overflow") {
+  process.stdout.write("{\"half\": \"a result");
+  say("depth", recurse(0).toString());
+} else if (scenario == "oom") {
+  process.stdout.write("{\"half\": \"a result");
+  exhaustMemory();
+} else if (scenario == "netns") {
+  const fd = openNetns(arg(2));
+  say("netns", fd >= 0 ? "ok" : fd.toString());
+  if (fd >= 0) say("close", host_netns_close(fd).toString());
+  if (fd >= 0) say("close_again", host_netns_close(fd).toString());
+} else if (scenario == "links") {
+  links(arg(2));
+} else if (scenario == "recv-timeout") {
+  recvTimeout();
+} else if (scenario == "bad-handles") {
+  badHandles();
+} else if (scenario == "tap-stat") {
+  tapStat(I32.parseInt(arg(2)));
+} else if (scenario == "tap-chown") {
+  say("chown", host_tap_chown(I32.parseInt(arg(2)), I32.parseInt(arg(3)), I32.parseInt(arg(4))).toString());
+} else if (scenario == "ipam") {
+  ipam(arg(2), arg(3));
+} else {
+  process.stderr.write("unknown scenario: " + scenario + "\n");
+  process.exit(64);
+}
