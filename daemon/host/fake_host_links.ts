@@ -1,0 +1,175 @@
+/**
+ * An in-memory host netns for unit tests: links can be added, changed and removed by the test, and the
+ * daemon's calls are recorded. It applies the same mandate as a real broker (temp names only, macvtaps
+ * only), so tests notice when domain code asks for something a broker would refuse.
+ *
+ * @module
+ */
+import { type CreateMacvtapArgs, type Link, TEMP_LINK_PATTERN } from "./broker_protocol.ts";
+import { HostLinkError, type HostLinks, type LinkEvent } from "./host_links.ts";
+
+/** Fields a test gives when adding a link; the rest default to an up, carrier-on, kind-less link. */
+export type FakeLinkSpec = Partial<Link> & { name: string };
+
+/** Ops the fake can be told to fail. */
+export type FakeOp = "list" | "watch" | "createMacvtap" | "deleteLink" | "listTempLinks";
+
+/** In-memory {@link HostLinks}. */
+export class FakeHostLinks implements HostLinks {
+  /** One line per mutating call, e.g. `create mvt… on eth0 mode bridge` or `delete mvt…`. */
+  readonly calls: string[] = [];
+  /** Flip to simulate a broker outage: every operation then fails with EBROKER. */
+  available = true;
+  #links = new Map<string, Link>();
+  #watchers = new Set<(event: LinkEvent) => void>();
+  #failures: { op: FakeOp; code: string; matches: (arg: string) => boolean }[] = [];
+  #nextIfindex = 100;
+  #now: () => number;
+
+  /** @param options.now clock for `firstSeenMs` (default Date.now) */
+  constructor(links: FakeLinkSpec[] = [], options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now;
+    for (const spec of links) this.add(spec);
+  }
+
+  /** Adds a link (physical-looking by default) and reports it to watchers. */
+  add(spec: FakeLinkSpec): Link {
+    if (this.#links.has(spec.name)) throw new Error(`fake link "${spec.name}" already exists`);
+    const link: Link = {
+      ifindex: this.#nextIfindex++,
+      up: true,
+      carrier: true,
+      loopback: false,
+      firstSeenMs: this.#now(),
+      ...spec,
+    };
+    this.#links.set(link.name, link);
+    this.#emit({ type: "new", link });
+    return link;
+  }
+
+  /** Changes fields of an existing link (say `{carrier: false}`) and reports it. */
+  update(name: string, changes: Partial<Omit<Link, "name" | "ifindex">>): Link {
+    const link = { ...this.#require(name), ...changes };
+    this.#links.set(name, link);
+    this.#emit({ type: "new", link });
+    return link;
+  }
+
+  /** Removes a link and reports it. */
+  remove(name: string): void {
+    const link = this.#require(name);
+    this.#links.delete(name);
+    this.#emit({ type: "del", link });
+  }
+
+  /** Reports a resync event (as a broker does after losing events). */
+  resync(reason = "test"): void {
+    this.#emit({ type: "resync", reason });
+  }
+
+  /** The link named `name`, if any. */
+  get(name: string): Link | undefined {
+    return this.#links.get(name);
+  }
+
+  /** Makes the next call of `op` (whose name or lower argument matches, if given) fail with `code`. */
+  failNext(op: FakeOp, code: string, arg?: string): void {
+    this.#failures.push({ op, code, matches: (value) => arg === undefined || value === arg });
+  }
+
+  list(): Promise<Link[]> {
+    return this.#run("list", "", () => [...this.#links.values()]);
+  }
+
+  watch(onEvent: (event: LinkEvent) => void): Promise<Disposable> {
+    return this.#run("watch", "", () => {
+      this.#watchers.add(onEvent);
+      return { [Symbol.dispose]: () => void this.#watchers.delete(onEvent) };
+    });
+  }
+
+  /** Number of live watch subscriptions (tests check that streams do not leak them). */
+  get watcherCount(): number {
+    return this.#watchers.size;
+  }
+
+  createMacvtap(args: CreateMacvtapArgs): Promise<{ ifindex: number; name: string }> {
+    return this.#run("createMacvtap", args.name, () => {
+      this.#requireTempName(args.name);
+      if (this.#links.has(args.name)) throw new HostLinkError("EEXIST", `link "${args.name}" already exists`);
+      const lower = this.#links.get(args.lower);
+      if (!lower) throw new HostLinkError("ENODEV", `lower link "${args.lower}" does not exist`);
+      this.calls.push(`create ${args.name} on ${args.lower} mode ${args.mode}`);
+      const link = this.add({
+        name: args.name,
+        kind: "macvtap",
+        macvtapMode: args.mode,
+        lowerIfindex: lower.ifindex,
+        carrier: lower.carrier,
+      });
+      return { ifindex: link.ifindex, name: link.name };
+    });
+  }
+
+  deleteLink(name: string): Promise<boolean> {
+    return this.#run("deleteLink", name, () => {
+      this.#requireTempName(name);
+      const link = this.#links.get(name);
+      if (!link) return false;
+      if (link.kind !== "macvtap") {
+        throw new HostLinkError("EPERM", `refusing to delete "${name}": not a macvtap`);
+      }
+      this.calls.push(`delete ${name}`);
+      this.remove(name);
+      return true;
+    });
+  }
+
+  listTempLinks(): Promise<Link[]> {
+    return this.#run(
+      "listTempLinks",
+      "",
+      () => [...this.#links.values()].filter((l) => l.kind === "macvtap" && TEMP_LINK_PATTERN.test(l.name)),
+    );
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    this.#watchers.clear();
+    return Promise.resolve();
+  }
+
+  #run<T>(op: FakeOp, arg: string, body: () => T): Promise<T> {
+    if (!this.available) return Promise.reject(new HostLinkError("EBROKER", "fake broker is down"));
+    const failure = this.#failures.findIndex((f) => f.op === op && f.matches(arg));
+    if (failure >= 0) {
+      const { code } = this.#failures.splice(failure, 1)[0];
+      return Promise.reject(new HostLinkError(code, `injected ${code} for ${op} ${arg}`));
+    }
+    try {
+      return Promise.resolve(body());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #require(name: string): Link {
+    const link = this.#links.get(name);
+    if (!link) throw new Error(`fake link "${name}" does not exist`);
+    return link;
+  }
+
+  #requireTempName(name: string): void {
+    if (!TEMP_LINK_PATTERN.test(name)) {
+      throw new HostLinkError("EPERM", `refusing to touch link "${name}": not a temp link name`);
+    }
+  }
+
+  /** Delivers in order, but after the caller's current step, as a real broker's events arrive. */
+  #emit(event: LinkEvent): void {
+    const watchers = [...this.#watchers];
+    queueMicrotask(() => {
+      for (const watcher of watchers) if (this.#watchers.has(watcher)) watcher(event);
+    });
+  }
+}

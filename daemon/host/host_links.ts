@@ -1,0 +1,48 @@
+/**
+ * The daemon's view of the host network namespace: what it may read and the two changes it may make.
+ *
+ * Implementations: {@link ../host/broker_host_links.ts BrokerHostLinks} (production: a link broker child
+ * process), {@link ../host/fake_host_links.ts FakeHostLinks} (in memory, for tests). The macvtap domain code
+ * only ever sees this interface.
+ *
+ * @module
+ */
+import type { CreateMacvtapArgs, Link } from "./broker_protocol.ts";
+
+export type { CreateMacvtapArgs, Link };
+
+/** A change in the host's links, in the order the kernel reported it. */
+export type LinkEvent =
+  | { type: "new"; link: Link }
+  | { type: "del"; link: Link }
+  /** Events were lost (or the broker restarted): list again. */
+  | { type: "resync"; reason: string };
+
+/** A failed link operation; `code` is an errno name (ENODEV …) or EBROKER / ETIMEDOUT / EPROTO. */
+export class HostLinkError extends Error {
+  override name = "HostLinkError";
+
+  /** @param code errno name or one of the broker-level codes */
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+/** Links of the host network namespace. */
+export interface HostLinks extends AsyncDisposable {
+  /** Every link of the host netns. */
+  list(): Promise<Link[]>;
+  /**
+   * Calls `onEvent` for every later change; dispose the result to stop. Subscribe before listing so that
+   * no change falls between the two.
+   */
+  watch(onEvent: (event: LinkEvent) => void): Promise<Disposable>;
+  /** Creates macvtap `name` on `lower` with `mode`, already up; returns its ifindex. */
+  createMacvtap(args: CreateMacvtapArgs): Promise<{ ifindex: number; name: string }>;
+  /** Deletes temp link `name`; false when it did not exist. */
+  deleteLink(name: string): Promise<boolean>;
+  /** Macvtaps whose names look like temp link names, with their age bound. */
+  listTempLinks(): Promise<Link[]>;
+  /** Whether operations can currently succeed (false while a broker is down), for /healthz. */
+  readonly available: boolean;
+}
