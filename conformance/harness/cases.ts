@@ -11,7 +11,7 @@
  */
 import { isRoot, NEEDS_ROOT } from "../../testing/netns.ts";
 import { deviationOf, type PluginProfile } from "./profile.ts";
-import { recordResult } from "./report.ts";
+import { recordResult, type RuleResult } from "./report.ts";
 import { rule as findRule } from "./rules.ts";
 import { Sandbox } from "./sandbox.ts";
 
@@ -70,7 +70,6 @@ async function runCase(
   testName: string,
 ): Promise<void> {
   const base = { rule: spec.rule, profile: profile.id, version, testName };
-  const deviation = deviationOf(profile, spec.rule, version);
   const missing = profile.missing();
   if (missing) {
     recordResult({ ...base, outcome: "fail", detail: missing });
@@ -81,27 +80,31 @@ async function runCase(
     await withSandbox(profile, version, spec.fn);
   } catch (error) {
     if (error instanceof NotApplicable) {
-      recordResult({ ...base, outcome: "n/a", detail: error.message });
-      return;
+      return recordResult({ ...base, outcome: "n/a", detail: error.message });
     }
     failure = error;
   }
-  if (deviation !== undefined) {
-    if (failure !== null) return recordResult({ ...base, outcome: "deviation", detail: deviation.reason });
-    const stale =
-      `known deviation of ${profile.id} no longer reproduces; remove "${spec.rule}" from its profile`;
-    recordResult({ ...base, outcome: "fail", detail: stale });
-    throw new Error(stale);
-  }
+  const deviation = deviationOf(profile, spec.rule, version);
+  if (deviation) return settleDeviation(base, deviation.reason, failure);
+  recordResult({ ...base, outcome: failure === null ? "pass" : "fail", detail: firstLine(failure) });
+  if (failure !== null) throw failure;
+}
+
+/** A known deviation must still reproduce: then the case passes as "deviation", else it fails. */
+function settleDeviation(base: Omit<RuleResult, "outcome">, reason: string, failure: unknown): void {
   if (failure !== null) {
-    recordResult({
-      ...base,
-      outcome: "fail",
-      detail: String(failure instanceof Error ? failure.message : failure),
-    });
-    throw failure;
+    recordResult({ ...base, outcome: "deviation", detail: `${reason} (observed: ${firstLine(failure)})` });
+    return;
   }
-  recordResult({ ...base, outcome: "pass" });
+  const stale =
+    `known deviation of ${base.profile} no longer reproduces; remove "${base.rule}" from its profile`;
+  recordResult({ ...base, outcome: "fail", detail: stale });
+  throw new Error(stale);
+}
+
+function firstLine(failure: unknown): string | undefined {
+  if (failure === null) return undefined;
+  return String(failure instanceof Error ? failure.message : failure).split("\n")[0];
 }
 
 async function withSandbox(
