@@ -77,26 +77,24 @@ function pickEnv(names: string[]): Record<string, string> {
   return env;
 }
 
-function usageFailure(error: Error): never {
-  const json = internalErrorJson(new Uint8Array(0), "macvtap plugin host failed", error.message);
-  Deno.stdout.writeSync(new TextEncoder().encode(json));
-  Deno.exit(1);
+/** Wires argv and the environment into one module run; any host error becomes CNI error 999. */
+async function main(): Promise<number> {
+  try {
+    const args = parseHostArgs(Deno.args);
+    const env = pickEnv(CNI_ENV_NAMES);
+    const moduleName = args.wasmPath.slice(args.wasmPath.lastIndexOf("/") + 1).replace(/\.wasm$/, "");
+    return await runModule({
+      ...args,
+      args: [moduleName, ...args.moduleArgs],
+      env,
+      ipamEnv: { ...env, ...pickEnv(["PATH"]) },
+    });
+  } catch (error) {
+    // Before the module ran (bad arguments, an env variable not granted): stdin is not read yet.
+    const json = internalErrorJson(new Uint8Array(0), "macvtap plugin host failed", String(error));
+    Deno.stdout.writeSync(new TextEncoder().encode(json));
+    return 1;
+  }
 }
 
-if (import.meta.main) {
-  let args: HostArgs;
-  try {
-    args = parseHostArgs(Deno.args);
-  } catch (error) {
-    usageFailure(error as Error);
-  }
-  const env = pickEnv(CNI_ENV_NAMES);
-  const moduleName = args.wasmPath.slice(args.wasmPath.lastIndexOf("/") + 1).replace(/\.wasm$/, "");
-  const code = await runModule({
-    ...args,
-    args: [moduleName, ...args.moduleArgs],
-    env,
-    ipamEnv: { ...env, ...pickEnv(["PATH"]) },
-  });
-  Deno.exit(code);
-}
+if (import.meta.main) Deno.exit(await main());
