@@ -68,6 +68,11 @@ export class FakeHostLinks implements HostLinks {
     this.#emit({ type: "resync", reason });
   }
 
+  /** Reports an event without changing any state (a late or duplicated event). */
+  inject(event: LinkEvent): void {
+    this.#emit(event);
+  }
+
   /** The link named `name`, if any. */
   get(name: string): Link | undefined {
     return this.#links.get(name);

@@ -1,0 +1,30 @@
+/**
+ * TEST HELPER: writes a launcher script for the `ip`-based stand-in link broker, so a test can pass one
+ * program path to `--broker` (the daemon may run exactly that one program).
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+
+const STANDIN = fileURLToPath(new URL("./ip_link_broker_standin.ts", import.meta.url));
+
+/**
+ * Writes `<dir>/link-broker-standin`, which runs the stand-in broker inside netns `netns` (or the current
+ * one when null) with macvtaps on unique high ifindexes.
+ *
+ * Requires `--allow-write=<dir>` and `--allow-read` of Deno's own path.
+ *
+ * @returns the script's absolute path
+ */
+export async function writeStandinBrokerScript(dir: string, netns: string | null): Promise<string> {
+  const path = `${dir}/link-broker-standin`;
+  const enter = netns ? `ip netns exec ${netns} ` : "";
+  const script = [
+    "#!/bin/sh",
+    "# TEST STAND-IN link broker (ip commands), written by a test; not for deployment.",
+    `exec ${enter}${Deno.execPath()} run --no-prompt --allow-run=ip ${STANDIN} --unique-ifindex`,
+    "",
+  ].join("\n");
+  await Deno.writeTextFile(path, script, { mode: 0o755 });
+  return path;
+}
