@@ -52,7 +52,7 @@ export function readResults(path = resultsPath()): RuleResult[] {
 
 const CELL: Record<Outcome, string> = { pass: "pass", fail: "FAIL", deviation: "dev", "n/a": "n/a" };
 const SEVERITY: Outcome[] = ["fail", "deviation", "pass", "n/a"];
-const TITLE_WIDTH = 62;
+const TITLE_WIDTH = 50;
 
 /** Several results for one (rule, profile, version) fold into the worst one. */
 export function foldOutcomes(outcomes: Outcome[]): Outcome {
@@ -77,7 +77,7 @@ export function renderReport(results: RuleResult[], rules: readonly Rule[] = RUL
 
 function renderTable(group: RuleGroup, profile: string, rules: Rule[], results: RuleResult[]): string[] {
   const versions = unique(results.map((r) => r.version)).sort(compareColumns);
-  const header = `${"rule".padEnd(24)} ${"level".padEnd(10)} ${"description".padEnd(TITLE_WIDTH)} ` +
+  const header = `${"rule".padEnd(22)} ${"level".padEnd(10)} ${"description".padEnd(TITLE_WIDTH)} ` +
     versions.map((v) => v.padEnd(6)).join(" ");
   const rows = rules.filter((rule) => results.some((r) => r.rule === rule.id)).map((rule) => {
     const cells = versions.map((version) => {
@@ -86,7 +86,7 @@ function renderTable(group: RuleGroup, profile: string, rules: Rule[], results: 
       );
       return (outcomes.length === 0 ? "·" : CELL[foldOutcomes(outcomes)]).padEnd(6);
     });
-    return `${rule.id.padEnd(24)} ${rule.level.padEnd(10)} ${fit(rule.title, TITLE_WIDTH)} ${
+    return `${rule.id.padEnd(22)} ${rule.level.padEnd(10)} ${fit(rule.title, TITLE_WIDTH)} ${
       cells.join(" ")
     }`;
   });
@@ -99,7 +99,7 @@ function renderNotes(results: RuleResult[]): string[] {
   if (failures.length > 0) {
     lines.push("Failures:");
     for (const f of failures) {
-      lines.push(`  ${f.rule} [${f.profile} ${f.version}] ${f.testName}: ${firstLine(f.detail)}`);
+      lines.push(`  ${f.testName}: ${firstLine(f.detail)}`);
     }
     lines.push("");
   }

@@ -58,14 +58,14 @@ export const RULES: readonly Rule[] = [
   generic(
     "VERSION-env",
     "MUST",
-    "VERSION needs only CNI_COMMAND (CNI_NETNS/IFNAME/PATH=dummy, no CNI_CONTAINERID)",
+    "VERSION needs only CNI_COMMAND",
     'SPEC 1.0.0 §2 VERSION: "Required environment parameters: CNI_COMMAND"; libcni invoke.GetVersionInfo ' +
       "sends exactly that environment",
   ),
   generic(
     "VERSION-list",
     "MUST",
-    "VERSION's supportedVersions includes every version the plugin is used with",
+    "supportedVersions lists the version",
     'SPEC 1.0.0 §5 Version: "supportedVersions: A list of supported specification versions"',
   ),
   generic(
@@ -77,7 +77,7 @@ export const RULES: readonly Rule[] = [
   generic(
     "VERSION-unsupported",
     "SHOULD",
-    "a config cniVersion the plugin does not speak is refused with code 1",
+    "unsupported config cniVersion → code 1",
     'SPEC 0.4.0 Result: "If the cniVersion in the network configuration is not supported by the plugin, ' +
       'the plugin should return an error code 1"',
   ),
@@ -91,47 +91,47 @@ export const RULES: readonly Rule[] = [
   generic(
     "ADD-interface",
     "MUST",
-    "interfaces[] lists CNI_IFNAME with sandbox = CNI_NETNS and a mac",
+    "interfaces[]: CNI_IFNAME, sandbox=CNI_NETNS, mac",
     'SPEC 1.0.0 §5 Success: "For interfaces created inside the container, this should be the value passed via ' +
       'CNI_NETNS"; SPEC 0.4.0: "This item must be provided for interfaces created or moved into a sandbox"',
   ),
   generic(
     "ADD-ips-version",
     "MUST",
-    "ips[].version is present for 0.3.x/0.4.0 results and absent from 1.0.0 on",
+    "ips[].version only in 0.3.x/0.4.0 results",
     'SPEC 0.4.0 Result: "version": "<4-or-6>"; spec-upgrades.md 1.0.0: the version field of ips is removed',
   ),
   generic(
     "ADD-link",
     "MUST",
-    "CNI_IFNAME exists in CNI_NETNS with the MAC the result reports",
+    "CNI_IFNAME in CNI_NETNS with the reported MAC",
     'SPEC 1.0.0 §2 ADD: "create the interface defined by CNI_IFNAME inside the container at CNI_NETNS"',
   ),
   generic(
     "ADD-ifname-exists",
     "MUST",
-    "ADD fails when CNI_IFNAME already exists in the container",
+    "ADD fails if CNI_IFNAME exists in the container",
     'SPEC 1.0.0 §2 ADD: "If an interface of the requested name already exists in the container, the CNI ' +
       'plugin MUST return with an error."',
   ),
   generic(
     "ADD-prevresult",
     "MUST",
-    "ADD with a prevResult passes its interfaces through into the result",
+    "ADD passes prevResult's interfaces through",
     'SPEC 1.0.0 §2 ADD: "If the plugin was supplied a prevResult as part of its input configuration, it MUST ' +
       'handle prevResult by either passing it through, or modifying it appropriately."',
   ),
   generic(
     "ADD-args-ignoreunknown",
     "convention",
-    "CNI_ARGS with IgnoreUnknown=1 and unknown keys is accepted",
+    "CNI_ARGS IgnoreUnknown=1 + unknown keys accepted",
     "CONVENTIONS.md CNI_ARGS; libcni types.LoadArgs accepts unknown keys when IgnoreUnknown is true; " +
       "kubelet, Multus and podman always send it",
   ),
   generic(
     "ADD-mac-runtimeconfig",
     "convention",
-    "runtimeConfig.mac sets the MAC when the config declares capabilities.mac",
+    "runtimeConfig.mac (capabilities.mac) sets the MAC",
     'CONVENTIONS.md capabilities: "mac" ... "runtimeConfig": {"mac": "..."}',
   ),
   generic(
@@ -143,26 +143,26 @@ export const RULES: readonly Rule[] = [
   generic(
     "ADD-concurrent",
     "MUST",
-    "concurrent ADD/DEL for different containers all succeed",
+    "parallel ADD/DEL of different containers work",
     'SPEC 1.0.0 §3: "Plugins must handle being executed concurrently across different containers."',
   ),
   // CHECK
   generic(
     "CHECK-after-add",
     "MUST",
-    "CHECK right after ADD (prevResult = the ADD result) succeeds",
+    "CHECK right after ADD succeeds",
     'SPEC 1.0.0 §2 CHECK: "The plugin must handle CHECK being called immediately after an ADD"',
   ),
   generic(
     "CHECK-old-version",
     "convention",
-    "CHECK with a config older than 0.4.0 is refused with code 1",
+    "CHECK with a pre-0.4.0 config → code 1",
     'CHECK exists from SPEC 0.4.0; libcni skel: code 1 "config version does not allow CHECK"',
   ),
   generic(
     "CHECK-missing-link",
     "SHOULD",
-    "CHECK fails when the interface from prevResult was removed out of band",
+    "CHECK fails once the interface is gone",
     'SPEC 1.0.0 §2 CHECK: "The plugin should return an error if a resource included in the CNI Result type ' +
       '(interface, address or route) was created by the plugin, and is listed in prevResult, but is missing"',
   ),
@@ -217,27 +217,27 @@ export const RULES: readonly Rule[] = [
   generic(
     "ENV-missing",
     "MUST",
-    "a missing required CNI_* variable gives code 4 naming it",
+    "missing required CNI_* var → code 4 naming it",
     'SPEC 1.0.0 §5 Error code 4: "Invalid necessary environment variables ... The error message must contain ' +
       'the names of invalid variables."; required variables per verb from §2',
   ),
   generic(
     "ENV-path",
     "convention",
-    "without CNI_PATH the plugin either works or fails with code 4 naming CNI_PATH",
+    "no CNI_PATH: works, or code 4 naming CNI_PATH",
     "SPEC 1.0.0 §2 lists CNI_PATH as optional for ADD/CHECK/DEL; libcni skel requires it (code 4)",
   ),
   generic(
     "ENV-containerid",
     "MUST",
-    "a CNI_CONTAINERID with invalid characters gives code 4",
+    "invalid CNI_CONTAINERID → code 4",
     'SPEC 1.0.0 §2: CNI_CONTAINERID "Must start with an alphanumeric character, optionally followed by any ' +
       'combination of one or more alphanumeric characters, underscore (), dot (.) or hyphen (-)."',
   ),
   generic(
     "ENV-ifname",
     "MUST",
-    "an unusable CNI_IFNAME (/, whitespace, >15 bytes, '.') is an error (code 4 by skel convention)",
+    "unusable CNI_IFNAME (/ : space >15 . ..) → code 4",
     'SPEC 1.0.0 §2: CNI_IFNAME "if the plugin is unable to use this interface name it must return an error"',
   ),
   generic(
@@ -263,7 +263,7 @@ export const RULES: readonly Rule[] = [
   generic(
     "ERR-stdout",
     "MUST",
-    "errors exit non-zero with {code, msg} JSON on stdout",
+    "errors: exit ≠ 0, {code, msg} JSON on stdout",
     'SPEC 0.4.0: "Errors must be indicated by a non-zero return code and the following JSON being printed to ' +
       'stdout"',
   ),
@@ -284,41 +284,41 @@ export const RULES: readonly Rule[] = [
   generic(
     "GC-keeps-valid",
     "MUST",
-    "GC succeeds with no output and leaves attachments in cni.dev/valid-attachments alone",
+    "GC: silent success, valid attachments untouched",
     "SPEC 1.1.0 §2 GC: the runtime passes the still-valid attachments; the plugin removes only resources of " +
       "attachments not in that set; env is CNI_COMMAND and CNI_PATH only",
   ),
   generic(
     "GC-STATUS-old-version",
     "convention",
-    "GC and STATUS with a config older than 1.1.0 are refused with code 1",
+    "GC/STATUS with a pre-1.1.0 config → code 1",
     "GC and STATUS exist from SPEC 1.1.0; libcni skel (1.2+) refuses them for older configs with code 1",
   ),
   // macvtap (issue 2)
   macvtap(
     "MVT-temp-name",
-    "ADD attaches the node link mvt + 12 hex of xxh64(deviceID)",
+    "ADD takes node link mvt+xxh64(deviceID)[:12 hex]",
     "issue 2: temp name vectors; kubevirt/macvtap-cni TemporaryInterfaceName",
   ),
   macvtap(
     "MVT-fallback-name",
-    "ADD falls back to a node link named exactly deviceID",
+    "fallback: node link named exactly deviceID",
     "issue 2: fork compatibility (coldzerofear/macvtap-cni)",
   ),
   macvtap(
     "MVT-deviceid-sources",
-    "deviceID is read from top-level deviceID, runtimeConfig.deviceID and pciBusID",
+    "deviceID / runtimeConfig.deviceID / pciBusID",
     "issue 2; Multus injects deviceID and pciBusID, libcni injects runtimeConfig.deviceID",
   ),
   macvtap(
     "MVT-not-macvtap",
-    "a deviceID naming a link that is not a macvtap is refused and nothing moves",
+    "non-macvtap link (veth, macvlan) refused, stays",
     "issue 2: a deviceID must never move eth0 or a veth into a pod",
   ),
   macvtap("MVT-missing-deviceid", "a config without deviceID gives code 7", "issue 2"),
   macvtap(
     "MVT-bad-config",
-    "bad MAC, mtu 0/70000 and wrong JSON types give code 7 and nothing moves",
+    "bad mac / mtu 0, 70000 / types → 7, nothing moves",
     "issue 2: errors with the spec's codes; SPEC code 7",
   ),
   macvtap(
@@ -328,59 +328,59 @@ export const RULES: readonly Rule[] = [
   ),
   macvtap(
     "MVT-mac-precedence",
-    "MAC precedence: config mac < CNI_ARGS MAC < runtimeConfig.mac",
+    "MAC: config < CNI_ARGS MAC < runtimeConfig.mac",
     "issue 2; CONVENTIONS.md: runtimeConfig wins over CNI_ARGS",
   ),
   macvtap(
     "MVT-tap-owner",
-    "/dev/tap<ifindex> is owned 107:107 by default, owner/group honoured",
+    "/dev/tapN 107:107 by default, owner/group honoured",
     "issue 2; kubevirt/macvtap-cni #144",
   ),
   macvtap("MVT-mtu-promisc", "mtu and promiscMode are applied to the pod link", "issue 2"),
   macvtap(
     "MVT-rollback",
-    "a failure after the move leaves the temp link back on the node under its temp name",
+    "failed ADD puts the temp link back on the node",
     "issue 2: any failure after a step undoes the steps before it",
   ),
   macvtap(
     "MVT-double-add",
-    "a second ADD of the same deviceID fails and the first attachment stays intact",
+    "2nd ADD of a deviceID fails, 1st stays intact",
     "issue 2",
   ),
   macvtap(
     "MVT-del-everywhere",
-    "after DEL the macvtap exists nowhere (pod or node) and /dev/tapN is gone",
+    "after DEL: no link anywhere, no /dev/tapN",
     "issue 2: DEL leaves no link anywhere",
   ),
   macvtap(
     "MVT-check-real",
-    "CHECK detects a changed MAC, MTU or a link set down",
+    "CHECK detects changed MAC, MTU, link down",
     "issue 2: CHECK verifies name, MAC, MTU, up against prevResult",
   ),
   macvtap(
     "MVT-gc-foreign",
-    "GC leaves node links it did not attach (allocated temp links, the lower) alone",
+    "GC leaves unattached temp links and lower alone",
     "issue 2: GC removes nothing it did not create",
   ),
   // libcni interop
   libcni(
     "LIBCNI-validate",
-    "libcni GetVersionInfo and ValidateNetworkList accept the plugin at the version",
+    "GetVersionInfo/ValidateNetworkList accept it",
     "libcni 1.1.2 api.go ValidateNetworkList/GetVersionInfo (Debian golang-github-appc-cni-dev)",
   ),
   libcni(
     "LIBCNI-lifecycle",
-    "AddNetworkList, CheckNetworkList (>= 0.4.0), DelNetworkList twice all succeed through libcni",
+    "Add/Check/Del/Del NetworkList succeed",
     "libcni 1.1.2 api.go; the runtime side of SPEC §2-§3",
   ),
   libcni(
     "LIBCNI-capabilities",
-    "capability args (mac; deviceID for macvtap) reach the plugin as runtimeConfig",
+    "capability args (mac, deviceID) → runtimeConfig",
     "libcni injectRuntimeConfig; CONVENTIONS.md capabilities",
   ),
   libcni(
     "LIBCNI-cache",
-    "libcni's cached ADD result is what CHECK and DEL get as prevResult",
+    "cached ADD result is CHECK/DEL's prevResult",
     'SPEC 1.0.0 §2 CHECK (runtime): "must include a prevResult field ... containing the Result of the ' +
       'immediately preceding ADD"; libcni result cache',
   ),

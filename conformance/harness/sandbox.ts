@@ -20,6 +20,15 @@ export interface Attachment {
   config: Record<string, unknown>;
 }
 
+/** Choices for {@link Sandbox.attachment}; everything defaults to a fresh, prepared attachment. */
+export interface AttachmentOptions {
+  pod?: TestNetns;
+  ifname?: string;
+  containerId?: string;
+  /** Let the profile prepare the node for it (default true). */
+  prepare?: boolean;
+}
+
 /** Ways a case bends a request away from what a runtime would send. */
 export interface RunOptions {
   /** Merged into the config last; a key set to undefined is removed. */
@@ -61,16 +70,17 @@ export class Sandbox implements AsyncDisposable {
     return pod;
   }
 
-  /** A new attachment (new pod unless given), with whatever the profile prepares on the node. */
-  async attachment(
-    options: { pod?: TestNetns; ifname?: string; containerId?: string } = {},
-  ): Promise<Attachment> {
+  /**
+   * A new attachment (new pod unless given), with whatever the profile prepares on the node;
+   * `prepare: false` skips that for cases that stage the node themselves.
+   */
+  async attachment(options: AttachmentOptions = {}): Promise<Attachment> {
     const index = this.attachments++;
     return {
       containerId: options.containerId ?? `conf${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`,
       ifname: options.ifname ?? DEFAULT_IFNAME,
       pod: options.pod ?? await this.newPod(),
-      config: await this.profile.prepareAttachment(this.node, index),
+      config: options.prepare === false ? {} : await this.profile.prepareAttachment(this.node, index),
     };
   }
 
