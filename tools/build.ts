@@ -52,13 +52,18 @@ export const PROBE_MODULE: ModuleBuild = {
  * @returns absolute path of the wasm to install
  */
 export async function buildCniModule(): Promise<string> {
-  let build = CNI_MODULE;
   if (!exists(`${CNI_WASM_DIR}/${CNI_MODULE.entry}`)) {
     console.error(`build: ${CNI_MODULE.entry} does not exist yet; dist/cni/macvtap.wasm is the host probe`);
-    build = PROBE_MODULE;
+    return await buildProbeModule();
   }
-  await compileAssembly(build);
-  return `${CNI_WASM_DIR}/${build.outFile}`;
+  await compileAssembly(CNI_MODULE);
+  return `${CNI_WASM_DIR}/${CNI_MODULE.outFile}`;
+}
+
+/** Compiles the host probe (the WASI module the host tests run). @returns its absolute path */
+export async function buildProbeModule(): Promise<string> {
+  await compileAssembly(PROBE_MODULE);
+  return `${CNI_WASM_DIR}/${PROBE_MODULE.outFile}`;
 }
 
 /**

@@ -131,6 +131,20 @@ function links(path: string): void {
   if (netns >= 0) say("netns_close", host_netns_close(netns).toString());
 }
 
+// Two sockets in one process: the second gets a kernel-chosen port id above 2^31.
+function twoPorts(): void {
+  const out = new ArrayBuffer(4);
+  const p = changetype<usize>(out);
+  const first = host_nl_open(CURRENT_NETNS, 0);
+  const second = host_nl_open(CURRENT_NETNS, 0);
+  say("port1_result", host_nl_port(first, p).toString());
+  say("port1", load<u32>(p).toString());
+  say("port2_result", host_nl_port(second, p).toString());
+  say("port2", load<u32>(p).toString());
+  host_nl_close(first);
+  host_nl_close(second);
+}
+
 function recvTimeout(): void {
   const sock = host_nl_open(CURRENT_NETNS, 0);
   const buffer = new ArrayBuffer(RECV_CAP);
@@ -243,6 +257,8 @@ if (scenario == "echo") {
   if (fd >= 0) say("close_again", host_netns_close(fd).toString());
 } else if (scenario == "links") {
   links(arg(2));
+} else if (scenario == "ports") {
+  twoPorts();
 } else if (scenario == "recv-timeout") {
   recvTimeout();
 } else if (scenario == "bad-handles") {

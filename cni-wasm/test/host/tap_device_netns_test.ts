@@ -1,0 +1,96 @@
+// tap_stat / tap_chown on a real macvtap's /dev/tap<ifindex>, and the refusals:
+// symlinks, files that are not character devices, missing nodes, bad ifindexes.
+import assert from "node:assert/strict";
+import { isRoot, TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
+import { runLauncher } from "./_probe_dist.ts";
+
+/** A macvtap on a veth lower inside a throwaway netns; /dev/tap<ifindex> appears globally. */
+async function withMacvtap(body: (ifindex: number) => Promise<void>): Promise<void> {
+  await using ns = await TestNetns.create("host-tap");
+  await ns.addVeth("ht-lower", "ht-peer");
+  const ifindex = await ns.addMacvtap("ht-tap", "ht-lower");
+  await body(ifindex);
+}
+
+/** Creates /dev/tap<n> as something that is not a tap device, removing it afterwards. */
+async function withFakeNode(make: (path: string) => Promise<void>, body: (n: number) => Promise<void>) {
+  const ifindex = uniqueIfindex();
+  const path = `/dev/tap${ifindex}`;
+  await make(path);
+  try {
+    await body(ifindex);
+  } finally {
+    await Deno.remove(path);
+  }
+}
+
+Deno.test({
+  name: "tap_stat/tap_chown: owner changes on the real device; -1 keeps uid or gid",
+  ignore: !isRoot,
+  async fn() {
+    await withMacvtap(async (ifindex) => {
+      const before = await runLauncher(["tap-stat", String(ifindex)]);
+      assert.equal(before.values.get("stat"), "0", before.stdout);
+      assert.match(before.values.get("mode") ?? "", /^20\d{3}$/, "a character device");
+
+      assert.equal(
+        (await runLauncher(["tap-chown", String(ifindex), "107", "108"])).values.get("chown"),
+        "0",
+      );
+      const info = await Deno.stat(`/dev/tap${ifindex}`);
+      assert.deepEqual([info.uid, info.gid], [107, 108]);
+
+      assert.equal((await runLauncher(["tap-chown", String(ifindex), "-1", "0"])).values.get("chown"), "0");
+      const after = await runLauncher(["tap-stat", String(ifindex)]);
+      assert.deepEqual([after.values.get("uid"), after.values.get("gid")], ["107", "0"]);
+    });
+  },
+});
+
+Deno.test({
+  name: "tap_chown/tap_stat: a symlink /dev/tapN is refused with -ELOOP and its target is untouched",
+  ignore: !isRoot,
+  async fn() {
+    const target = await Deno.makeTempFile();
+    try {
+      await withFakeNode((path) => Deno.symlink(target, path), async (ifindex) => {
+        assert.equal(
+          (await runLauncher(["tap-chown", String(ifindex), "107", "107"])).values.get("chown"),
+          "-40",
+        );
+        assert.equal((await runLauncher(["tap-stat", String(ifindex)])).values.get("stat"), "-40");
+        assert.equal((await Deno.stat(target)).uid, 0);
+      });
+    } finally {
+      await Deno.remove(target);
+    }
+  },
+});
+
+Deno.test({
+  name: "tap_chown: a regular file at /dev/tapN is not a character device: -ENODEV, owner unchanged",
+  ignore: !isRoot,
+  async fn() {
+    await withFakeNode((path) => Deno.writeTextFile(path, ""), async (ifindex) => {
+      assert.equal(
+        (await runLauncher(["tap-chown", String(ifindex), "107", "107"])).values.get("chown"),
+        "-19",
+      );
+      assert.equal((await Deno.stat(`/dev/tap${ifindex}`)).uid, 0);
+    });
+  },
+});
+
+Deno.test({
+  name: "tap_stat/tap_chown: a missing node is -ENOENT, a non-positive ifindex or bad id -EINVAL",
+  ignore: !isRoot,
+  async fn() {
+    const missing = String(uniqueIfindex());
+    assert.equal((await runLauncher(["tap-stat", missing])).values.get("stat"), "-2");
+    assert.equal((await runLauncher(["tap-chown", missing, "1", "1"])).values.get("chown"), "-2");
+    const run = await runLauncher(["bad-handles"]);
+    for (const key of ["tap_stat_zero", "tap_chown_negative", "tap_chown_bad_uid"]) {
+      assert.equal(run.values.get(key), "-22", key);
+    }
+  },
+});
