@@ -1,0 +1,109 @@
+// Routes: struct rtmsg plus RTA_* attributes, for RTM_NEWROUTE / RTM_DELROUTE /
+// RTM_GETROUTE (IPv4 and IPv6) and their replies.
+
+import { AttributeDecoder } from "./attribute";
+import { ByteReader } from "./buffer";
+import {
+  AF_INET, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RT_TABLE_UNSPEC, RTA_DST, RTA_GATEWAY, RTA_OIF, RTA_PREFSRC,
+  RTA_PRIORITY, RTA_TABLE, RTN_UNICAST, RTPROT_BOOT,
+} from "./constants";
+import { Decoded, MessageBuilder } from "./message";
+
+/** sizeof(struct rtmsg): family, dst_len, src_len, tos, table, protocol, scope, type (u8 each), u32 flags. */
+export const RTMSG_LEN: i32 = 12;
+
+/** One route. Defaults are what `ip route add` uses: main table, boot protocol, universe scope, unicast. */
+export class RouteMessage {
+  /** rtm_family: AF_INET or AF_INET6. */
+  family: u8 = AF_INET;
+  /** rtm_dst_len: prefix length of `dst` (0 with no dst = default route). */
+  dstLen: u8 = 0;
+  /** rtm_src_len. */
+  srcLen: u8 = 0;
+  /** rtm_tos. */
+  tos: u8 = 0;
+  /**
+   * Routing table id. rtm_table holds 8 bits; RTA_TABLE holds all 32 and wins
+   * when present. Encoding sends RTA_TABLE only for ids above 255, as iproute2 does.
+   */
+  table: u32 = RT_TABLE_MAIN;
+  /** rtm_protocol: RTPROT_*. */
+  protocol: u8 = RTPROT_BOOT;
+  /** rtm_scope: RT_SCOPE_*. */
+  scope: u8 = RT_SCOPE_UNIVERSE;
+  /** rtm_type: RTN_*. */
+  type: u8 = RTN_UNICAST;
+  /** rtm_flags: RTM_F_*. */
+  flags: u32 = 0;
+  /** RTA_DST: destination prefix address; null for the default route. */
+  dst: Uint8Array | null = null;
+  /** RTA_GATEWAY. */
+  gateway: Uint8Array | null = null;
+  /** RTA_PREFSRC: preferred source address. */
+  prefSrc: Uint8Array | null = null;
+  /** RTA_OIF: output ifindex (0 = not set). */
+  oif: u32 = 0;
+  /** RTA_PRIORITY: the metric. */
+  priority: u32 = 0;
+  /** Whether `priority` is set (a metric of 0 is a real value). */
+  hasPriority: bool = false;
+
+  /** Encodes a request in iproute2's attribute order: RTA_DST, RTA_GATEWAY, RTA_PRIORITY, RTA_OIF, RTA_PREFSRC, RTA_TABLE. */
+  encode(msgType: u16, flags: u16, seq: u32 = 0): Decoded<Uint8Array> {
+    const b = new MessageBuilder(msgType, flags, seq);
+    const w = b.writer;
+    w.u8(this.family);
+    w.u8(this.dstLen);
+    w.u8(this.srcLen);
+    w.u8(this.tos);
+    w.u8(this.table > 255 ? <u8>RT_TABLE_UNSPEC : <u8>this.table);
+    w.u8(this.protocol);
+    w.u8(this.scope);
+    w.u8(this.type);
+    w.u32(this.flags);
+    const e = b.attrs;
+    e.optionalBytes(RTA_DST, this.dst);
+    e.optionalBytes(RTA_GATEWAY, this.gateway);
+    if (this.hasPriority) e.u32(RTA_PRIORITY, this.priority);
+    if (this.oif != 0) e.u32(RTA_OIF, this.oif);
+    e.optionalBytes(RTA_PREFSRC, this.prefSrc);
+    if (this.table > 255) e.u32(RTA_TABLE, this.table);
+    const bytes = b.build();
+    if (bytes == null) return Decoded.fail<Uint8Array>("cannot encode route: " + b.error!);
+    return Decoded.ok<Uint8Array>(bytes);
+  }
+
+  /** Decodes an RTM_NEWROUTE / RTM_DELROUTE payload; metrics, cache info and multipath are skipped. */
+  static decode(payload: Uint8Array): Decoded<RouteMessage> {
+    const route = new RouteMessage();
+    const r = new ByteReader(payload);
+    route.family = r.u8("rtmsg");
+    route.dstLen = r.u8("rtmsg");
+    route.srcLen = r.u8("rtmsg");
+    route.tos = r.u8("rtmsg");
+    route.table = r.u8("rtmsg");
+    route.protocol = r.u8("rtmsg");
+    route.scope = r.u8("rtmsg");
+    route.type = r.u8("rtmsg");
+    route.flags = r.u32("rtmsg");
+    if (r.error != null) return Decoded.fail<RouteMessage>("route message: " + r.error!);
+    const d = new AttributeDecoder(payload, RTMSG_LEN);
+    while (d.next()) route.decodeAttribute(d);
+    if (d.error != null) return Decoded.fail<RouteMessage>("route message: " + d.error!);
+    return Decoded.ok<RouteMessage>(route);
+  }
+
+  private decodeAttribute(d: AttributeDecoder): void {
+    switch (d.type()) {
+      case RTA_DST: this.dst = d.bytes(); break;
+      case RTA_GATEWAY: this.gateway = d.bytes(); break;
+      case RTA_PREFSRC: this.prefSrc = d.bytes(); break;
+      case RTA_OIF: this.oif = d.u32(); break;
+      case RTA_TABLE: this.table = d.u32(); break;
+      case RTA_PRIORITY:
+        this.priority = d.u32();
+        this.hasPriority = true;
+        break;
+    }
+  }
+}

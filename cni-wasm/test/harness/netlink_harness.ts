@@ -1,0 +1,425 @@
+// Test harness (asconfig.harness.json): exposes the netlink codec to Deno tests.
+// Decoders answer with JSON descriptions (assembly/netlink/describe.ts);
+// encoders take their parameters as JSON with the field names describe() uses,
+// so a test can encode, describe, and compare with what it passed in.
+// conn.ts and rtnl.ts run against the `macvtap_host` imports the test supplies
+// (a fake kernel in JS, cni-wasm/test/netlink/_fake_kernel.ts).
+
+import { JsonValue } from "../../assembly/json/value";
+import { parseJson } from "../../assembly/json/parse";
+import { stringify } from "../../assembly/json/stringify";
+import { parseCidr } from "../../assembly/cni/ip";
+import { AddressMessage } from "../../assembly/netlink/address";
+import { AttributeDecoder, AttributeEncoder } from "../../assembly/netlink/attribute";
+import { NetlinkConn } from "../../assembly/netlink/conn";
+import { describeAddress, describeDatagram, describeError, describeLink, describeMessage, describeRoute } from "../../assembly/netlink/describe";
+import { decodeDonePayload, decodeErrorMessage, NetlinkError, Result } from "../../assembly/netlink/error";
+import { LinkInfo } from "../../assembly/netlink/linkinfo";
+import { LinkMessage } from "../../assembly/netlink/link";
+import { MacvlanData, macvlanModeFromName } from "../../assembly/netlink/macvlan";
+import { Decoded, Message, MessageDecoder } from "../../assembly/netlink/message";
+import { RouteMessage } from "../../assembly/netlink/route";
+import * as rtnl from "../../assembly/netlink/rtnl";
+
+let lastError: string = "";
+
+/** The error of the last encode* call that returned no bytes. */
+export function encodeError(): string {
+  return lastError;
+}
+
+// ---------------------------------------------------------------- decoding
+
+/** JSON description of every message in a datagram. */
+export function describe(datagram: Uint8Array): string {
+  return describeDatagram(datagram);
+}
+
+/** NetlinkError.toString() of the first message (NLMSG_ERROR or NLMSG_DONE) of a datagram, for operation `op`. */
+export function errorText(datagram: Uint8Array, op: string): string {
+  const d = new MessageDecoder(datagram);
+  if (!d.next()) return "walk error: " + (d.error != null ? d.error! : "empty");
+  const e = d.header.type == 3 ? decodeDonePayload(op, d.header, d.payload()) : decodeErrorMessage(op, d.header, d.payload());
+  return e.toString();
+}
+
+/** JSON list of the attributes in bytes[start..]: {type, flags, length}, nested ones under "nested" up to depth 3. */
+export function walkAttributes(bytes: Uint8Array, start: i32): string {
+  const d = new AttributeDecoder(bytes, start);
+  const out = JsonValue.object().set("attributes", walk(d, 0));
+  if (d.error != null) out.setString("error", d.error!);
+  return stringify(out);
+}
+
+function walk(d: AttributeDecoder, depth: i32): JsonValue {
+  const list = JsonValue.array();
+  while (d.next()) {
+    const item = JsonValue.object().setNumber("type", d.type()).setNumber("flags", d.typeFlags()).setNumber("length", d.length());
+    if (depth < 3 && d.typeFlags() != 0) item.set("nested", walk(d.nested(), depth + 1));
+    list.push(item);
+  }
+  return list;
+}
+
+/** Reads the first attribute of bytes with getter `name` ("u8" ... "string", "bytes", "flag"): {"value", "error"}. */
+export function readAttribute(bytes: Uint8Array, name: string): string {
+  const d = new AttributeDecoder(bytes);
+  const out = JsonValue.object();
+  if (d.next()) out.set("value", readWith(d, name));
+  // A second read after an error must return the zero value, not the payload.
+  if (d.error != null) out.setString("error", d.error!).set("afterError", readWith(d, name));
+  out.setBool("nextAfterError", d.error != null && d.next());
+  return stringify(out);
+}
+
+function readWith(d: AttributeDecoder, name: string): JsonValue {
+  if (name == "u8") return JsonValue.number(d.u8());
+  if (name == "u16") return JsonValue.number(d.u16());
+  if (name == "u32") return JsonValue.number(d.u32());
+  if (name == "u64") return JsonValue.string(d.u64().toString());
+  if (name == "i32") return JsonValue.number(d.i32());
+  if (name == "string") return JsonValue.string(d.string());
+  if (name == "flag") return JsonValue.bool(d.flag());
+  const bytes = d.bytes();
+  const list = JsonValue.array();
+  for (let i = 0; i < bytes.length; i++) list.push(JsonValue.number(bytes[i]));
+  return list;
+}
+
+/** JSON list of message headers in a datagram, plus "error" when the walk stopped. */
+export function walkMessages(datagram: Uint8Array): string {
+  const d = new MessageDecoder(datagram);
+  const list = JsonValue.array();
+  while (d.next()) {
+    list.push(JsonValue.object().setNumber("offset", d.offset).setNumber("length", d.header.length)
+      .setNumber("type", d.header.type).setNumber("payloadLength", d.payload().length));
+  }
+  const out = JsonValue.object().set("messages", list);
+  if (d.error != null) out.setString("error", d.error!);
+  return stringify(out);
+}
+
+// ---------------------------------------------------------------- encoding
+
+/**
+ * Runs encoder operations from JSON: [{"op":"u32","type":4,"value":1400}, {"op":"nestStart","type":18},
+ * {"op":"string","type":1,"value":"macvtap","nul":false}, {"op":"nestEnd"} ...]. Empty bytes + encodeError() on error.
+ */
+export function encodeAttributes(opsJson: string): Uint8Array {
+  const ops = parseJson(opsJson).value!;
+  const e = new AttributeEncoder();
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops.items[i];
+    const kind = text(op, "op");
+    const type = <u16>num(op, "type");
+    if (kind == "u8") e.u8(type, <u8>num(op, "value"));
+    else if (kind == "u16") e.u16(type, <u16>num(op, "value"));
+    else if (kind == "u32") e.u32(type, <u32>num(op, "value"));
+    else if (kind == "u64") e.u64(type, U64.parseInt(text(op, "value")));
+    else if (kind == "i32") e.i32(type, <i32>num(op, "value"));
+    else if (kind == "string") e.string(type, text(op, "value"), !op.has("nul") || op.get("nul")!.boolValue);
+    else if (kind == "bytes") e.bytes(type, new Uint8Array(<i32>num(op, "length")));
+    else if (kind == "flag") e.flag(type);
+    else if (kind == "nestStart") e.nestStart(type);
+    else if (kind == "nestEnd") e.nestEnd();
+  }
+  return finish(e.finish(), e.error);
+}
+
+export function encodeLink(msgType: u16, flags: u16, seq: u32, paramsJson: string): Uint8Array {
+  const encoded = linkFromJson(parseJson(paramsJson).value!).encode(msgType, flags, seq);
+  return finish(encoded.value, encoded.error);
+}
+
+export function encodeAddress(msgType: u16, flags: u16, seq: u32, paramsJson: string): Uint8Array {
+  const encoded = addressFromJson(parseJson(paramsJson).value!).encode(msgType, flags, seq);
+  return finish(encoded.value, encoded.error);
+}
+
+export function encodeRoute(msgType: u16, flags: u16, seq: u32, paramsJson: string): Uint8Array {
+  const encoded = routeFromJson(parseJson(paramsJson).value!).encode(msgType, flags, seq);
+  return finish(encoded.value, encoded.error);
+}
+
+function finish(bytes: Uint8Array | null, error: string | null): Uint8Array {
+  lastError = error != null ? error! : "";
+  return bytes != null ? bytes! : new Uint8Array(0);
+}
+
+function linkFromJson(p: JsonValue): LinkMessage {
+  const link = new LinkMessage();
+  link.family = <u8>optNum(p, "family", 0);
+  link.type = <u16>optNum(p, "ifType", 0);
+  link.index = <i32>optNum(p, "index", 0);
+  link.flags = <u32>optNum(p, "flags", 0);
+  link.change = <u32>optNum(p, "change", 0);
+  if (p.has("up")) link.setUp(p.get("up")!.boolValue);
+  if (p.has("promisc")) link.setPromisc(p.get("promisc")!.boolValue);
+  if (p.has("name")) link.name = text(p, "name");
+  if (p.has("alias")) link.alias = text(p, "alias");
+  if (p.has("address")) link.address = hexBytes(text(p, "address"));
+  if (p.has("broadcast")) link.broadcast = hexBytes(text(p, "broadcast"));
+  if (p.has("permAddress")) link.permAddress = hexBytes(text(p, "permAddress"));
+  if (p.has("parentDevName")) link.parentDevName = text(p, "parentDevName");
+  if (p.has("parentBusName")) link.parentBusName = text(p, "parentBusName");
+  if (p.has("mtu")) link.mtu = <u32>num(p, "mtu");
+  if (p.has("link")) link.link = <u32>num(p, "link");
+  if (p.has("master")) link.master = <u32>num(p, "master");
+  if (p.has("txqlen")) link.txqlen = <u32>num(p, "txqlen");
+  if (p.has("operstate")) link.operstate = <u8>num(p, "operstate");
+  if (p.has("carrier")) link.carrier = <u8>num(p, "carrier");
+  if (p.has("netnsFd")) link.netnsFd = <i32>num(p, "netnsFd");
+  if (p.has("netnsPid")) link.netnsPid = <u32>num(p, "netnsPid");
+  if (p.has("group")) link.group = <u32>num(p, "group");
+  if (p.has("promiscuity")) link.promiscuity = <u32>num(p, "promiscuity");
+  if (p.has("numTxQueues")) link.numTxQueues = <u32>num(p, "numTxQueues");
+  if (p.has("numRxQueues")) link.numRxQueues = <u32>num(p, "numRxQueues");
+  if (p.has("linkNetnsId")) link.linkNetnsId = <i32>num(p, "linkNetnsId");
+  if (p.has("minMtu")) link.minMtu = <u32>num(p, "minMtu");
+  if (p.has("maxMtu")) link.maxMtu = <u32>num(p, "maxMtu");
+  if (p.has("extMask")) link.extMask = <u32>num(p, "extMask");
+  if (p.has("linkInfo")) link.linkInfo = linkInfoFromJson(p.get("linkInfo")!);
+  return link;
+}
+
+function linkInfoFromJson(p: JsonValue): LinkInfo {
+  const info = new LinkInfo();
+  if (p.has("kind")) info.kind = text(p, "kind");
+  if (p.has("slaveKind")) info.slaveKind = text(p, "slaveKind");
+  if (p.has("macvlan")) {
+    const m = p.get("macvlan")!;
+    const data = new MacvlanData();
+    if (m.has("mode")) data.mode = macvlanModeFromName(text(m, "mode"));
+    if (m.has("flags")) data.flags = <u16>num(m, "flags");
+    if (m.has("macaddrCount")) data.macaddrCount = <u32>num(m, "macaddrCount");
+    if (m.has("bcQueueLen")) data.bcQueueLen = <u32>num(m, "bcQueueLen");
+    info.macvlan = data;
+  }
+  return info;
+}
+
+function addressFromJson(p: JsonValue): AddressMessage {
+  const a = new AddressMessage();
+  a.family = <u8>optNum(p, "family", 2);
+  a.prefixLen = <u8>optNum(p, "prefixLen", 0);
+  a.flags = <u32>optNum(p, "flags", 0);
+  a.scope = <u8>optNum(p, "scope", 0);
+  a.index = <u32>optNum(p, "index", 0);
+  if (p.has("address")) a.address = ipBytes(text(p, "address"));
+  if (p.has("local")) a.local = ipBytes(text(p, "local"));
+  if (p.has("broadcast")) a.broadcast = ipBytes(text(p, "broadcast"));
+  if (p.has("label")) a.label = text(p, "label");
+  return a;
+}
+
+function routeFromJson(p: JsonValue): RouteMessage {
+  const r = new RouteMessage();
+  r.family = <u8>optNum(p, "family", r.family);
+  r.dstLen = <u8>optNum(p, "dstLen", 0);
+  r.srcLen = <u8>optNum(p, "srcLen", 0);
+  r.tos = <u8>optNum(p, "tos", 0);
+  r.table = <u32>optNum(p, "table", r.table);
+  r.protocol = <u8>optNum(p, "protocol", r.protocol);
+  r.scope = <u8>optNum(p, "scope", r.scope);
+  r.type = <u8>optNum(p, "type", r.type);
+  r.flags = <u32>optNum(p, "flags", 0);
+  if (p.has("dst")) r.dst = ipBytes(text(p, "dst"));
+  if (p.has("gateway")) r.gateway = ipBytes(text(p, "gateway"));
+  if (p.has("prefSrc")) r.prefSrc = ipBytes(text(p, "prefSrc"));
+  r.oif = <u32>optNum(p, "oif", 0);
+  if (p.has("priority")) {
+    r.priority = <u32>num(p, "priority");
+    r.hasPriority = true;
+  }
+  return r;
+}
+
+function text(p: JsonValue, key: string): string {
+  const v = p.get(key);
+  return v != null ? v.stringValue : "";
+}
+
+function num(p: JsonValue, key: string): f64 {
+  const v = p.get(key);
+  return v != null ? v.numberValue : 0;
+}
+
+function optNum(p: JsonValue, key: string, fallback: f64): f64 {
+  return p.has(key) ? num(p, key) : fallback;
+}
+
+/** "02:00:00:00:00:01" → 6 bytes (any count of colon-separated hex pairs). */
+function hexBytes(value: string): Uint8Array {
+  const parts = value.split(":");
+  const out = new Uint8Array(parts.length);
+  for (let i = 0; i < parts.length; i++) out[i] = <u8>I32.parseInt(parts[i], 16);
+  return out;
+}
+
+function ipBytes(value: string): Uint8Array {
+  const parsed = parseCidr(value);
+  return parsed.address != null ? parsed.address!.bytes : new Uint8Array(0);
+}
+
+// ---------------------------------------------------------------- fuzzing
+
+/** The decoders fuzzDecode can run, comma-separated. */
+export function decoderNames(): string {
+  return "messages,error,done,link,address,route,attributes,describe";
+}
+
+/** Runs decoder `name` on arbitrary bytes; returns "ok" or "err". A trap is the only failure. */
+export function fuzzDecode(name: string, bytes: Uint8Array): string {
+  if (name == "messages") {
+    const d = new MessageDecoder(bytes);
+    while (d.next()) d.message();
+    return d.error == null ? "ok" : "err";
+  }
+  if (name == "error" || name == "done") {
+    const d = new MessageDecoder(bytes);
+    if (!d.next()) return "err";
+    const e = name == "error" ? decodeErrorMessage("fuzz", d.header, d.payload()) : decodeDonePayload("fuzz", d.header, d.payload());
+    return e.toString().length > 0 ? "ok" : "err";
+  }
+  if (name == "link") return okOrErr<LinkMessage>(LinkMessage.decode(bytes));
+  if (name == "address") return okOrErr<AddressMessage>(AddressMessage.decode(bytes));
+  if (name == "route") return okOrErr<RouteMessage>(RouteMessage.decode(bytes));
+  if (name == "attributes") return exhaustAttributes(new AttributeDecoder(bytes), 0) ? "ok" : "err";
+  return describeDatagram(bytes).length > 0 ? "ok" : "err";
+}
+
+function okOrErr<T>(d: Decoded<T>): string {
+  return d.error == null ? "ok" : "err";
+}
+
+/** Every getter on every attribute, and nested() on each, four levels deep. */
+function exhaustAttributes(d: AttributeDecoder, depth: i32): bool {
+  while (d.next()) {
+    d.string();
+    d.bytes();
+    if (depth < 4) exhaustAttributes(d.nested(), depth + 1);
+    d.u8(); // Records an error unless the length is 1: the walk then stops, as designed.
+  }
+  return d.error == null;
+}
+
+// ---------------------------------------------------------------- conn.ts and rtnl.ts over the fake host
+
+let conn: NetlinkConn | null = null;
+
+/** Opens the connection that the conn and rtnl functions use: {"port"} or {"error"}. */
+export function connOpen(netns: i32, groups: u32): string {
+  const opened = NetlinkConn.open(netns, groups);
+  if (opened.error != null) return stringify(errorJson(opened.error));
+  conn = opened.value;
+  return stringify(JsonValue.object().setNumber("port", conn!.port));
+}
+
+export function connClose(): void {
+  if (conn != null) conn!.close();
+}
+
+export function connSetTimeout(ms: i32): void {
+  conn!.replyTimeoutMs = ms;
+}
+
+export function connRequest(message: Uint8Array, op: string): string {
+  return stringify(errorJson(conn!.request(message, op)));
+}
+
+export function connCall(message: Uint8Array, op: string): string {
+  return messagesJson(conn!.call(message, op));
+}
+
+export function connDump(message: Uint8Array, op: string): string {
+  return messagesJson(conn!.dump(message, op));
+}
+
+/** {"message": description | null, "error"}; both null means the wait timed out. */
+export function connRecvEvent(timeoutMs: i32): string {
+  const r = conn!.recvEvent(timeoutMs);
+  const out = errorJson(r.error);
+  const m = r.value;
+  out.set("message", m == null ? JsonValue.null() : describeMessage(m.header, m.payload));
+  return stringify(out);
+}
+
+function messagesJson(r: Result<Message[]>): string {
+  const out = errorJson(r.error);
+  const list = JsonValue.array();
+  const messages = r.value;
+  if (messages != null) {
+    for (let i = 0; i < messages.length; i++) list.push(describeMessage(messages[i].header, messages[i].payload));
+  }
+  return stringify(out.set("messages", list));
+}
+
+/** {"error": null} or {"error": {errno, message?, offset?}, "text": toString()}. */
+function errorJson(e: NetlinkError | null): JsonValue {
+  const out = JsonValue.object();
+  if (e == null) return out.set("error", JsonValue.null());
+  return out.set("error", describeError(e)).setString("text", e.toString());
+}
+
+export function rtnlGetLinkByName(name: string): string {
+  return linkJson(rtnl.getLinkByName(conn!, name));
+}
+
+export function rtnlGetLinkByIndex(index: i32): string {
+  return linkJson(rtnl.getLinkByIndex(conn!, index));
+}
+
+function linkJson(r: Result<LinkMessage>): string {
+  const link = r.value;
+  return stringify(errorJson(r.error).set("link", link == null ? JsonValue.null() : describeLink(link)));
+}
+
+export function rtnlListLinks(): string {
+  const r = rtnl.listLinks(conn!);
+  const list = JsonValue.array();
+  if (r.value != null) for (let i = 0; i < r.value!.length; i++) list.push(describeLink(r.value![i]));
+  return stringify(errorJson(r.error).set("links", list));
+}
+
+export function rtnlListAddresses(family: u8, index: u32): string {
+  const r = rtnl.listAddresses(conn!, family, index);
+  const list = JsonValue.array();
+  if (r.value != null) for (let i = 0; i < r.value!.length; i++) list.push(describeAddress(r.value![i]));
+  return stringify(errorJson(r.error).set("addresses", list));
+}
+
+export function rtnlListRoutes(family: u8): string {
+  const r = rtnl.listRoutes(conn!, family);
+  const list = JsonValue.array();
+  if (r.value != null) for (let i = 0; i < r.value!.length; i++) list.push(describeRoute(r.value![i]));
+  return stringify(errorJson(r.error).set("routes", list));
+}
+
+export function rtnlCreateMacvlan(kind: string, name: string, lowerIndex: u32, mode: string, index: i32): string {
+  const link = rtnl.newMacvlanLink(kind, name, lowerIndex, macvlanModeFromName(mode), index);
+  return stringify(errorJson(rtnl.createLink(conn!, link)));
+}
+
+export function rtnlCreateLink(paramsJson: string): string {
+  return stringify(errorJson(rtnl.createLink(conn!, linkFromJson(parseJson(paramsJson).value!))));
+}
+
+export function rtnlSetLink(paramsJson: string): string {
+  return stringify(errorJson(rtnl.setLink(conn!, linkFromJson(parseJson(paramsJson).value!))));
+}
+
+export function rtnlDeleteLink(index: i32): string {
+  return stringify(errorJson(rtnl.deleteLink(conn!, index)));
+}
+
+export function rtnlAddAddress(paramsJson: string): string {
+  return stringify(errorJson(rtnl.addAddress(conn!, addressFromJson(parseJson(paramsJson).value!))));
+}
+
+export function rtnlDeleteAddress(paramsJson: string): string {
+  return stringify(errorJson(rtnl.deleteAddress(conn!, addressFromJson(parseJson(paramsJson).value!))));
+}
+
+export function rtnlAddRoute(paramsJson: string): string {
+  return stringify(errorJson(rtnl.addRoute(conn!, routeFromJson(parseJson(paramsJson).value!))));
+}
