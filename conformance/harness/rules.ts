@@ -380,7 +380,7 @@ export const RULES: readonly Rule[] = [
   ),
   libcni(
     "LIBCNI-cache",
-    "cached ADD result is CHECK/DEL's prevResult",
+    "the cached ADD result reaches CHECK as prevResult",
     'SPEC 1.0.0 §2 CHECK (runtime): "must include a prevResult field ... containing the Result of the ' +
       'immediately preceding ADD"; libcni result cache',
   ),
