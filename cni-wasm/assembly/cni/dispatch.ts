@@ -68,7 +68,7 @@ export function dispatch(environment: Map<string, string>, stdin: string, verbs:
   // DEL must clean up even when the runtime's CNI_ARGS are odd; the other verbs refuse them.
   if (argsResult.error != null && env.command != "DEL") return errorReply(argsResult.error!, version);
 
-  const outcome = runVerb(verbs, new Invocation(env, confResult.conf, argsResult.args));
+  const outcome = runVerb(verbs, new Invocation(env, confResult.conf, argsResult.args, stdin));
   if (outcome.error != null) return errorReply(outcome.error!, version);
   const output = outcome.output;
   return new Reply(output == null ? "" : stringify(output, INDENT) + "\n", 0);

@@ -11,6 +11,8 @@ export class Invocation {
     public env: CniEnv,
     public conf: NetConf,
     public args: CniArgs,
+    /** stdin exactly as received: delegated IPAM plugins get the complete config. */
+    public stdin: string,
   ) {}
 }
 

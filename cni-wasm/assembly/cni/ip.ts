@@ -28,13 +28,13 @@ export function parseCidr(text: string): IpResult {
   const addressText = slash < 0 ? text : text.substring(0, slash);
   const bytes = addressText.includes(":") ? parseIpv6(addressText) : parseIpv4(addressText);
   if (bytes == null) return new IpResult(null, "invalid IP address \"" + text + "\"");
-  const width = bytes!.length * 8;
+  const width = bytes.length * 8;
   let prefix = width;
   if (slash >= 0) {
     prefix = parseDecimal(text.substring(slash + 1), width);
     if (prefix < 0) return new IpResult(null, "invalid prefix length in \"" + text + "\"");
   }
-  return new IpResult(new IpAddress(bytes!, prefix), null);
+  return new IpResult(new IpAddress(bytes, prefix), null);
 }
 
 /** Decimal in [0, limit], or -1. */
@@ -72,12 +72,12 @@ function parseIpv6(text: string): Uint8Array | null {
   const headGroups = parseGroups(head);
   const tailGroups = parseGroups(tail);
   if (headGroups == null || tailGroups == null) return null;
-  const used = headGroups!.length + tailGroups!.length;
+  const used = headGroups.length + tailGroups.length;
   if (doubleColon < 0 ? used != 8 : used > 7) return null;
   const out = new Uint8Array(16);
-  for (let i = 0; i < headGroups!.length; i++) storeGroup(out, i, headGroups![i]);
-  const tailStart = 8 - tailGroups!.length;
-  for (let i = 0; i < tailGroups!.length; i++) storeGroup(out, tailStart + i, tailGroups![i]);
+  for (let i = 0; i < headGroups.length; i++) storeGroup(out, i, headGroups[i]);
+  const tailStart = 8 - tailGroups.length;
+  for (let i = 0; i < tailGroups.length; i++) storeGroup(out, tailStart + i, tailGroups[i]);
   return out;
 }
 
@@ -91,8 +91,8 @@ function parseGroups(text: string): i32[] | null {
     if (i == parts.length - 1 && part.includes(".")) {
       const v4 = parseIpv4(part);
       if (v4 == null) return null;
-      groups.push((<i32>v4![0] << 8) | v4![1]);
-      groups.push((<i32>v4![2] << 8) | v4![3]);
+      groups.push((<i32>v4[0] << 8) | v4[1]);
+      groups.push((<i32>v4[2] << 8) | v4[3]);
       continue;
     }
     const value = parseHexGroup(part);

@@ -15,7 +15,7 @@ export function parseMac(text: string): MacResult {
   if (bytes == null) {
     return new MacResult(null, "invalid MAC address \"" + text + "\": want six hex octets like 02:00:00:00:00:01");
   }
-  const mac = bytes!;
+  const mac = bytes;
   if ((mac[0] & 1) != 0) {
     return new MacResult(null, "invalid MAC address \"" + text + "\": a multicast address cannot be an interface address");
   }

@@ -18,7 +18,8 @@ export const MAX_MTU: i64 = 65535;
 
 /** -1 leaves the owner or group of /dev/tapN unchanged (chown semantics). */
 export const KEEP_ID: i64 = -1;
-const MAX_ID: i64 = 4294967294;
+/** Ids cross to the host as i32, so they stop at 2^31 - 1 (real uids/gids stay far below). */
+const MAX_ID: i64 = 2147483647;
 
 export class NetConf {
   cniVersion: string = "";

@@ -1,0 +1,93 @@
+// CHECK (0.4.0+): the attachment still is what ADD reported in prevResult — the
+// macvtap exists in CNI_NETNS under CNI_IFNAME with that MAC, is up, has the
+// configured MTU and the IPAM addresses, /dev/tapN has the configured owner —
+// and the IPAM plugin agrees (SPEC.md CHECK).
+
+import { CniError, ERR_CHECK_MISMATCH, invalidConfig } from "../cni/errors";
+import { execIpam } from "../cni/ipam";
+import { Invocation, Outcome } from "../cni/invocation";
+import { formatMac } from "../cni/mac";
+import { findInterface, normalizeResult } from "../cni/result";
+import { JsonValue } from "../json/value";
+import { IFF_UP } from "../netlink/constants";
+import { LinkMessage } from "../netlink/link";
+import { getLinkByName } from "../netlink/rtnl";
+import { checkAddresses } from "./check_addresses";
+import { netlinkFailure, netnsFailure } from "./failures";
+import { Session } from "./session";
+import { statTap, missingTap, tapPath } from "./tap_device";
+import { KEEP_ID } from "../cni/netconf";
+import { ENOENT } from "../netlink/errno";
+
+export function cmdCheck(inv: Invocation): Outcome {
+  const prev = inv.conf.prevResult;
+  if (prev == null) return Outcome.failed(invalidConfig("CHECK needs prevResult (the result of ADD)"));
+  const result = normalizeResult(prev);
+  const index = findInterface(result, inv.env.ifname, inv.env.netns);
+  if (index < 0) {
+    return Outcome.failed(mismatch("prevResult lists no interface \"" + inv.env.ifname + "\" in sandbox \"" + inv.env.netns + "\""));
+  }
+  const opened = Session.open(inv.env.netns);
+  if (opened.session == null) return Outcome.failed(netnsFailure(inv.env.netns, opened.errno));
+  const session = opened.session!;
+  const error = checkAttachment(inv, session, result, index);
+  session.close();
+  if (error != null) return Outcome.failed(error);
+  if (inv.conf.ipamType.length > 0) {
+    const ipam = execIpam(inv.conf.ipamType, "CHECK", inv.stdin);
+    if (ipam.error != null) return Outcome.failed(ipam.error!);
+  }
+  return Outcome.done(null);
+}
+
+function mismatch(what: string): CniError {
+  return new CniError(ERR_CHECK_MISMATCH, what);
+}
+
+function checkAttachment(inv: Invocation, session: Session, result: JsonValue, index: i32): CniError | null {
+  const pod = session.pod();
+  if (pod == null) return netlinkFailure("opening a netlink socket in the pod", session.error!);
+  const ifname = inv.env.ifname;
+  const found = getLinkByName(pod, ifname);
+  if (found.error != null) return netlinkFailure("looking up \"" + ifname + "\"", found.error!);
+  if (found.value == null) return mismatch("interface \"" + ifname + "\" is missing from netns \"" + inv.env.netns + "\"");
+  const link = found.value!;
+  const expected = result.get("interfaces")!.items[index];
+  const linkError = checkLink(link, ifname, expected, inv.conf.mtu);
+  if (linkError != null) return linkError;
+  const tapError = checkTapOwner(link.index, inv.conf.owner, inv.conf.group);
+  if (tapError != null) return tapError;
+  return checkAddresses(pod, link.index, result, index);
+}
+
+function checkLink(link: LinkMessage, ifname: string, expected: JsonValue, mtu: i32): CniError | null {
+  const kind = link.kind;
+  if (kind == null || kind != "macvtap") return mismatch("\"" + ifname + "\" is not a macvtap");
+  const mac = link.address != null ? formatMac(link.address!) : "";
+  const expectedMac = expected.get("mac");
+  if (expectedMac != null && expectedMac.isString && expectedMac.stringValue.toLowerCase() != mac) {
+    return mismatch("\"" + ifname + "\" has MAC " + mac + ", prevResult says " + expectedMac.stringValue);
+  }
+  if ((link.flags & IFF_UP) == 0) return mismatch("\"" + ifname + "\" is down");
+  const expectedMtu = mtu > 0 ? mtu : mtuOf(expected);
+  if (expectedMtu > 0 && <i32>link.mtu != expectedMtu) {
+    return mismatch("\"" + ifname + "\" has MTU " + link.mtu.toString() + ", expected " + expectedMtu.toString());
+  }
+  return null;
+}
+
+function mtuOf(entry: JsonValue): i32 {
+  const mtu = entry.get("mtu");
+  return mtu != null && mtu.isInteger ? <i32>mtu.numberValue : 0;
+}
+
+function checkTapOwner(ifindex: i32, owner: i64, group: i64): CniError | null {
+  const stat = statTap(ifindex);
+  if (stat.errno == ENOENT) return missingTap(ifindex);
+  if (stat.errno != 0) return mismatch("cannot stat " + tapPath(ifindex) + " (errno " + stat.errno.toString() + ")");
+  if ((owner != KEEP_ID && <i64>stat.uid != owner) || (group != KEEP_ID && <i64>stat.gid != group)) {
+    return mismatch(tapPath(ifindex) + " is owned by " + stat.uid.toString() + ":" + stat.gid.toString() +
+      ", expected " + owner.toString() + ":" + group.toString());
+  }
+  return null;
+}

@@ -1,0 +1,53 @@
+// DEL: delete CNI_IFNAME in the pod netns and release IPAM. Best effort by
+// design (SPEC.md DEL): a missing netns, a missing link or an empty CNI_NETNS is
+// success, and a second DEL finds nothing to do. The device plugin makes a fresh
+// macvtap at the next Allocate, so the link is deleted, not moved back.
+
+import { CniError } from "../cni/errors";
+import { execIpam } from "../cni/ipam";
+import { Invocation, Outcome } from "../cni/invocation";
+import { ENODEV } from "../netlink/errno";
+import { deleteLink, getLinkByName } from "../netlink/rtnl";
+import { netlinkFailure, netnsFailure } from "./failures";
+import { Session } from "./session";
+
+export function cmdDel(inv: Invocation): Outcome {
+  const linkError = deletePodLink(inv);
+  // IPAM DEL runs even when the netns is gone: only it can release the lease.
+  if (inv.conf.ipamType.length > 0) {
+    const released = execIpam(inv.conf.ipamType, "DEL", inv.stdin);
+    if (released.error != null) return Outcome.failed(released.error!);
+  }
+  return linkError != null ? Outcome.failed(linkError) : Outcome.done(null);
+}
+
+function deletePodLink(inv: Invocation): CniError | null {
+  if (inv.env.netns.length == 0) return null;
+  const opened = Session.open(inv.env.netns);
+  if (opened.session == null) {
+    // The sandbox is gone, and the kernel deleted its virtual links with it.
+    return opened.netnsMissing ? null : netnsFailure(inv.env.netns, opened.errno);
+  }
+  const session = opened.session!;
+  const error = deleteMacvtap(session, inv.env.ifname);
+  session.close();
+  return error;
+}
+
+function deleteMacvtap(session: Session, ifname: string): CniError | null {
+  const pod = session.pod();
+  if (pod == null) return netlinkFailure("opening a netlink socket in the pod", session.error!);
+  const found = getLinkByName(pod, ifname);
+  if (found.error != null) return netlinkFailure("looking up \"" + ifname + "\" in the pod", found.error!);
+  if (found.value == null) return null;
+  const link = found.value!;
+  const kind = link.kind;
+  if (kind == null || kind != "macvtap") {
+    // Not ours (a runtime mix-up, or another plugin's interface): leave it alone.
+    process.stderr.write("macvtap: DEL leaves \"" + ifname + "\" alone: it is not a macvtap\n");
+    return null;
+  }
+  const error = deleteLink(pod, link.index);
+  if (error == null || error.errno == ENODEV) return null;
+  return netlinkFailure("deleting \"" + ifname + "\"", error);
+}

@@ -1,0 +1,83 @@
+// The namespaces one invocation works in: the node's (the netns the plugin runs
+// in, where the device plugin left the macvtap) and the pod's (CNI_NETNS).
+// Sockets and handles open lazily and close together, on every return path.
+
+import { host_netns_close, host_netns_open } from "../host/bindings";
+import { NetlinkConn } from "../netlink/conn";
+import { NetlinkError } from "../netlink/error";
+import { ENOENT } from "../netlink/errno";
+
+/** The host's own netns, for moving a link back out of a pod. */
+const HOST_NETNS_PATH = "/proc/self/ns/net";
+/** nl_open's "the namespace the host runs in". */
+const HOST_NAMESPACE: i32 = -1;
+
+export class Session {
+  podNetns: i32 = -1;
+  private hostNetnsHandle: i32 = -1;
+  private podConnection: NetlinkConn | null = null;
+  private hostConnection: NetlinkConn | null = null;
+  /** The first socket error, when a lazy open failed. */
+  error: NetlinkError | null = null;
+
+  /** A session on the pod netns at `netnsPath`; errno in the error (ENOENT: the netns is gone). */
+  static open(netnsPath: string): SessionResult {
+    const session = new Session();
+    const handle = openNetns(netnsPath);
+    if (handle < 0) return new SessionResult(null, -handle);
+    session.podNetns = handle;
+    return new SessionResult(session, 0);
+  }
+
+  /** A socket in the node's netns; null after recording `error`. */
+  host(): NetlinkConn | null {
+    if (this.hostConnection == null) this.hostConnection = this.connect(HOST_NAMESPACE);
+    return this.hostConnection;
+  }
+
+  /** A socket in the pod's netns; null after recording `error`. */
+  pod(): NetlinkConn | null {
+    if (this.podConnection == null) this.podConnection = this.connect(this.podNetns);
+    return this.podConnection;
+  }
+
+  /** A handle on the node's netns, usable in IFLA_NET_NS_FD; negative errno on failure. */
+  hostNetns(): i32 {
+    if (this.hostNetnsHandle < 0) this.hostNetnsHandle = openNetns(HOST_NETNS_PATH);
+    return this.hostNetnsHandle;
+  }
+
+  private connect(netns: i32): NetlinkConn | null {
+    const opened = NetlinkConn.open(netns, 0);
+    if (opened.error != null && this.error == null) this.error = opened.error;
+    return opened.value;
+  }
+
+  close(): void {
+    const pod = this.podConnection;
+    if (pod != null) pod.close();
+    const host = this.hostConnection;
+    if (host != null) host.close();
+    if (this.podNetns >= 0) host_netns_close(this.podNetns);
+    if (this.hostNetnsHandle >= 0) host_netns_close(this.hostNetnsHandle);
+    this.podNetns = -1;
+    this.hostNetnsHandle = -1;
+  }
+}
+
+export class SessionResult {
+  constructor(
+    public session: Session | null,
+    /** Positive errno when session is null. */
+    public errno: i32,
+  ) {}
+
+  get netnsMissing(): bool {
+    return this.errno == ENOENT;
+  }
+}
+
+function openNetns(path: string): i32 {
+  const bytes = String.UTF8.encode(path);
+  return host_netns_open(changetype<usize>(bytes), bytes.byteLength);
+}
