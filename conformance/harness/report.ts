@@ -71,7 +71,7 @@ export function renderReport(results: RuleResult[], rules: readonly Rule[] = RUL
       if (mine.length > 0) lines.push(...renderTable(group, profile, groupRules, mine), "");
     }
   }
-  lines.push(...renderNotes(results), summaryLine(results));
+  lines.push(...renderNotes(results, rules), summaryLine(results));
   return lines.join("\n");
 }
 
@@ -93,13 +93,17 @@ function renderTable(group: RuleGroup, profile: string, rules: Rule[], results: 
   return [`== ${group} rules — profile ${profile}`, header, "-".repeat(header.length), ...rows];
 }
 
-function renderNotes(results: RuleResult[]): string[] {
+function renderNotes(results: RuleResult[], rules: readonly Rule[]): string[] {
   const lines: string[] = [];
   const failures = results.filter((r) => r.outcome === "fail");
   if (failures.length > 0) {
     lines.push("Failures:");
     for (const f of failures) {
       lines.push(`  ${f.testName}: ${firstLine(f.detail)}`);
+    }
+    lines.push("", "Where the failed rules are written:");
+    for (const id of unique(failures.map((f) => f.rule))) {
+      lines.push(`  ${id}: ${rules.find((r) => r.id === id)?.source ?? "(unknown rule)"}`);
     }
     lines.push("");
   }
