@@ -127,7 +127,7 @@ export function findPlugin(libc: Libc, cniPath: string, type: string): string | 
   for (const dir of cniPath.split(":")) {
     if (!dir.startsWith("/")) continue;
     const candidate = `${dir.replace(/\/+$/, "")}/${type}`;
-    if (libc.fn.statx(AT_FDCWD, cString(candidate), 0, STATX_TYPE | STATX_MODE, stat) !== 0) continue;
+    if (libc.files.statx(AT_FDCWD, cString(candidate), 0, STATX_TYPE | STATX_MODE, stat) !== 0) continue;
     const mode = new DataView(stat.buffer).getUint16(STATX_MODE_OFFSET, true);
     if ((mode & S_IFMT) === S_IFREG && (mode & 0o111) !== 0) return candidate;
   }
@@ -143,21 +143,21 @@ function withStdinFrom<T>(libc: Libc, data: Uint8Array, body: () => T): T | numb
   const pipe = filledPipe(libc, data);
   if (pipe < 0) return pipe;
   // Keep the real stdin aside (it may be closed: then fd 0 is simply closed again afterwards).
-  const saved = libc.check(libc.fn.fcntl(0, F_DUPFD_CLOEXEC, 3));
-  const moved = libc.check(libc.fn.dup2(pipe, 0));
-  libc.fn.close(pipe);
+  const saved = libc.check(libc.pipes.fcntl(0, F_DUPFD_CLOEXEC, 3));
+  const moved = libc.check(libc.pipes.dup2(pipe, 0));
+  libc.core.close(pipe);
   if (moved < 0) {
-    if (saved >= 0) libc.fn.close(saved);
+    if (saved >= 0) libc.core.close(saved);
     return moved;
   }
   try {
     return body();
   } finally {
     if (saved >= 0) {
-      libc.fn.dup2(saved, 0);
-      libc.fn.close(saved);
+      libc.pipes.dup2(saved, 0);
+      libc.core.close(saved);
     } else {
-      libc.fn.close(0);
+      libc.core.close(0);
     }
   }
 }
@@ -166,13 +166,13 @@ function withStdinFrom<T>(libc: Libc, data: Uint8Array, body: () => T): T | numb
 function filledPipe(libc: Libc, data: Uint8Array): number {
   if (data.byteLength > PIPE_MAX_SIZE) return -E2BIG;
   const ends = new Int32Array(2);
-  const made = libc.check(libc.fn.pipe2(ends, O_CLOEXEC));
+  const made = libc.check(libc.pipes.pipe2(ends, O_CLOEXEC));
   if (made < 0) return made;
   const [readEnd, writeEnd] = ends;
   const written = fillPipe(libc, writeEnd, data);
-  libc.fn.close(writeEnd);
+  libc.core.close(writeEnd);
   if (written < 0) {
-    libc.fn.close(readEnd);
+    libc.core.close(readEnd);
     return written;
   }
   return readEnd;
@@ -181,13 +181,13 @@ function filledPipe(libc: Libc, data: Uint8Array): number {
 /** Writes all of data into an empty pipe, growing it first: a write that does not fit would block forever. */
 function fillPipe(libc: Libc, writeEnd: number, data: Uint8Array): number {
   if (data.byteLength > DEFAULT_PIPE_SIZE) {
-    const grown = libc.check(libc.fn.fcntl(writeEnd, F_SETPIPE_SZ, data.byteLength));
+    const grown = libc.check(libc.pipes.fcntl(writeEnd, F_SETPIPE_SZ, data.byteLength));
     if (grown < 0) return grown === -EPERM ? -E2BIG : grown;
   }
   let offset = 0;
   while (offset < data.byteLength) {
     const chunk = data.subarray(offset) as Uint8Array<ArrayBuffer>;
-    const written = libc.check(libc.fn.write(writeEnd, chunk, BigInt(chunk.byteLength)));
+    const written = libc.check(libc.pipes.write(writeEnd, chunk, BigInt(chunk.byteLength)));
     if (written <= 0) return written < 0 ? written : -E2BIG;
     offset += written;
   }

@@ -19,7 +19,21 @@ export const LIBC_PATHS: Readonly<Record<string, string>> = {
   aarch64: "/lib/aarch64-linux-gnu/libc.so.6",
 };
 
-const SYMBOLS = {
+/** Always needed once any import runs: errno access and plain file descriptors. */
+const CORE_SYMBOLS = {
+  __errno_location: { parameters: [], result: "pointer" },
+  memcpy: { parameters: ["buffer", "pointer", "usize"], result: "pointer" },
+  // open(2) is variadic; the mode travels as a plain third integer argument.
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  abort: { parameters: [], result: "void" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** Namespaces and netlink sockets. */
+const NETLINK_SYMBOLS = {
+  setns: { parameters: ["i32", "i32"], result: "i32" },
+  // ioctl(2) is variadic; NS_GET_NSTYPE takes no argument.
+  ioctl: { parameters: ["i32", "u64"], result: "i32" },
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
@@ -27,31 +41,35 @@ const SYMBOLS = {
   send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
-  // open(2) is variadic; the mode travels as a plain third integer argument.
-  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
-  close: { parameters: ["i32"], result: "i32" },
-  setns: { parameters: ["i32", "i32"], result: "i32" },
-  // ioctl(2) is variadic; NS_GET_NSTYPE takes no argument.
-  ioctl: { parameters: ["i32", "u64"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** File metadata: /dev/tapN and the IPAM plugin lookup. */
+const FILE_SYMBOLS = {
   statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
   fchownat: { parameters: ["i32", "buffer", "u32", "u32", "i32"], result: "i32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The IPAM plugin's stdin pipe. */
+const PIPE_SYMBOLS = {
   pipe2: { parameters: ["buffer", "i32"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   dup2: { parameters: ["i32", "i32"], result: "i32" },
   // fcntl(2) is variadic; every command used here takes one integer.
   fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
-  abort: { parameters: [], result: "void" },
-  memcpy: { parameters: ["buffer", "pointer", "usize"], result: "pointer" },
-  __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-/** The opened symbols, typed by Deno from {@link SYMBOLS}. */
-export type LibcSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+type Symbols<T extends Deno.ForeignLibraryInterface> = Deno.DynamicLibrary<T>["symbols"];
 
-/** A lazily opened libc plus errno access. */
+/**
+ * A lazily opened libc plus errno access. Symbols come in groups, each bound on
+ * first use: binding costs ~0.3 ms per symbol, and a VERSION call needs none.
+ */
 export class Libc {
-  #path: string;
-  #symbols: LibcSymbols | null = null;
+  readonly #path: string;
+  #core: Symbols<typeof CORE_SYMBOLS> | null = null;
+  #netlink: Symbols<typeof NETLINK_SYMBOLS> | null = null;
+  #files: Symbols<typeof FILE_SYMBOLS> | null = null;
+  #pipes: Symbols<typeof PIPE_SYMBOLS> | null = null;
   #errnoPointer: Deno.PointerValue = null;
   readonly #errnoBytes = new Int32Array(1);
 
@@ -66,22 +84,35 @@ export class Libc {
   }
 
   /**
-   * The symbols, opening the library on first use.
+   * open, close, abort (and errno's helpers). Every group getter opens the library on first
+   * use and throws an Error naming the path when dlopen fails (missing file, no permission).
    *
    * Requires `--allow-ffi=<path>`.
-   *
-   * @throws Error naming the path when dlopen fails (missing file, wrong architecture, no permission)
    */
-  get fn(): LibcSymbols {
-    if (this.#symbols === null) this.#symbols = this.#open();
-    return this.#symbols;
+  get core(): Symbols<typeof CORE_SYMBOLS> {
+    return this.#core ??= this.#open(CORE_SYMBOLS);
+  }
+
+  /** setns, ioctl and the socket calls. Requires `--allow-ffi=<path>`. */
+  get netlink(): Symbols<typeof NETLINK_SYMBOLS> {
+    return this.#netlink ??= this.#open(NETLINK_SYMBOLS);
+  }
+
+  /** statx, fchownat. Requires `--allow-ffi=<path>`. */
+  get files(): Symbols<typeof FILE_SYMBOLS> {
+    return this.#files ??= this.#open(FILE_SYMBOLS);
+  }
+
+  /** pipe2, write, dup2, fcntl. Requires `--allow-ffi=<path>`. */
+  get pipes(): Symbols<typeof PIPE_SYMBOLS> {
+    return this.#pipes ??= this.#open(PIPE_SYMBOLS);
   }
 
   /** errno of the calling (main) thread; read it right after the failing call. */
   errno(): number {
-    const symbols = this.fn;
-    if (this.#errnoPointer === null) this.#errnoPointer = symbols.__errno_location();
-    symbols.memcpy(this.#errnoBytes, this.#errnoPointer, 4n);
+    const core = this.core;
+    this.#errnoPointer ??= core.__errno_location();
+    core.memcpy(this.#errnoBytes, this.#errnoPointer, 4n);
     return this.#errnoBytes[0];
   }
 
@@ -91,14 +122,14 @@ export class Libc {
     return value < 0 ? -this.errno() : value;
   }
 
-  #open(): LibcSymbols {
+  #open<T extends Deno.ForeignLibraryInterface>(symbols: T): Symbols<T> {
     if (!this.#path.startsWith("/")) {
       throw new Error(
         `Cannot open libc "${this.#path}": the path must be absolute (it must equal --allow-ffi)`,
       );
     }
     try {
-      return Deno.dlopen(this.#path, SYMBOLS).symbols;
+      return Deno.dlopen(this.#path, symbols).symbols;
     } catch (error) {
       throw new Error(`Cannot open libc "${this.#path}": ${(error as Error).message}`);
     }

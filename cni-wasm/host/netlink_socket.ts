@@ -54,12 +54,12 @@ export class NetlinkSockets {
   open(netnsFd: number, groups: number): number {
     if (this.#fds.size >= MAX_SOCKETS) return -EMFILE;
     const create = () =>
-      this.#libc.check(this.#libc.fn.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+      this.#libc.check(this.#libc.netlink.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
     const fd = netnsFd === CURRENT_NETNS ? create() : withinNetns(this.#libc, netnsFd, create);
     if (fd < 0) return fd;
     const configured = this.#configure(fd, groups);
     if (configured < 0) {
-      this.#libc.fn.close(fd);
+      this.#libc.core.close(fd);
       return configured;
     }
     const handle = this.#nextHandle++;
@@ -71,7 +71,7 @@ export class NetlinkSockets {
   send(handle: number, payload: Uint8Array<ArrayBuffer>): number {
     const fd = this.#fds.get(handle);
     if (fd === undefined) return -EBADF;
-    return this.#libc.check(this.#libc.fn.send(fd, payload, BigInt(payload.byteLength), 0));
+    return this.#libc.check(this.#libc.netlink.send(fd, payload, BigInt(payload.byteLength), 0));
   }
 
   /**
@@ -87,7 +87,7 @@ export class NetlinkSockets {
     for (;;) {
       const ready = this.#waitReadable(fd, deadline);
       if (ready <= 0) return ready === 0 ? -EAGAIN : ready;
-      const got = this.#libc.check(this.#libc.fn.recv(fd, into, BigInt(into.byteLength), MSG_DONTWAIT));
+      const got = this.#libc.check(this.#libc.netlink.recv(fd, into, BigInt(into.byteLength), MSG_DONTWAIT));
       // Another reader cannot exist, but a wakeup without data is legal: wait again.
       if (got !== -EAGAIN && got !== -EINTR) return got;
     }
@@ -103,7 +103,7 @@ export class NetlinkSockets {
     if (fd === undefined) return -EBADF;
     const address = new Uint8Array(SOCKADDR_NL_SIZE);
     const length = new Uint32Array([SOCKADDR_NL_SIZE]);
-    const result = this.#libc.check(this.#libc.fn.getsockname(fd, address, length));
+    const result = this.#libc.check(this.#libc.netlink.getsockname(fd, address, length));
     if (result < 0) return result;
     // struct sockaddr_nl { u16 nl_family; u16 nl_pad; u32 nl_pid; u32 nl_groups; }
     return new DataView(address.buffer).getUint32(4, true);
@@ -114,7 +114,7 @@ export class NetlinkSockets {
     const fd = this.#fds.get(handle);
     if (fd === undefined) return -EBADF;
     this.#fds.delete(handle);
-    return this.#libc.check(this.#libc.fn.close(fd));
+    return this.#libc.check(this.#libc.core.close(fd));
   }
 
   /** Closes every socket (module exit). */
@@ -125,14 +125,14 @@ export class NetlinkSockets {
   #configure(fd: number, groups: number): number {
     const one = new Int32Array([1]);
     for (const option of [NETLINK_EXT_ACK, NETLINK_CAP_ACK]) {
-      const set = this.#libc.check(this.#libc.fn.setsockopt(fd, SOL_NETLINK, option, one, 4));
+      const set = this.#libc.check(this.#libc.netlink.setsockopt(fd, SOL_NETLINK, option, one, 4));
       if (set < 0) return set;
     }
     // struct sockaddr_nl with nl_pid 0 (kernel assigns) and the multicast groups.
     const address = new DataView(new ArrayBuffer(SOCKADDR_NL_SIZE));
     address.setUint16(0, AF_NETLINK, true);
     address.setUint32(8, groups >>> 0, true);
-    return this.#libc.check(this.#libc.fn.bind(fd, new Uint8Array(address.buffer), SOCKADDR_NL_SIZE));
+    return this.#libc.check(this.#libc.netlink.bind(fd, new Uint8Array(address.buffer), SOCKADDR_NL_SIZE));
   }
 
   /** poll(2) for POLLIN until the deadline. @returns 1 ready, 0 timed out, -errno */
@@ -144,7 +144,7 @@ export class NetlinkSockets {
     const bytes = new Uint8Array(pollfd.buffer);
     for (;;) {
       const remaining = deadline === Infinity ? -1 : Math.max(0, Math.ceil(deadline - performance.now()));
-      const ready = this.#libc.check(this.#libc.fn.poll(bytes, 1n, remaining));
+      const ready = this.#libc.check(this.#libc.netlink.poll(bytes, 1n, remaining));
       if (ready !== -EINTR) return ready > 0 ? 1 : ready;
     }
   }

@@ -37,11 +37,11 @@ export class NetnsTable {
   open(path: string): number {
     if (this.#open.size >= MAX_NETNS_HANDLES) return -EMFILE;
     if (path.length === 0 || path.includes("\0")) return -EINVAL;
-    const fd = this.#libc.check(this.#libc.fn.open(cString(path), O_RDONLY | O_CLOEXEC, 0));
+    const fd = this.#libc.check(this.#libc.core.open(cString(path), O_RDONLY | O_CLOEXEC, 0));
     if (fd < 0) return fd;
-    const type = this.#libc.check(this.#libc.fn.ioctl(fd, BigInt(NS_GET_NSTYPE)));
+    const type = this.#libc.check(this.#libc.netlink.ioctl(fd, BigInt(NS_GET_NSTYPE)));
     if (type !== CLONE_NEWNET) {
-      this.#libc.fn.close(fd);
+      this.#libc.core.close(fd);
       // A regular file answers ENOTTY, another namespace kind its own CLONE_NEW* type: neither is a netns.
       return -EINVAL;
     }
@@ -57,7 +57,7 @@ export class NetnsTable {
   /** Closes a handle. @returns 0 or -EBADF for anything {@link open} did not return. */
   close(fd: number): number {
     if (!this.#open.delete(fd)) return -EBADF;
-    return this.#libc.check(this.#libc.fn.close(fd));
+    return this.#libc.check(this.#libc.core.close(fd));
   }
 
   /** Closes every handle (module exit). */
@@ -78,12 +78,12 @@ export class NetnsTable {
 export function withinNetns(libc: Libc, target: number, body: () => number): number {
   const home = homeNetns(libc);
   if (home < 0) return home;
-  const entered = libc.check(libc.fn.setns(target, CLONE_NEWNET));
+  const entered = libc.check(libc.netlink.setns(target, CLONE_NEWNET));
   if (entered < 0) return entered;
   try {
     return body();
   } finally {
-    const back = libc.check(libc.fn.setns(home, CLONE_NEWNET));
+    const back = libc.check(libc.netlink.setns(home, CLONE_NEWNET));
     if (back < 0) abortInWrongNetns(libc, -back);
   }
 }
@@ -93,7 +93,7 @@ let homeFd: number | null = null;
 /** An fd of the main thread's own netns, opened once and kept for the process lifetime. */
 function homeNetns(libc: Libc): number {
   if (homeFd !== null) return homeFd;
-  const fd = libc.check(libc.fn.open(cString("/proc/thread-self/ns/net"), O_RDONLY | O_CLOEXEC, 0));
+  const fd = libc.check(libc.core.open(cString("/proc/thread-self/ns/net"), O_RDONLY | O_CLOEXEC, 0));
   if (fd >= 0) homeFd = fd;
   return fd;
 }
@@ -102,6 +102,6 @@ function abortInWrongNetns(libc: Libc, errno: number): never {
   const message =
     `macvtap host: cannot switch back to the host network namespace (errno ${errno}); aborting\n`;
   Deno.stderr.writeSync(new TextEncoder().encode(message));
-  libc.fn.abort();
+  libc.core.abort();
   throw new Error("unreachable: abort() returned");
 }

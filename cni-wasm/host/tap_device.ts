@@ -59,7 +59,7 @@ export function tapStat(libc: Libc, ifindex: number): TapStat | number {
   try {
     return statDevice(libc, fd);
   } finally {
-    libc.fn.close(fd);
+    libc.core.close(fd);
   }
 }
 
@@ -75,9 +75,9 @@ export function tapChown(libc: Libc, ifindex: number, uid: number, gid: number):
   try {
     const stat = statDevice(libc, fd);
     if (typeof stat === "number") return stat;
-    return libc.check(libc.fn.fchownat(fd, EMPTY_PATH, uid >>> 0, gid >>> 0, AT_EMPTY_PATH));
+    return libc.check(libc.files.fchownat(fd, EMPTY_PATH, uid >>> 0, gid >>> 0, AT_EMPTY_PATH));
   } finally {
-    libc.fn.close(fd);
+    libc.core.close(fd);
   }
 }
 
@@ -91,14 +91,14 @@ function isOwnerId(id: number): boolean {
 function openTapDevice(libc: Libc, ifindex: number): number {
   const path = tapPath(ifindex);
   if (path === null) return -EINVAL;
-  return libc.check(libc.fn.open(cString(path), O_PATH | O_NOFOLLOW | O_CLOEXEC, 0));
+  return libc.check(libc.core.open(cString(path), O_PATH | O_NOFOLLOW | O_CLOEXEC, 0));
 }
 
 /** statx on the O_PATH fd; refuses symlinks (-ELOOP) and anything but a character device (-ENODEV). */
 function statDevice(libc: Libc, fd: number): TapStat | number {
   const buffer = new Uint8Array(STATX_SIZE);
   const mask = STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID;
-  const result = libc.check(libc.fn.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, mask, buffer));
+  const result = libc.check(libc.files.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, mask, buffer));
   if (result < 0) return result;
   const view = new DataView(buffer.buffer);
   const mode = view.getUint16(STATX_MODE_OFFSET, true);

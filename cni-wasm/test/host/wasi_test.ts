@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { ModuleMemory } from "../../host/memory.ts";
 import { type ByteSink, ProcExit, readAll, Wasi } from "../../host/wasi.ts";
-import { runLauncher } from "./_probe_dist.ts";
+import { LIBC_PATH, probeDist, runHostDirect, runLauncher } from "./_probe_dist.ts";
 
 Deno.test("fd_read/fd_write: stdin reaches the module, stdout and stderr reach the caller", async () => {
   const config = '{"cniVersion":"1.0.0","name":"n"}';
@@ -52,6 +52,18 @@ Deno.test("clock_time_get/random_get: realtime is now, monotonic advances, Math.
   assert.equal(run.values.get("monotonic_ok"), "true");
   const random = Number(run.values.get("random"));
   assert.ok(random >= 0 && random < 1);
+});
+
+Deno.test("stream mode: stdin read on demand, stdout written through (a later trap cannot take it back)", async () => {
+  const dir = await probeDist();
+  const hostArgs = [`${dir}/macvtap.wasm`, LIBC_PATH, "--mode=stream"];
+  const echo = await runHostDirect([`--allow-read=${dir}`], [...hostArgs, "--", "echo", "2"], {
+    stdin: "line\n",
+  });
+  assert.deepEqual([echo.code, echo.stdout], [2, "line\n"]);
+  const trapped = await runHostDirect([`--allow-read=${dir}`], [...hostArgs, "--", "abort"]);
+  assert.equal(trapped.code, 1);
+  assert.ok(trapped.stdout.startsWith('{"half": "a result{"'), trapped.stdout);
 });
 
 /** A Wasi over a bare memory, for calling the imports directly. */
