@@ -83,3 +83,16 @@ export declare function host_ipam_exec(
 /** Copies the stdout of the last ipam_exec into (buf, cap). Output: bytes copied. */
 @external("macvtap_host", "ipam_output")
 export declare function host_ipam_output(buf: usize, cap: i32): i32;
+
+/** Waits until stdin or one of `count` socket handles (an i32 array at `sockets`) is readable,
+ *  at most timeoutMs (-1 = forever). For the long-running link broker ("stream" mode).
+ *  Output: a bitmask — bit 0: stdin readable (data or end of file), bit 1 + i: socket i
+ *  readable — 0 on timeout, or -errno. */
+@external("macvtap_host", "wait_readable")
+export declare function host_wait_readable(sockets: usize, count: i32, timeoutMs: i32): i32;
+
+/** NUMA node of the network device `name` (UTF-8), from /sys/class/net/<name>/device/numa_node
+ *  (the host validates the name as an interface name and builds the path itself).
+ *  Output: the node (>= 0), or -ENOENT when the device reports none (virtual links, -1 in sysfs). */
+@external("macvtap_host", "link_numa_node")
+export declare function host_link_numa_node(name: usize, nameLen: i32): i32;

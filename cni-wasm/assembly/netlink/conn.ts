@@ -56,6 +56,16 @@ export class NetlinkConn {
     return Result.ok<NetlinkConn>(new NetlinkConn(sock, portOut[0], groups));
   }
 
+  /** The host's socket handle, for waiting on several sockets at once (wait_readable). */
+  get handle(): i32 {
+    return this.sock;
+  }
+
+  /** True when events already received (while waiting for an answer) are queued for recvEvent(). */
+  get hasQueuedEvents(): bool {
+    return this.events.length > 0;
+  }
+
   /** Closes the socket; later calls fail with EBADF. Safe to call twice. */
   close(): void {
     if (this.closed) return;

@@ -1,0 +1,63 @@
+// Links as the broker protocol reports them (daemon/host/broker_protocol.ts,
+// "Link"): the rtnetlink view reduced to what discovery, health and GC need.
+
+import { host_link_numa_node } from "../host/bindings";
+import { JsonValue } from "../json/value";
+import { IFF_LOOPBACK, IFF_LOWER_UP, IFF_UP, IFLA_LINK } from "../netlink/constants";
+import { LinkMessage } from "../netlink/link";
+import { macvlanModeName } from "../netlink/macvlan";
+
+/**
+ * When the broker first saw each ifindex: netlink keeps no creation time, and the
+ * daemon's stale-link GC needs a lower bound on a temp link's age.
+ */
+export class FirstSeen {
+  private indexes: i32[] = [];
+  private times: f64[] = [];
+
+  /** The recorded time for `index`, recording `now` when it is new. */
+  touch(index: i32, now: f64): f64 {
+    const at = this.indexes.indexOf(index);
+    if (at >= 0) return this.times[at];
+    this.indexes.push(index);
+    this.times.push(now);
+    return now;
+  }
+
+  forget(index: i32): void {
+    const at = this.indexes.indexOf(index);
+    if (at < 0) return;
+    this.indexes.splice(at, 1);
+    this.times.splice(at, 1);
+  }
+}
+
+export function linkToJson(link: LinkMessage, firstSeenMs: f64): JsonValue {
+  const out = JsonValue.object()
+    .setNumber("ifindex", <f64>link.index)
+    .setString("name", link.name != null ? link.name! : "")
+    .setBool("up", (link.flags & IFF_UP) != 0)
+    .setBool("carrier", (link.flags & IFF_LOWER_UP) != 0)
+    .setBool("loopback", (link.flags & IFF_LOOPBACK) != 0)
+    .setNumber("firstSeenMs", Math.floor(firstSeenMs));
+  const kind = link.kind;
+  if (kind != null) out.setString("kind", kind);
+  const parentDev = link.parentDevName;
+  if (parentDev != null) out.setString("parentDevName", parentDev);
+  const parentBus = link.parentBusName;
+  if (parentBus != null) out.setString("parentBusName", parentBus);
+  if (link.has(IFLA_LINK) && link.link != 0) out.setNumber("lowerIfindex", <f64>link.link);
+  const info = link.linkInfo;
+  if (info != null && info.macvlan != null) out.setString("macvtapMode", macvlanModeName(info.macvlan!.mode));
+  // Only devices on a bus have a NUMA node; asking for virtual links would only cost a failed open.
+  if (parentDev != null && link.name != null) {
+    const node = numaNode(link.name!);
+    if (node >= 0) out.setNumber("numaNode", <f64>node);
+  }
+  return out;
+}
+
+function numaNode(name: string): i32 {
+  const bytes = String.UTF8.encode(name);
+  return host_link_numa_node(changetype<usize>(bytes), bytes.byteLength);
+}
