@@ -46,8 +46,11 @@ export interface NetlinkHarness {
   rtnlAddRoute(paramsJson: string): string;
 }
 
-/** Answers one request with the datagrams the module will receive next. */
-export type Responder = (request: Uint8Array, kernel: FakeKernel) => Uint8Array[];
+/** What nl_recv hands out next: a datagram, or a negated errno to return instead. */
+export type Delivery = Uint8Array | number;
+
+/** Answers one request with what the module will receive next. */
+export type Responder = (request: Uint8Array, kernel: FakeKernel) => Delivery[];
 
 // Negated errnos the fake host returns (linux/errno.h).
 const EAGAIN = 11;
@@ -58,8 +61,8 @@ export class FakeKernel {
   port = 0xfffff123;
   /** Every request the module sent, in order. */
   readonly sent: Uint8Array[] = [];
-  /** Datagrams waiting to be received. */
-  readonly queue: Uint8Array[] = [];
+  /** Datagrams (or negated errnos) waiting to be received; empty means nl_recv times out (-EAGAIN). */
+  readonly queue: Delivery[] = [];
   /** (netns, groups) of every nl_open. */
   readonly opened: Array<{ netns: number; groups: number }> = [];
   /** Number of nl_close calls. */
@@ -100,7 +103,8 @@ export class FakeKernel {
         },
         nl_recv: (_sock, ptr, cap, _timeoutMs) => {
           const datagram = this.queue.shift();
-          if (!datagram) return -EAGAIN;
+          if (datagram === undefined) return -EAGAIN;
+          if (typeof datagram === "number") return datagram;
           const n = Math.min(cap, datagram.length);
           this.bytes().set(datagram.subarray(0, n), ptr);
           return n;
