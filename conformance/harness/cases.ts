@@ -55,8 +55,6 @@ export function conformanceCase(spec: CaseSpec): void {
       Deno.test({
         name: (spec.needsRoot ?? true) && !isRoot ? `${testName} (${NEEDS_ROOT})` : testName,
         ignore: (spec.needsRoot ?? true) && !isRoot,
-        sanitizeResources: false,
-        sanitizeOps: false,
         fn: () => runCase(spec, profile, version, testName),
       });
     }

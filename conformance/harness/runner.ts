@@ -54,6 +54,9 @@ export async function execPlugin(request: PluginRequest): Promise<PluginRun> {
   const [command, args] = request.netnsPath
     ? [NSENTER, [`--net=${request.netnsPath}`, "--", request.binary]]
     : [request.binary, []];
+  // A hung plugin is killed and shows up as exit 137 instead of stalling the suite.
+  const watchdog = new AbortController();
+  const timer = setTimeout(() => watchdog.abort(), PLUGIN_TIMEOUT_MS);
   const child = new Deno.Command(command, {
     args,
     env,
@@ -61,13 +64,18 @@ export async function execPlugin(request: PluginRequest): Promise<PluginRun> {
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
-    signal: AbortSignal.timeout(PLUGIN_TIMEOUT_MS),
+    signal: watchdog.signal,
   }).spawn();
-  const writer = child.stdin.getWriter();
-  // A plugin may exit without reading stdin (VERSION); a broken pipe then is not our failure.
-  await writer.write(new TextEncoder().encode(request.stdin)).catch(() => {});
-  await writer.close().catch(() => {});
-  const out = await child.output();
+  let out: Deno.CommandOutput;
+  try {
+    const writer = child.stdin.getWriter();
+    // A plugin may exit without reading stdin (VERSION); a broken pipe then is not our failure.
+    await writer.write(new TextEncoder().encode(request.stdin)).catch(() => {});
+    await writer.close().catch(() => {});
+    out = await child.output();
+  } finally {
+    clearTimeout(timer);
+  }
   const stdout = new TextDecoder().decode(out.stdout);
   return {
     code: out.signal ? 128 + signalNumber(out.signal) : out.code,
