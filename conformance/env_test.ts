@@ -2,6 +2,8 @@
 import { ANY_VERSION, type CaseContext, conformanceCase } from "./harness/cases.ts";
 import { ensure, expectError, fail } from "./harness/expect.ts";
 import { versionHasCheck, versionHasGcStatus } from "./harness/profile.ts";
+import type { PluginRun } from "./harness/runner.ts";
+import { addAttachment, prevResultForDel } from "./harness/steps.ts";
 import { PROFILES } from "./profiles/mod.ts";
 
 /** SPEC 1.0.0 §2 "Required environment parameters" per verb (CNI_COMMAND aside: it selects the verb). */
@@ -51,15 +53,28 @@ conformanceCase({
   },
 });
 
+/** Without CNI_PATH a plugin may work (the spec calls it optional) or refuse like libcni's skel. */
+function expectWorksOrPathError(run: PluginRun, what: string): void {
+  if (run.code !== 0) expectError(run, `${what} without CNI_PATH`, { code: 4, mentions: ["CNI_PATH"] });
+}
+
 conformanceCase({
   rule: "ENV-path",
-  name: "ADD without CNI_PATH works or gives code 4 naming CNI_PATH",
+  name: "ADD, CHECK and DEL without CNI_PATH work or give code 4 naming it",
   profiles: PROFILES,
   versions: ANY_VERSION,
   fn: async (ctx) => {
+    const noPath = { env: { CNI_PATH: undefined } };
     const sandbox = await ctx.sandbox();
-    const run = await sandbox.add(await sandbox.attachment(), ctx.version, { env: { CNI_PATH: undefined } });
-    if (run.code !== 0) expectError(run, "ADD without CNI_PATH", { code: 4, mentions: ["CNI_PATH"] });
+    expectWorksOrPathError(await sandbox.add(await sandbox.attachment(), ctx.version, noPath), "ADD");
+    const { attachment, result } = await addAttachment(ctx);
+    if (versionHasCheck(ctx.version)) {
+      expectWorksOrPathError(await sandbox.check(attachment, ctx.version, result, noPath), "CHECK");
+    }
+    expectWorksOrPathError(
+      await sandbox.del(attachment, ctx.version, prevResultForDel(ctx.version, result), noPath),
+      "DEL",
+    );
   },
 });
 

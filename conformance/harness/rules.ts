@@ -224,7 +224,7 @@ export const RULES: readonly Rule[] = [
   generic(
     "ENV-path",
     "convention",
-    "no CNI_PATH: works, or code 4 naming CNI_PATH",
+    "no CNI_PATH (ADD/CHECK/DEL): works, or code 4",
     "SPEC 1.0.0 §2 lists CNI_PATH as optional for ADD/CHECK/DEL; libcni skel requires it (code 4)",
   ),
   generic(
