@@ -7,6 +7,9 @@
  * decodes its strings, and calls the service that does the work. Results are
  * i32: >= 0 success, < 0 a negated Linux errno. Only `trap` throws.
  *
+ * Groups: netns and netlink sockets; /dev/tapN and sysfs (devices); waiting
+ * on stdin + sockets (the link broker); IPAM plugins.
+ *
  * Requires `--allow-ffi=<libc path>` (all but trap) and
  * `--allow-run=<timeout path>` (ipam_exec).
  *
@@ -19,6 +22,8 @@ import type { ModuleMemory } from "./memory.ts";
 import { NetlinkSockets } from "./netlink_socket.ts";
 import { CURRENT_NETNS, NetnsTable } from "./netns.ts";
 import { tapChown, tapStat } from "./tap_device.ts";
+import { waitReadable } from "./wait_readable.ts";
+import { linkNumaNode } from "./link_numa_node.ts";
 
 /** Thrown by the `trap` import: the module aborted (assertion, bounds check, out of memory). */
 export class ModuleTrap extends Error {
@@ -38,6 +43,8 @@ export interface HostServices {
   timeoutProgram: string;
   /** IPAM kill timeout in ms (default 30 s). */
   ipamTimeoutMs?: number;
+  /** True when stdin was read up front ("cni" mode): wait_readable then reports it ready at once. */
+  stdinBuffered: boolean;
 }
 
 /** The import namespace plus a way to release what the module left open. */
@@ -46,6 +53,8 @@ export interface HostImports {
   /** Closes every socket and netns handle (after the module finished, however it finished). */
   closeAll(): void;
 }
+
+type ImportFunctions = Record<string, (...args: never[]) => number>;
 
 /** Builds the `macvtap_host` namespace for one module instance. */
 export function createHostImports(services: HostServices): HostImports {
@@ -57,13 +66,35 @@ export function createHostImports(services: HostServices): HostImports {
     timeoutProgram: services.timeoutProgram,
     timeoutMs: services.ipamTimeoutMs,
   });
-
-  const imports = {
-    trap: (msg: number, msgLen: number, file: number, fileLen: number, line: number, col: number): never => {
-      const text = memory.utf16(msg, msgLen) ?? "<message out of bounds>";
-      const where = memory.utf16(file, fileLen) ?? "<file out of bounds>";
-      throw new ModuleTrap(`abort: ${text} at ${where}:${line >>> 0}:${col >>> 0}`);
+  return {
+    imports: {
+      trap: (
+        msg: number,
+        msgLen: number,
+        file: number,
+        fileLen: number,
+        line: number,
+        col: number,
+      ): never => {
+        const text = memory.utf16(msg, msgLen) ?? "<message out of bounds>";
+        const where = memory.utf16(file, fileLen) ?? "<file out of bounds>";
+        throw new ModuleTrap(`abort: ${text} at ${where}:${line >>> 0}:${col >>> 0}`);
+      },
+      ...netlinkImports(memory, netns, sockets),
+      ...deviceImports(services),
+      ...waitImports(services, sockets),
+      ...ipamImports(memory, ipam),
     },
+    closeAll() {
+      sockets.closeAll();
+      netns.closeAll();
+    },
+  };
+}
+
+/** netns_open/close and the nl_* socket imports. */
+function netlinkImports(memory: ModuleMemory, netns: NetnsTable, sockets: NetlinkSockets): ImportFunctions {
+  return {
     netns_open: (path: number, pathLen: number) => {
       const text = memory.utf8(path, pathLen);
       return text === null ? -EFAULT : netns.open(text);
@@ -89,6 +120,12 @@ export function createHostImports(services: HostServices): HostImports {
       return 0;
     },
     nl_close: (sock: number) => sockets.close(sock),
+  };
+}
+
+/** tap_chown/tap_stat on /dev/tapN and link_numa_node from sysfs. */
+function deviceImports({ libc, memory }: HostServices): ImportFunctions {
+  return {
     tap_chown: (ifindex: number, uid: number, gid: number) => tapChown(libc, ifindex, uid, gid),
     tap_stat: (ifindex: number, out: number) => {
       if (memory.bytes(out, 12) === null) return -EFAULT;
@@ -97,6 +134,33 @@ export function createHostImports(services: HostServices): HostImports {
       memory.storeU32(out, stat.uid, stat.gid, stat.mode);
       return 0;
     },
+    link_numa_node: (name: number, nameLen: number) => {
+      const text = memory.utf8(name, nameLen);
+      return text === null ? -EFAULT : linkNumaNode(libc, text);
+    },
+  };
+}
+
+/** wait_readable over stdin and socket handles. */
+function waitImports(
+  { libc, memory, stdinBuffered }: HostServices,
+  sockets: NetlinkSockets,
+): ImportFunctions {
+  return {
+    wait_readable: (handles: number, count: number, timeoutMs: number) => {
+      const table = memory.bytes(handles, count * 4);
+      if (table === null) return -EFAULT;
+      const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
+      const fds = Array.from({ length: count }, (_, i) => sockets.fdOf(view.getInt32(i * 4, true)));
+      if (fds.some((fd) => fd === undefined)) return -EBADF;
+      return waitReadable(libc, stdinBuffered, fds as number[], timeoutMs);
+    },
+  };
+}
+
+/** ipam_exec and ipam_output. */
+function ipamImports(memory: ModuleMemory, ipam: IpamRunner): ImportFunctions {
+  return {
     ipam_exec: (...args: [number, number, number, number, number, number, number]) =>
       runIpam(ipam, memory, args),
     ipam_output: (buf: number, cap: number) => {
@@ -105,13 +169,6 @@ export function createHostImports(services: HostServices): HostImports {
       const output = ipam.lastOutput.subarray(0, cap);
       into.set(output);
       return output.byteLength;
-    },
-  };
-  return {
-    imports,
-    closeAll() {
-      sockets.closeAll();
-      netns.closeAll();
     },
   };
 }

@@ -22,7 +22,6 @@ import {
   NETLINK_CAP_ACK,
   NETLINK_EXT_ACK,
   NETLINK_ROUTE,
-  POLLIN,
   SOCK_CLOEXEC,
   SOCK_RAW,
   SOCKADDR_NL_SIZE,
@@ -30,6 +29,7 @@ import {
 } from "./kernel.ts";
 import type { Libc } from "./libc.ts";
 import { CURRENT_NETNS, withinNetns } from "./netns.ts";
+import { pollReadable } from "./readiness.ts";
 
 /** At most this many sockets at once. */
 export const MAX_SOCKETS = 64;
@@ -85,8 +85,9 @@ export class NetlinkSockets {
     if (fd === undefined) return -EBADF;
     const deadline = timeoutMs < 0 ? Infinity : performance.now() + timeoutMs;
     for (;;) {
-      const ready = this.#waitReadable(fd, deadline);
-      if (ready <= 0) return ready === 0 ? -EAGAIN : ready;
+      const ready = pollReadable(this.#libc, [fd], deadline);
+      if (typeof ready === "number") return ready;
+      if (!ready[0]) return -EAGAIN;
       const got = this.#libc.check(this.#libc.netlink.recv(fd, into, BigInt(into.byteLength), MSG_DONTWAIT));
       // Another reader cannot exist, but a wakeup without data is legal: wait again.
       if (got !== -EAGAIN && got !== -EINTR) return got;
@@ -107,6 +108,11 @@ export class NetlinkSockets {
     if (result < 0) return result;
     // struct sockaddr_nl { u16 nl_family; u16 nl_pad; u32 nl_pid; u32 nl_groups; }
     return new DataView(address.buffer).getUint32(4, true);
+  }
+
+  /** The fd behind a handle (for wait_readable), or undefined for an unknown handle. */
+  fdOf(handle: number): number | undefined {
+    return this.#fds.get(handle);
   }
 
   /** Closes a handle. @returns 0 or -EBADF */
@@ -133,19 +139,5 @@ export class NetlinkSockets {
     address.setUint16(0, AF_NETLINK, true);
     address.setUint32(8, groups >>> 0, true);
     return this.#libc.check(this.#libc.netlink.bind(fd, new Uint8Array(address.buffer), SOCKADDR_NL_SIZE));
-  }
-
-  /** poll(2) for POLLIN until the deadline. @returns 1 ready, 0 timed out, -errno */
-  #waitReadable(fd: number, deadline: number): number {
-    // struct pollfd { int fd; short events; short revents; }
-    const pollfd = new DataView(new ArrayBuffer(8));
-    pollfd.setInt32(0, fd, true);
-    pollfd.setInt16(4, POLLIN, true);
-    const bytes = new Uint8Array(pollfd.buffer);
-    for (;;) {
-      const remaining = deadline === Infinity ? -1 : Math.max(0, Math.ceil(deadline - performance.now()));
-      const ready = this.#libc.check(this.#libc.netlink.poll(bytes, 1n, remaining));
-      if (ready !== -EINTR) return ready > 0 ? 1 : ready;
-    }
   }
 }

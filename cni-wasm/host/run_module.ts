@@ -62,7 +62,12 @@ export async function runModule(options: RunOptions): Promise<number> {
 
   const memory = new ModuleMemory();
   const wasi = new Wasi(memory, { ...options, stdinBytes, stdout, stderr });
-  const host = createHostImports({ ...options, libc: new Libc(options.libcPath), memory });
+  const host = createHostImports({
+    ...options,
+    libc: new Libc(options.libcPath),
+    memory,
+    stdinBuffered: options.mode === "cni",
+  });
   try {
     const instance = new WebAssembly.Instance(module, {
       wasi_snapshot_preview1: wasi.imports(),

@@ -15,6 +15,8 @@ import {
   host_nl_send,
   host_tap_chown,
   host_tap_stat,
+  host_wait_readable,
+  host_link_numa_node,
 } from "../../assembly/host/bindings";
 // The global `abort` is aliased to onAbort (asconfig.json "use"): that file must be in the program.
 import "../../assembly/host/trap";
@@ -145,6 +147,25 @@ function twoPorts(): void {
   host_nl_close(second);
 }
 
+// Subscribes to link events (RTMGRP_LINK) in a netns, announces it, and waits on stdin + that socket.
+function waitForEvents(path: string, timeoutMs: i32): void {
+  let netns = CURRENT_NETNS;
+  if (path != "-") netns = openNetns(path);
+  const sock = host_nl_open(netns, 1);
+  say("subscribed", sock >= 0 ? "ok" : sock.toString());
+  const handles = new Int32Array(1);
+  handles[0] = sock;
+  say("wait", host_wait_readable(handles.dataStart, 1, timeoutMs).toString());
+  const bogus = new Int32Array(1);
+  bogus[0] = 999;
+  say("wait_unknown", host_wait_readable(bogus.dataStart, 1, 0).toString());
+}
+
+function numaNode(name: string): void {
+  const bytes = utf8(name);
+  say("numa", host_link_numa_node(changetype<usize>(bytes), bytes.byteLength).toString());
+}
+
 function recvTimeout(): void {
   const sock = host_nl_open(CURRENT_NETNS, 0);
   const buffer = new ArrayBuffer(RECV_CAP);
@@ -259,6 +280,10 @@ if (scenario == "echo") {
   links(arg(2));
 } else if (scenario == "ports") {
   twoPorts();
+} else if (scenario == "wait") {
+  waitForEvents(arg(2), I32.parseInt(arg(3)));
+} else if (scenario == "numa") {
+  numaNode(arg(2));
 } else if (scenario == "recv-timeout") {
   recvTimeout();
 } else if (scenario == "bad-handles") {
