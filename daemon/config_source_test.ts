@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { ConfigError, type DaemonConfig } from "./config.ts";
+import { fixedConfig, WatchedConfigFile } from "./config_source.ts";
+import { memoryLogger } from "./log.ts";
+
+function nextConfig(source: WatchedConfigFile): Promise<DaemonConfig> {
+  return new Promise((resolve) => {
+    const subscription = source.onChange((config) => {
+      subscription[Symbol.dispose]();
+      resolve(config);
+    });
+  });
+}
+
+async function tempDir(): Promise<string & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "mvt-config-" });
+  return Object.assign(dir, { [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) }) as
+    & string
+    & AsyncDisposable;
+}
+
+Deno.test("fixedConfig() parses DP_MACVTAP_CONF once and refuses a bad one", () => {
+  assert.equal(fixedConfig('[{"name":"eth0"}]', "DP_MACVTAP_CONF").current.resources[0].capacity, 100);
+  assert.throws(() => fixedConfig('[{"name":"eth0","mode":"x"}]', "DP_MACVTAP_CONF"), ConfigError);
+});
+
+Deno.test("WatchedConfigFile refuses to start on a missing or invalid file", async () => {
+  await using dir = await tempDir();
+  await assert.rejects(WatchedConfigFile.open(`${dir}/none.json`), /Cannot read config file/);
+  await Deno.writeTextFile(`${dir}/bad.json`, "[{}]");
+  await assert.rejects(WatchedConfigFile.open(`${dir}/bad.json`), ConfigError);
+});
+
+Deno.test("WatchedConfigFile reloads a rewritten file", async () => {
+  await using dir = await tempDir();
+  const path = `${dir}/config.json`;
+  await Deno.writeTextFile(path, '[{"name":"eth0"}]');
+  using source = await WatchedConfigFile.open(path, { debounceMs: 20 });
+  const changed = nextConfig(source);
+  await Deno.writeTextFile(path, '[{"name":"eth0"},{"name":"eth1","capacity":5}]');
+  assert.deepEqual((await changed).resources.map((r) => [r.name, r.capacity]), [["eth0", 100], ["eth1", 5]]);
+  assert.equal(source.current.resources.length, 2);
+});
+
+Deno.test("WatchedConfigFile follows a ConfigMap-style symlink swap", async () => {
+  await using dir = await tempDir();
+  // The kubelet's layout: file -> ..data/file, ..data -> ..<timestamp>; an update swaps ..data.
+  await Deno.mkdir(`${dir}/..v1`);
+  await Deno.writeTextFile(`${dir}/..v1/DP_MACVTAP_CONF`, '[{"name":"eth0"}]');
+  await Deno.symlink("..v1", `${dir}/..data`);
+  await Deno.symlink("..data/DP_MACVTAP_CONF", `${dir}/DP_MACVTAP_CONF`);
+  using source = await WatchedConfigFile.open(`${dir}/DP_MACVTAP_CONF`, { debounceMs: 20 });
+  const changed = nextConfig(source);
+  await Deno.mkdir(`${dir}/..v2`);
+  await Deno.writeTextFile(`${dir}/..v2/DP_MACVTAP_CONF`, "[]");
+  await Deno.symlink("..v2", `${dir}/..data_tmp`);
+  await Deno.rename(`${dir}/..data_tmp`, `${dir}/..data`);
+  assert.equal((await changed).autoDiscover, true);
+});
+
+Deno.test("WatchedConfigFile keeps the last good config when a reload is invalid, and says why", async () => {
+  await using dir = await tempDir();
+  const path = `${dir}/config.json`;
+  await Deno.writeTextFile(path, '[{"name":"eth0"}]');
+  const log = memoryLogger();
+  const outcomes: boolean[] = [];
+  using source = await WatchedConfigFile.open(path, {
+    log,
+    debounceMs: 60_000,
+    pollMs: 60_000,
+    onReload: (ok) => outcomes.push(ok),
+  });
+  let changes = 0;
+  source.onChange(() => changes++);
+  await Deno.writeTextFile(path, '[{"name":"eth0","mode":"bridged"}]');
+  await source.reload();
+  assert.equal(source.current.resources[0].mode, "bridge");
+  const error = log.records.find((r) => r.msg === "invalid config file; keeping the last good config");
+  assert.match(String((error?.error as { message: string }).message), /mode "bridged" is not one of/);
+  await Deno.writeTextFile(path, '[{"name":"eth0","mode":"vepa"}]');
+  await source.reload();
+  assert.equal(source.current.resources[0].mode, "vepa");
+  assert.equal(changes, 1);
+  assert.deepEqual(outcomes, [false, true]);
+});

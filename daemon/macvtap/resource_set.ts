@@ -1,0 +1,103 @@
+/**
+ * The set of advertised resources: the configured ones, or with `[]` one per suitable lower link.
+ *
+ * On every change (config reload, link appearing or vanishing under auto-discovery) it works out the
+ * difference and only touches what changed: new resources are served, removed ones stopped, changed ones
+ * reconfigured in place — unchanged resources keep their server, registration and stream, so a reload
+ * never disturbs the devices pods already hold.
+ *
+ * @module
+ */
+import type { DaemonConfig, ResourceConfig } from "../config.ts";
+import type { DevicePluginBackend } from "../kubelet/api_types.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import { discoverResources } from "./discovery.ts";
+import { MacvtapPool, type PoolContext } from "./macvtap_pool.ts";
+
+/** Where pools are served (the kubelet machinery). */
+export interface PluginHost {
+  add(backend: DevicePluginBackend): void;
+  remove(socketName: string): Promise<void>;
+}
+
+/** The live pools, kept in line with the configuration and, under auto-discovery, with the links. */
+export class ResourceSet implements AsyncDisposable {
+  #pools = new Map<string, MacvtapPool>();
+  #config: DaemonConfig = { resources: [], autoDiscover: false };
+  #queue: Promise<void> = Promise.resolve();
+  #linkWatch: Disposable;
+  #log: Logger;
+
+  constructor(private context: PoolContext, private plugins: PluginHost) {
+    this.#log = context.log ?? silentLogger;
+    // Under auto-discovery, links coming and going change the resources.
+    this.#linkWatch = context.links.onChange(() => {
+      if (this.#config.autoDiscover) void this.#enqueue();
+    });
+  }
+
+  /** Switches to `config` (explicit list or auto-discovery) and reconciles. */
+  apply(config: DaemonConfig): Promise<void> {
+    this.#config = config;
+    return this.#enqueue();
+  }
+
+  /** The pools, by resource name order. */
+  pools(): MacvtapPool[] {
+    return [...this.#pools.values()].sort((a, b) => a.resourceName < b.resourceName ? -1 : 1);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.#linkWatch[Symbol.dispose]();
+    await this.#queue;
+    for (const name of [...this.#pools.keys()]) await this.#remove(name);
+  }
+
+  /** Reconciliations run one after the other, each against the latest wish. */
+  #enqueue(): Promise<void> {
+    const done = this.#queue.then(() => this.#reconcile());
+    this.#queue = done.catch((error) => this.#log.error("cannot reconcile resources", { error }));
+    return done;
+  }
+
+  async #reconcile(): Promise<void> {
+    const desired = new Map(this.#desired().map((r) => [r.name, r]));
+    for (const name of [...this.#pools.keys()]) if (!desired.has(name)) await this.#remove(name);
+    for (const [name, resource] of desired) {
+      const pool = this.#pools.get(name);
+      if (!pool) this.#add(resource);
+      else if (JSON.stringify(pool.config) !== JSON.stringify(resource)) {
+        this.#log.info("resource reconfigured", {
+          resource: pool.resourceName,
+          from: pool.config,
+          to: resource,
+        });
+        pool.reconfigure(resource);
+      }
+    }
+  }
+
+  #desired(): ResourceConfig[] {
+    if (!this.#config.autoDiscover) return [...this.#config.resources];
+    const { resources, skipped } = discoverResources(this.context.links.all());
+    if (skipped.length > 0) {
+      this.#log.warn("links not usable as resource names were skipped", { links: skipped });
+    }
+    return resources;
+  }
+
+  #add(resource: ResourceConfig): void {
+    const pool = new MacvtapPool(resource, this.context);
+    this.#pools.set(resource.name, pool);
+    this.#log.info("resource added", { resource: pool.resourceName, config: resource });
+    this.plugins.add(pool);
+  }
+
+  async #remove(name: string): Promise<void> {
+    const pool = this.#pools.get(name)!;
+    this.#pools.delete(name);
+    this.#log.info("resource removed", { resource: pool.resourceName });
+    await this.plugins.remove(pool.socketName);
+    pool[Symbol.dispose]();
+  }
+}
