@@ -1,5 +1,6 @@
 // Runs last (test files run in name order): prints the per-rule table of this run, then checks that no
-// conformance netns was left behind. Run a subset with it to get that subset's table:
+// netns of this run was left behind (sandboxes name theirs mvtest-conf<pid>-…, so a concurrent run of the
+// suite by someone else is not mistaken for a leak). Run a subset with it to get that subset's table:
 //   deno test -A conformance/del_test.ts conformance/zz_report_test.ts
 import assert from "node:assert/strict";
 import { ip, isRoot } from "../testing/netns.ts";
@@ -19,7 +20,7 @@ Deno.test({
   ignore: !isRoot,
   fn: async () => {
     const leftovers = (await ip("netns", "list")).split("\n").map((l) => l.split(" ")[0])
-      .filter((name) => name.startsWith("mvtest-conf-"));
+      .filter((name) => name.startsWith(`mvtest-conf${Deno.pid}-`));
     assert.deepEqual(leftovers, [], "netns left by conformance cases");
   },
 });

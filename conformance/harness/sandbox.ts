@@ -51,7 +51,7 @@ export class Sandbox implements AsyncDisposable {
 
   /** Creates the node netns and lets the profile prepare it. */
   static async create(profile: PluginProfile): Promise<Sandbox> {
-    const node = await TestNetns.create("conf-node");
+    const node = await TestNetns.create(`conf${Deno.pid}-node`);
     let workDir = "";
     try {
       workDir = await Deno.makeTempDir({ prefix: "cni-conformance-" });
@@ -65,7 +65,7 @@ export class Sandbox implements AsyncDisposable {
 
   /** A new empty pod netns, deleted with the sandbox. */
   async newPod(): Promise<TestNetns> {
-    const pod = await TestNetns.create("conf-pod");
+    const pod = await TestNetns.create(`conf${Deno.pid}-pod`);
     this.pods.push(pod);
     return pod;
   }
