@@ -65,20 +65,26 @@ export class KubeletDouble implements AsyncDisposable {
     return this.#plugins.get(resourceName)?.updates.at(-1);
   }
 
-  /** Waits until `predicate` holds, re-checking after every registration and ListAndWatch update. */
+  /**
+   * Waits until `predicate` holds, re-checking after every registration and ListAndWatch update (and every
+   * 20 ms, for conditions outside the double).
+   */
   waitUntil(what: string, predicate: () => boolean, timeoutMs = 15_000): Promise<void> {
     if (predicate()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!predicate()) return;
+      const finish = (error?: Error) => {
         clearTimeout(timer);
+        clearInterval(poll);
         this.#waiters.delete(check);
-        resolve();
+        if (error) reject(error);
+        else resolve();
       };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(check);
-        reject(new Error(`kubelet double: gave up waiting ${timeoutMs} ms for ${what}`));
-      }, timeoutMs);
+      const check = () => predicate() && finish();
+      const timer = setTimeout(
+        () => finish(new Error(`kubelet double: gave up waiting ${timeoutMs} ms for ${what}`)),
+        timeoutMs,
+      );
+      const poll = setInterval(check, 20);
       this.#waiters.add(check);
     });
   }
