@@ -11,6 +11,7 @@ import { stringify } from "../../assembly/json/stringify";
 import { parseCidr } from "../../assembly/cni/ip";
 import { AddressMessage } from "../../assembly/netlink/address";
 import { AttributeDecoder, AttributeEncoder } from "../../assembly/netlink/attribute";
+import { host_netns_close, host_netns_open } from "../../assembly/host/bindings";
 import { NetlinkConn } from "../../assembly/netlink/conn";
 import { describeAddress, describeDatagram, describeError, describeLink, describeMessage, describeRoute } from "../../assembly/netlink/describe";
 import { decodeDonePayload, decodeErrorMessage, NetlinkError, Result } from "../../assembly/netlink/error";
@@ -305,18 +306,38 @@ function exhaustAttributes(d: AttributeDecoder, depth: i32): bool {
 
 // ---------------------------------------------------------------- conn.ts and rtnl.ts over the fake host
 
+// Several connections may be open (one per netns in the kernel tests); the
+// conn* and rtnl* functions act on the one connOpen or connSelect chose last.
+const conns: NetlinkConn[] = [];
 let conn: NetlinkConn | null = null;
 
-/** Opens the connection that the conn and rtnl functions use: {"port"} or {"error"}. */
+/** Opens a connection and makes it current: {"port", "conn": its number for connSelect} or {"error"}. */
 export function connOpen(netns: i32, groups: u32): string {
   const opened = NetlinkConn.open(netns, groups);
   if (opened.error != null) return stringify(errorJson(opened.error));
   conn = opened.value;
-  return stringify(JsonValue.object().setNumber("port", conn!.port));
+  conns.push(conn!);
+  return stringify(JsonValue.object().setNumber("port", conn!.port).setNumber("conn", conns.length - 1));
 }
 
+/** Makes connection `index` (from connOpen) current. */
+export function connSelect(index: i32): void {
+  conn = conns[index];
+}
+
+/** Closes the current connection. */
 export function connClose(): void {
   if (conn != null) conn!.close();
+}
+
+/** netns_open of the host: a handle for connOpen and for IFLA_NET_NS_FD, or -errno. */
+export function netnsOpen(path: string): i32 {
+  const bytes = String.UTF8.encode(path, false);
+  return host_netns_open(changetype<usize>(bytes), bytes.byteLength);
+}
+
+export function netnsClose(handle: i32): i32 {
+  return host_netns_close(handle);
 }
 
 export function connSetTimeout(ms: i32): void {

@@ -26,7 +26,10 @@ export interface NetlinkHarness {
   decoderNames(): string;
   fuzzDecode(name: string, bytes: Uint8Array): string;
   connOpen(netns: number, groups: number): string;
+  connSelect(index: number): void;
   connClose(): void;
+  netnsOpen(path: string): number;
+  netnsClose(handle: number): number;
   connSetTimeout(ms: number): void;
   connRequest(message: Uint8Array, op: string): string;
   connCall(message: Uint8Array, op: string): string;
@@ -87,6 +90,8 @@ export class FakeKernel {
   imports(): Record<string, Record<string, (...args: number[]) => number>> {
     return {
       macvtap_host: {
+        netns_open: () => 10,
+        netns_close: () => 0,
         nl_open: (netns, groups) => {
           this.opened.push({ netns, groups: groups >>> 0 });
           return this.openErrno ? -this.openErrno : 3;

@@ -28,7 +28,7 @@ function recordedDump(request: Uint8Array, port: number): Uint8Array[] {
 
 Deno.test("conn open: passes netns and groups, reads the port id as a full u32", async () => {
   const { nl, kernel } = await loadNetlink();
-  assert.deepEqual(JSON.parse(nl.connOpen(7, RTMGRP_LINK)), { port: 0xfffff123 });
+  assert.deepEqual(JSON.parse(nl.connOpen(7, RTMGRP_LINK)), { port: 0xfffff123, conn: 0 });
   assert.deepEqual(kernel.opened, [{ netns: 7, groups: RTMGRP_LINK }]);
   kernel.openErrno = 1;
   const failed = JSON.parse(nl.connOpen(-1, 0));

@@ -1,0 +1,208 @@
+/**
+ * rtnl.ts against the real kernel: the netlink harness runs on the capability
+ * host's own imports (cni-wasm/host/imports.ts, libc through FFI) in throwaway
+ * namespaces, and every effect is checked with `ip -j`.
+ *
+ * Requires root, --allow-ffi=<libc>, --allow-run=ip and read/write on the repository.
+ */
+import assert from "node:assert/strict";
+import { isRoot, NEEDS_ROOT, TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
+import { createHostImports } from "../../host/imports.ts";
+import { Libc, libcPathFor } from "../../host/libc.ts";
+import { ModuleMemory } from "../../host/memory.ts";
+import { loadHarness } from "../load_harness.ts";
+import type { NetlinkHarness } from "./_harness.ts";
+
+const AF_UNSPEC = 0;
+const AF_INET = 2;
+const AF_INET6 = 10;
+const RTMGRP_LINK = 1;
+
+// deno-lint-ignore no-explicit-any
+type Json = Record<string, any>;
+
+/** The harness on real host imports; dispose closes every socket and netns handle it opened. */
+async function realKernel(): Promise<{ nl: NetlinkHarness } & Disposable> {
+  const memory = new ModuleMemory();
+  const host = createHostImports({
+    libc: new Libc(libcPathFor(Deno.build.arch)!),
+    memory,
+    ipamEnv: {},
+    timeoutProgram: "/usr/bin/timeout",
+    stdinBuffered: true,
+  });
+  const nl = await loadHarness<NetlinkHarness>("netlink_harness", { macvtap_host: host.imports });
+  memory.attach(nl.memory);
+  return { nl, [Symbol.dispose]: () => host.closeAll() };
+}
+
+/** Opens a connection in `ns` and returns its number for connSelect. */
+function connIn(nl: NetlinkHarness, ns: TestNetns, groups = 0): number {
+  const handle = nl.netnsOpen(ns.path);
+  assert.ok(handle >= 0, `netns_open ${ns.path}: ${handle}`);
+  const opened = JSON.parse(nl.connOpen(handle, groups));
+  assert.equal(opened.error, undefined, opened.text);
+  return opened.conn;
+}
+
+const ok = (json: string) => assert.deepEqual(JSON.parse(json), { error: null });
+
+Deno.test({
+  name: "rtnl on the kernel: create a macvtap, then move + rename + MAC + MTU + up + promisc in ONE message",
+  ignore: !isRoot,
+  async fn() {
+    await using node = await TestNetns.create("nl-node");
+    await using pod = await TestNetns.create("nl-pod");
+    await node.addVeth("vlo0", "vlo1");
+    using kernel = await realKernel();
+    const nl = kernel.nl;
+    const nodeConn = connIn(nl, node);
+    const lower = JSON.parse(nl.rtnlGetLinkByName("vlo0")).link;
+    const index = uniqueIfindex();
+    ok(nl.rtnlCreateMacvlan("macvtap", "mvt0", lower.index, "bridge", index));
+    const created = (await node.link("mvt0"))!;
+    assert.equal(created.ifindex, index);
+    assert.equal(created.linkinfo?.info_kind, "macvtap");
+    assert.equal(created.linkinfo?.info_data?.mode, "bridge");
+    const again = JSON.parse(nl.rtnlCreateMacvlan("macvtap", "mvt0", lower.index, "bridge", uniqueIfindex()));
+    assert.equal(again.error.errno, 17, again.text);
+
+    const podHandle = nl.netnsOpen(pod.path);
+    const change = {
+      index,
+      netnsFd: podHandle,
+      name: "net1",
+      address: "02:42:ac:11:00:07",
+      mtu: 1400,
+      up: true,
+      promisc: true,
+    };
+    ok(nl.rtnlSetLink(JSON.stringify(change)));
+    assert.equal(await node.link("mvt0"), null, "gone from the node netns");
+    const moved = (await pod.link("net1"))!;
+    assert.deepEqual(
+      [moved.ifindex, moved.address, moved.mtu, moved.flags.includes("UP"), moved.promiscuity >= 1],
+      [index, "02:42:ac:11:00:07", 1400, true, true],
+      "the ifindex (and so /dev/tapN) survives the move",
+    );
+
+    connIn(nl, pod);
+    const seen = JSON.parse(nl.rtnlGetLinkByName("net1")).link;
+    assert.equal(seen.index, index);
+    assert.deepEqual(seen.linkInfo.kind, "macvtap");
+    assert.equal(seen.linkInfo.macvlan.mode, "bridge");
+    assert.ok(seen.linkNetnsId >= 0, "the lower link is in another netns");
+    nl.connSelect(nodeConn);
+    assert.deepEqual(
+      JSON.parse(nl.rtnlGetLinkByIndex(index)),
+      { error: null, link: null },
+      "ENODEV in the node",
+    );
+  },
+});
+
+Deno.test({
+  name: "rtnl on the kernel: move + rename onto a taken name is NOT atomic: moved, MTU set, old name, EEXIST",
+  ignore: !isRoot,
+  async fn() {
+    // What kernel 6.18 does (and what CNI rollback has to expect): do_setlink moves the link first,
+    // applies the MTU, then fails the rename, so after EEXIST the link sits in the target netns under
+    // its old name with part of the change applied.
+    await using node = await TestNetns.create("nl-node");
+    await using pod = await TestNetns.create("nl-pod");
+    await node.addVeth("vlo0", "vlo1");
+    await pod.addVeth("net1", "peer1");
+    using kernel = await realKernel();
+    const nl = kernel.nl;
+    connIn(nl, node);
+    const index = await node.addMacvtap("mvt0", "vlo0");
+    const change = { index, netnsFd: nl.netnsOpen(pod.path), name: "net1", mtu: 1400 };
+    const result = JSON.parse(nl.rtnlSetLink(JSON.stringify(change)));
+    assert.equal(result.error.errno, 17, result.text);
+    assert.equal(await node.link("mvt0"), null, "left the node netns");
+    const moved = (await pod.link("mvt0"))!;
+    assert.deepEqual(
+      [moved.ifindex, moved.mtu],
+      [index, 1400],
+      "in the pod netns, old name, MTU already applied",
+    );
+  },
+});
+
+Deno.test({
+  name: "rtnl on the kernel: addresses, routes, EEXIST, an ext-ack EINVAL, delete and ENODEV",
+  ignore: !isRoot,
+  async fn() {
+    await using pod = await TestNetns.create("nl-pod");
+    await pod.addVeth("eth1", "peer1");
+    using kernel = await realKernel();
+    const nl = kernel.nl;
+    connIn(nl, pod);
+    const link = JSON.parse(nl.rtnlGetLinkByName("eth1")).link;
+    const v4 = {
+      family: AF_INET,
+      prefixLen: 24,
+      index: link.index,
+      local: "10.1.2.3",
+      address: "10.1.2.3",
+      broadcast: "10.1.2.255",
+    };
+    ok(nl.rtnlAddAddress(JSON.stringify(v4)));
+    ok(
+      nl.rtnlAddAddress(
+        JSON.stringify({ family: AF_INET6, prefixLen: 64, flags: 2, index: link.index, address: "fd00::3" }),
+      ),
+    );
+    assert.equal(JSON.parse(nl.rtnlAddAddress(JSON.stringify(v4))).error.errno, 17);
+    const addresses = JSON.parse(nl.rtnlListAddresses(AF_UNSPEC, link.index)).addresses.map((a: Json) =>
+      `${a.address}/${a.prefixLen}`
+    );
+    assert.ok(addresses.includes("10.1.2.3/24") && addresses.includes("fd00::3/64"), addresses.join(" "));
+
+    const route = { family: AF_INET, gateway: "10.1.2.1", oif: link.index, priority: 100 };
+    ok(nl.rtnlAddRoute(JSON.stringify(route)));
+    assert.equal(JSON.parse(nl.rtnlAddRoute(JSON.stringify(route))).error.errno, 17);
+    assert.match(await pod.ip("route", "show", "default"), /default via 10\.1\.2\.1 dev eth1 .*metric 100/);
+    assert.ok(
+      JSON.parse(nl.rtnlListRoutes(AF_INET)).routes.some((r: Json) =>
+        r.gateway === "10.1.2.1" && r.dstLen === 0
+      ),
+    );
+
+    const tooBig = JSON.parse(nl.rtnlSetLink(JSON.stringify({ index: link.index, mtu: 70000 })));
+    assert.equal(tooBig.error.errno, 22);
+    assert.equal(tooBig.error.message, "mtu greater than device maximum", "the kernel's ext-ack words");
+
+    ok(nl.rtnlDeleteLink(link.index));
+    assert.deepEqual(JSON.parse(nl.rtnlGetLinkByName("eth1")), { error: null, link: null });
+    assert.equal(JSON.parse(nl.rtnlDeleteLink(link.index)).error.errno, 19);
+    assert.equal(JSON.parse(nl.rtnlListLinks()).links.map((l: Json) => l.name).join(","), "lo");
+  },
+});
+
+Deno.test({
+  name: "rtnl on the kernel: RTMGRP_LINK events for links created and deleted by someone else",
+  ignore: !isRoot,
+  async fn() {
+    await using node = await TestNetns.create("nl-events");
+    using kernel = await realKernel();
+    const nl = kernel.nl;
+    connIn(nl, node, RTMGRP_LINK);
+    await node.addVeth("evt0", "evt1");
+    await node.ip("link", "del", "evt0");
+    const seen: string[] = [];
+    for (
+      let event = JSON.parse(nl.connRecvEvent(1000));
+      event.message;
+      event = JSON.parse(nl.connRecvEvent(200))
+    ) {
+      assert.equal(event.error, null);
+      seen.push(`${event.message.type} ${event.message.link.name}`);
+    }
+    for (const expected of ["RTM_NEWLINK evt0", "RTM_NEWLINK evt1", "RTM_DELLINK evt0", "RTM_DELLINK evt1"]) {
+      assert.ok(seen.includes(expected), `${expected} in ${seen.join(", ")}`);
+    }
+  },
+});
+
+if (!isRoot) console.error(`rtnl_netns_test: ${NEEDS_ROOT}`);
