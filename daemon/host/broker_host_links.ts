@@ -188,7 +188,9 @@ export class BrokerHostLinks implements HostLinks {
       if (this.#disposed) throw new HostLinkError("EBROKER", "link broker client is closed");
       return this.#connect();
     });
-    this.#connection.catch((error) => this.#log.error("link broker restart failed", { error }));
+    this.#connection.catch((error) => {
+      if (!this.#disposed) this.#log.error("link broker restart failed", { error });
+    });
   }
 
   #deliver(event: Event): void {

@@ -1,0 +1,46 @@
+/**
+ * `deno task daemon`: the macvtap device plugin. Wiring only — see daemon.ts for what runs.
+ *
+ * Runs under the `daemon` permission set of deno.json: scoped read/write/net(unix)/env and `--allow-run` of
+ * the link broker alone (no FFI, no /sys); every link operation goes through the broker.
+ *
+ * @module
+ */
+import { openConfig, parseCli, USAGE } from "./cli.ts";
+import { Daemon } from "./daemon.ts";
+import { BrokerHostLinks, spawnBroker } from "./host/broker_host_links.ts";
+import { jsonLogger } from "./log.ts";
+import { Metrics } from "./metrics.ts";
+
+async function main(args: string[]): Promise<number> {
+  let options;
+  try {
+    options = parseCli(args);
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const log = jsonLogger({ level: options.logLevel });
+  const metrics = new Metrics();
+  await using stack = new AsyncDisposableStack();
+  try {
+    const config = stack.use(await openConfig(options, log, metrics));
+    const hostLinks = stack.use(new BrokerHostLinks(() => spawnBroker(options.broker, log), { log }));
+    await hostLinks.ready();
+    stack.use(await Daemon.start(options, { hostLinks, config, log, metrics }));
+  } catch (error) {
+    log.error("cannot start", { error, broker: options.broker });
+    return 1;
+  }
+  const signal = await new Promise<string>((resolve) => {
+    for (const name of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(name, () => resolve(name));
+  });
+  log.info("shutting down", { signal });
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

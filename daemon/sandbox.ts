@@ -1,0 +1,67 @@
+/**
+ * The daemon's sandbox, as Deno permission flags: what the process serving the kubelet may touch.
+ *
+ * - read: `proto/` (loaded at start), the device-plugins directory (watched), the pod-resources socket, the
+ *   config file's directory (watched: ConfigMap symlink swaps happen there);
+ * - write: the device-plugins directory (plugin sockets are created, renamed and removed there) and the
+ *   pod-resources socket (connecting needs it);
+ * - net: exactly three unix sockets — `kubelet.sock`, the one bind path of {@link SocketBinder} and the
+ *   pod-resources socket — plus the metrics address when one is given;
+ * - env: `GRPC_*` (read by grpc-js at import) and `DP_MACVTAP_CONF`;
+ * - run: the link broker, nothing else.
+ *
+ * No ffi, no sys, no /sys or /proc (Deno would demand --allow-all), no other program: everything that
+ * touches links goes through the broker. `deno.json`'s `daemon` permission set is this list for the
+ * default paths; `daemon/sandbox_test.ts` proves both refuse what they should.
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CONFIG_ENV } from "./cli.ts";
+import { KUBELET_SOCKET_NAME } from "./kubelet/api_types.ts";
+import { BIND_SOCKET_NAME } from "./kubelet/socket_binder.ts";
+
+/** The repository's proto/ directory. */
+export const PROTO_DIR: string = fileURLToPath(new URL("../proto", import.meta.url));
+
+/** Paths the sandbox is cut to. */
+export interface SandboxPaths {
+  pluginDir: string;
+  podResourcesSocket: string;
+  /** The config file, when `--config` is used. */
+  configFile?: string | null;
+  broker: string;
+  /** `HOST:PORT` of --metrics, if used. */
+  metrics?: string | null;
+}
+
+/** The permissions of the daemon process, by Deno permission name. */
+export function daemonPermissions(
+  paths: SandboxPaths,
+): Record<"read" | "write" | "net" | "env" | "run", string[]> {
+  const read = [PROTO_DIR, paths.pluginDir, paths.podResourcesSocket];
+  if (paths.configFile) read.push(dirname(paths.configFile));
+  const net = [
+    `unix:${paths.pluginDir}/${KUBELET_SOCKET_NAME}`,
+    `unix:${paths.pluginDir}/${BIND_SOCKET_NAME}`,
+    `unix:${paths.podResourcesSocket}`,
+  ];
+  if (paths.metrics) net.push(paths.metrics);
+  return {
+    read,
+    write: [paths.pluginDir, paths.podResourcesSocket],
+    net,
+    env: ["GRPC_*", CONFIG_ENV],
+    run: [paths.broker],
+  };
+}
+
+/** {@link daemonPermissions} as `deno run` flags (plus `--no-prompt`, so a missing grant fails instead of asking). */
+export function daemonPermissionFlags(paths: SandboxPaths): string[] {
+  const permissions = daemonPermissions(paths);
+  return [
+    "--no-prompt",
+    ...Object.entries(permissions).map(([name, list]) => `--allow-${name}=${list.join(",")}`),
+  ];
+}
