@@ -78,12 +78,12 @@ function pickEnv(names: string[]): Record<string, string> {
 }
 
 /** Wires argv and the environment into one module run; any host error becomes CNI error 999. */
-async function main(): Promise<number> {
+function main(): number {
   try {
     const args = parseHostArgs(Deno.args);
     const env = pickEnv(CNI_ENV_NAMES);
     const moduleName = args.wasmPath.slice(args.wasmPath.lastIndexOf("/") + 1).replace(/\.wasm$/, "");
-    return await runModule({
+    return runModule({
       ...args,
       args: [moduleName, ...args.moduleArgs],
       env,
@@ -97,4 +97,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) Deno.exit(main());
