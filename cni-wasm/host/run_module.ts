@@ -60,35 +60,39 @@ export function runModule(options: RunOptions): number {
   } catch (error) {
     return fail("macvtap plugin host failed", `cannot load module "${options.wasmPath}": ${describe(error)}`);
   }
-
   const memory = new ModuleMemory();
   const wasi = new Wasi(memory, { ...options, stdinBytes, stdout, stderr });
-  const host = createHostImports({
-    ...options,
-    libc: new Libc(options.libcPath),
-    memory,
-    stdinBuffered: options.mode === "cni",
-  });
+  const libc = new Libc(options.libcPath);
+  const host = createHostImports({ ...options, libc, memory, stdinBuffered: options.mode === "cni" });
   try {
-    const instance = new WebAssembly.Instance(module, {
+    const code = start(module, memory, {
       wasi_snapshot_preview1: wasi.imports(),
       macvtap_host: host.imports,
     });
-    memory.attach(instance.exports.memory as WebAssembly.Memory);
-    (instance.exports._start as () => void)();
     wasi.flushStdout();
-    return 0;
+    return code;
   } catch (error) {
-    if (error instanceof ProcExit) {
-      wasi.flushStdout();
-      return error.code;
-    }
     wasi.discardStdout();
-    return isTrap(error)
-      ? fail("macvtap plugin trapped", describe(error))
-      : fail("macvtap plugin host failed", describe(error));
+    const what = isTrap(error) ? "macvtap plugin trapped" : "macvtap plugin host failed";
+    return fail(what, describe(error));
   } finally {
     host.closeAll();
+  }
+}
+
+/** Instantiates and runs `_start`. @returns 0, or the proc_exit code; throws on a trap or host failure */
+function start(module: WebAssembly.Module, memory: ModuleMemory, imports: WebAssembly.Imports): number {
+  const { memory: exported, _start } = new WebAssembly.Instance(module, imports).exports;
+  if (!(exported instanceof WebAssembly.Memory) || typeof _start !== "function") {
+    throw new Error("Cannot run module: it must export `memory` and `_start` (a WASI command)");
+  }
+  memory.attach(exported);
+  try {
+    _start();
+    return 0;
+  } catch (error) {
+    if (error instanceof ProcExit) return error.code;
+    throw error;
   }
 }
 
