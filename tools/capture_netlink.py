@@ -439,8 +439,10 @@ def format_body(msg_type, flags, body):
 
 def write_fixture(path, title, how, sections):
     kernel = platform.release()
-    header = [f"# {title}", f"# Recorded by tools/capture_netlink.py on kernel {kernel}, iproute2 "
-              f"{ip('-V').stdout.strip().split(',')[1].strip()}, {time.strftime('%Y-%m-%d')}.", *[f"# {h}" for h in how],
+    iproute2 = ip("-V").stdout.strip().split(",")[1].strip()
+    header = [f"# {title}",
+              f"# Recorded by tools/capture_netlink.py on kernel {kernel}, {iproute2}, {time.strftime('%Y-%m-%d')}.",
+              *[f"# {h}" for h in how],
               "# Layout: `@name` starts a datagram; one line per header/struct/attribute, nested attributes",
               "# indented, long payloads wrapped at 16 bytes; `#` starts a comment. Host byte order (little-endian).",
               ""]

@@ -182,8 +182,11 @@ export class AttributeDecoder {
     const length = <i32>load<u16>(at);
     this.rawType = load<u16>(at, 2);
     if (length < NLA_HDRLEN || length > left) {
+      const why = length < NLA_HDRLEN
+        ? ", shorter than its header"
+        : ", past the end (" + left.toString() + " bytes left)";
       this.fail("attribute " + this.type().toString() + " at offset " + this.pos.toString() + " has length " +
-        length.toString() + (length < NLA_HDRLEN ? ", shorter than its header" : ", past the end (" + left.toString() + " bytes left)"));
+        length.toString() + why);
       return false;
     }
     this.start = this.pos + NLA_HDRLEN;

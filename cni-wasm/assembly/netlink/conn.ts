@@ -190,7 +190,9 @@ export class NetlinkConn {
       return new NetlinkError(op, ETIMEDOUT, "no answer within " + this.replyTimeoutMs.toString() + " ms", seq);
     }
     if (errno == EMSGSIZE) {
-      return new NetlinkError(op, EMSGSIZE, "a datagram filled the " + this.buf.length.toString() + "-byte receive buffer and may be truncated", seq);
+      const size = this.buf.length.toString();
+      const why = "a datagram filled the " + size + "-byte receive buffer and may be truncated";
+      return new NetlinkError(op, EMSGSIZE, why, seq);
     }
     return new NetlinkError(op, errno, "cannot receive the answer", seq);
   }

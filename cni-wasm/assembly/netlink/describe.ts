@@ -9,8 +9,9 @@ import { AddressMessage } from "./address";
 import {
   IFLA_CARRIER, IFLA_EXT_MASK, IFLA_GROUP, IFLA_LINK, IFLA_LINK_NETNSID, IFLA_MACVLAN_BC_QUEUE_LEN, IFLA_MACVLAN_FLAGS,
   IFLA_MACVLAN_MACADDR_COUNT, IFLA_MACVLAN_MODE, IFLA_MASTER, IFLA_MAX_MTU, IFLA_MIN_MTU, IFLA_MTU, IFLA_NET_NS_FD,
-  IFLA_NET_NS_PID, IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_OPERSTATE, IFLA_PROMISCUITY, IFLA_TXQLEN, NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, RTM_DELADDR, RTM_DELLINK, RTM_DELROUTE, RTM_GETADDR,
-  RTM_GETLINK, RTM_GETROUTE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE, RTM_SETLINK,
+  IFLA_NET_NS_PID, IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_OPERSTATE, IFLA_PROMISCUITY, IFLA_TXQLEN, NLMSG_DONE,
+  NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, RTM_DELADDR, RTM_DELLINK, RTM_DELROUTE, RTM_GETADDR, RTM_GETLINK,
+  RTM_GETROUTE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE, RTM_SETLINK,
 } from "./constants";
 import { decodeDonePayload, decodeErrorMessage, NetlinkError } from "./error";
 import { LinkInfo } from "./linkinfo";
@@ -62,15 +63,18 @@ export function describeMessage(header: NlMsgHdr, payload: Uint8Array): JsonValu
   if (type == NLMSG_DONE) return out.set("done", describeError(decodeDonePayload("", header, payload)));
   if (type >= RTM_NEWLINK && type <= RTM_SETLINK) {
     const link = LinkMessage.decode(payload);
-    return link.error != null ? out.setString("decodeError", link.error!) : out.set("link", describeLink(link.value!));
+    if (link.error != null) return out.setString("decodeError", link.error!);
+    return out.set("link", describeLink(link.value!));
   }
   if (type >= RTM_NEWADDR && type <= RTM_GETADDR) {
     const address = AddressMessage.decode(payload);
-    return address.error != null ? out.setString("decodeError", address.error!) : out.set("address", describeAddress(address.value!));
+    if (address.error != null) return out.setString("decodeError", address.error!);
+    return out.set("address", describeAddress(address.value!));
   }
   if (type >= RTM_NEWROUTE && type <= RTM_GETROUTE) {
     const route = RouteMessage.decode(payload);
-    return route.error != null ? out.setString("decodeError", route.error!) : out.set("route", describeRoute(route.value!));
+    if (route.error != null) return out.setString("decodeError", route.error!);
+    return out.set("route", describeRoute(route.value!));
   }
   return out.setNumber("payloadLength", payload.length);
 }

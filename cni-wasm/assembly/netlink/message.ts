@@ -127,8 +127,10 @@ export class MessageDecoder {
     }
     const header = NlMsgHdr.read(this.buf, this.pos);
     if (header.length < <u32>NLMSG_HDRLEN || header.length > <u32>left) {
-      this.error = "message at offset " + this.pos.toString() + " has nlmsg_len " + header.length.toString() +
-        (header.length < <u32>NLMSG_HDRLEN ? ", shorter than its header" : ", past the end of the datagram (" + left.toString() + " bytes left)");
+      const why = header.length < <u32>NLMSG_HDRLEN
+        ? ", shorter than its header"
+        : ", past the end of the datagram (" + left.toString() + " bytes left)";
+      this.error = "message at offset " + this.pos.toString() + " has nlmsg_len " + header.length.toString() + why;
       return false;
     }
     this.header = header;

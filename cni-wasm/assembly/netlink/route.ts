@@ -48,7 +48,7 @@ export class RouteMessage {
   /** Whether `priority` is set (a metric of 0 is a real value). */
   hasPriority: bool = false;
 
-  /** Encodes a request in iproute2's attribute order: RTA_DST, RTA_GATEWAY, RTA_PRIORITY, RTA_OIF, RTA_PREFSRC, RTA_TABLE. */
+  /** Encodes a request in iproute2's attribute order: DST, GATEWAY, PRIORITY, OIF, PREFSRC, TABLE (RTA_*). */
   encode(msgType: u16, flags: u16, seq: u32 = 0): Decoded<Uint8Array> {
     const b = new MessageBuilder(msgType, flags, seq);
     const w = b.writer;

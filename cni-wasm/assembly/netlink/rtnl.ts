@@ -175,7 +175,12 @@ function dumpWithRetry(conn: NetlinkConn, request: Uint8Array, op: string): Resu
 }
 
 /** Decodes every message of `type` with `decode`; the first one that does not decode fails the whole answer. */
-function decodeAll<T>(messages: Message[], type: u16, decode: (payload: Uint8Array) => Decoded<T>, op: string): Result<T[]> {
+function decodeAll<T>(
+  messages: Message[],
+  type: u16,
+  decode: (payload: Uint8Array) => Decoded<T>,
+  op: string,
+): Result<T[]> {
   const out = new Array<T>();
   for (let i = 0; i < messages.length; i++) {
     if (messages[i].header.type != type) continue;

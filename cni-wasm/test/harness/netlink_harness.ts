@@ -13,11 +13,14 @@ import { AddressMessage } from "../../assembly/netlink/address";
 import { AttributeDecoder, AttributeEncoder } from "../../assembly/netlink/attribute";
 import { host_netns_close, host_netns_open } from "../../assembly/host/bindings";
 import { NetlinkConn } from "../../assembly/netlink/conn";
-import { describeAddress, describeDatagram, describeError, describeLink, describeMessage, describeRoute } from "../../assembly/netlink/describe";
+import {
+  describeAddress, describeDatagram, describeError, describeLink, describeMessage, describeRoute,
+} from "../../assembly/netlink/describe";
 import { decodeDonePayload, decodeErrorMessage, NetlinkError, Result } from "../../assembly/netlink/error";
 import { LinkInfo } from "../../assembly/netlink/linkinfo";
 import { LinkMessage } from "../../assembly/netlink/link";
 import { MacvlanData, macvlanModeFromName } from "../../assembly/netlink/macvlan";
+import { NLMSG_DONE } from "../../assembly/netlink/constants";
 import { Decoded, Message, MessageDecoder } from "../../assembly/netlink/message";
 import { RouteMessage } from "../../assembly/netlink/route";
 import * as rtnl from "../../assembly/netlink/rtnl";
@@ -40,8 +43,13 @@ export function describe(datagram: Uint8Array): string {
 export function errorText(datagram: Uint8Array, op: string): string {
   const d = new MessageDecoder(datagram);
   if (!d.next()) return "walk error: " + (d.error != null ? d.error! : "empty");
-  const e = d.header.type == 3 ? decodeDonePayload(op, d.header, d.payload()) : decodeErrorMessage(op, d.header, d.payload());
-  return e.toString();
+  return endOfAnswer(op, d).toString();
+}
+
+/** The current message read as NLMSG_DONE's errno when it is one, else as NLMSG_ERROR. */
+function endOfAnswer(op: string, d: MessageDecoder): NetlinkError {
+  if (d.header.type == NLMSG_DONE) return decodeDonePayload(op, d.header, d.payload());
+  return decodeErrorMessage(op, d.header, d.payload());
 }
 
 /** JSON list of the attributes in bytes[start..]: {type, flags, length}, nested ones under "nested" up to depth 3. */
@@ -55,7 +63,10 @@ export function walkAttributes(bytes: Uint8Array, start: i32): string {
 function walk(d: AttributeDecoder, depth: i32): JsonValue {
   const list = JsonValue.array();
   while (d.next()) {
-    const item = JsonValue.object().setNumber("type", d.type()).setNumber("flags", d.typeFlags()).setNumber("length", d.length());
+    const item = JsonValue.object()
+      .setNumber("type", d.type())
+      .setNumber("flags", d.typeFlags())
+      .setNumber("length", d.length());
     if (depth < 3 && d.typeFlags() != 0) item.set("nested", walk(d.nested(), depth + 1));
     list.push(item);
   }
@@ -279,7 +290,9 @@ export function fuzzDecode(name: string, bytes: Uint8Array): string {
   if (name == "error" || name == "done") {
     const d = new MessageDecoder(bytes);
     if (!d.next()) return "err";
-    const e = name == "error" ? decodeErrorMessage("fuzz", d.header, d.payload()) : decodeDonePayload("fuzz", d.header, d.payload());
+    const e = name == "error"
+      ? decodeErrorMessage("fuzz", d.header, d.payload())
+      : decodeDonePayload("fuzz", d.header, d.payload());
     return e.toString().length > 0 ? "ok" : "err";
   }
   if (name == "link") return okOrErr<LinkMessage>(LinkMessage.decode(bytes));
