@@ -26,7 +26,8 @@ async function start(setup: Setup = {}) {
   const dir = await Deno.makeTempDir({ prefix: "mvt-daemon-" });
   const fake = new FakeHostLinks(setup.links ?? [{ name: "eth0", parentDevName: "virtio2" }]);
   const kubelet = await KubeletDouble.start(dir);
-  const podResources = await PodResourcesDouble.start(`${dir}/pod-resources.sock`);
+  await Deno.mkdir(`${dir}/pod-resources`); // a kubelet restart deletes every socket in the plugin dir
+  const podResources = await PodResourcesDouble.start(`${dir}/pod-resources/kubelet.sock`);
   const log = memoryLogger();
   const config = typeof setup.config === "function"
     ? await setup.config(dir, log)

@@ -1,0 +1,165 @@
+/**
+ * The daemon as it runs in production — a separate, sandboxed process (deno.json's permission set, cut to
+ * temp paths) — with the `ip`-based stand-in link broker inside a throwaway "node" netns whose lower links
+ * are veths, driven by the kubelet and pod-resources doubles. Needs root. Run serially: macvtaps made here
+ * get unique ifindexes from the stand-in, and the namespaces (with their links) are deleted at the end.
+ */
+import assert from "node:assert/strict";
+import { tempLinkName } from "./macvtap/temp_link_name.ts";
+import { KubeletDouble } from "./testing/kubelet_double.ts";
+import { PodResourcesDouble } from "./testing/pod_resources_double.ts";
+import { DaemonProcess } from "./testing/daemon_process.ts";
+import { writeStandinBrokerScript } from "./testing/standin_broker.ts";
+import type { Device } from "./kubelet/api_types.ts";
+import { ip, isRoot, TestNetns } from "../testing/netns.ts";
+
+const LOWER0 = "macvtap.network.kubevirt.io/lower0";
+const LOWER1 = "macvtap.network.kubevirt.io/lower1";
+const healthOf = (devices: Device[]) => [...new Set(devices.map((d) => d.health))].join();
+
+Deno.test({
+  name: "sandboxed daemon + stand-in broker in a netns: register, health, Allocate, restarts, reloads, GC",
+  ignore: !isRoot,
+  sanitizeResources: false, // child process pipes and grpc sockets close asynchronously after the steps
+  sanitizeOps: false,
+  async fn(t) {
+    await using node = await TestNetns.create("node");
+    await using peer = await TestNetns.create("peer");
+    await node.addVeth("lower0", "peer0", peer);
+    await node.addVeth("lower1", "peer1", peer);
+    const dir = await Deno.makeTempDir({ prefix: "mvt-dp-netns-" });
+    try {
+      const configFile = `${dir}/config/DP_MACVTAP_CONF`;
+      await Deno.mkdir(`${dir}/config`);
+      await Deno.writeTextFile(configFile, '[{"name":"lower0","mode":"vepa","capacity":8}]');
+      await using kubelet = await KubeletDouble.start(dir);
+      // Its own directory, as on a node: a kubelet restart deletes every socket in the plugin directory.
+      await Deno.mkdir(`${dir}/pod-resources`);
+      await using podResources = await PodResourcesDouble.start(`${dir}/pod-resources/kubelet.sock`);
+      podResources.pods = [PodResourcesDouble.pod("vm-a", LOWER0, ["lower0Mvp1", "lower0Mvp6"])];
+      const broker = await writeStandinBrokerScript(dir, node.name);
+      await using daemon = DaemonProcess.spawn(
+        { pluginDir: dir, podResourcesSocket: podResources.socket, configFile, broker },
+        ["--gc-interval", "200ms", "--gc-grace", "0s", "--log-level", "debug"],
+      );
+
+      await t.step("registers the configured resource with capacity Healthy devices", async () => {
+        await kubelet.waitForRegistration(LOWER0);
+        assert.equal(kubelet.plugin(LOWER0)?.request.endpoint, "macvtap.network.kubevirt.io_lower0");
+        const devices = await kubelet.waitForDevices(
+          LOWER0,
+          "8 healthy",
+          (d) => d.length === 8 && healthOf(d) === "Healthy",
+        );
+        assert.equal(devices[7].ID, "lower0Mvp7");
+      });
+
+      await t.step(
+        "Allocate creates the macvtap in the node netns with the mode, and /dev/tapN exists",
+        async () => {
+          const response = await kubelet.allocate(LOWER0, ["lower0Mvp1"]);
+          const spec = response.container_responses[0].devices[0];
+          const link = await node.link(tempLinkName("lower0Mvp1"));
+          assert.ok(link, "temp link created");
+          assert.equal(link.linkinfo?.info_kind, "macvtap");
+          assert.equal(link.linkinfo?.info_data?.mode, "vepa");
+          assert.ok(link.flags.includes("UP"));
+          assert.deepEqual(spec, {
+            container_path: `/dev/tap${link.ifindex}`,
+            host_path: `/dev/tap${link.ifindex}`,
+            permissions: "rw",
+          });
+          assert.ok(
+            (await Deno.stat(spec.host_path)).isCharDevice,
+            `${spec.host_path} is a character device`,
+          );
+          await daemon.waitForLog(
+            "Allocate log line",
+            (r) => r.msg === "Allocate" && JSON.stringify(r.devices) === '[["lower0Mvp1"]]',
+          );
+        },
+      );
+
+      await t.step("peer down → Unhealthy, up → Healthy", async () => {
+        await peer.ip("link", "set", "peer0", "down");
+        await kubelet.waitForDevices(
+          LOWER0,
+          "unhealthy",
+          (d) => d.length === 8 && healthOf(d) === "Unhealthy",
+        );
+        await peer.ip("link", "set", "peer0", "up");
+        await kubelet.waitForDevices(LOWER0, "healthy", (d) => healthOf(d) === "Healthy");
+      });
+
+      await t.step("stale temp links are collected; links held by pods and other links are not", async () => {
+        await node.addMacvtap(tempLinkName("lower0Mvp5"), "lower0"); // nobody holds lower0Mvp5
+        await node.addMacvtap(tempLinkName("lower0Mvp6"), "lower0"); // vm-a holds lower0Mvp6
+        await node.addMacvtap("keep0", "lower0"); // not ours at all
+        await daemon.waitForLog(
+          "GC of lower0Mvp5",
+          (r) => r.msg === "deleted stale temp link" && r.link === tempLinkName("lower0Mvp5"),
+        );
+        assert.equal(await node.link(tempLinkName("lower0Mvp5")), null);
+        assert.ok(await node.link(tempLinkName("lower0Mvp6")));
+        assert.ok(await node.link(tempLinkName("lower0Mvp1")));
+        assert.ok(await node.link("keep0"));
+      });
+
+      await t.step("kubelet.sock re-created → registered again", async () => {
+        await kubelet.restart();
+        await kubelet.waitForRegistration(LOWER0, 2);
+        await kubelet.waitForDevices(LOWER0, "list after restart", (d) => d.length === 8);
+      });
+
+      await t.step(
+        "config file rewritten → new resource; bad config → clear error, old config kept",
+        async () => {
+          await Deno.writeTextFile(
+            configFile,
+            '[{"name":"lower0","mode":"vepa","capacity":8},{"name":"lower1","mode":"private"}]',
+          );
+          await kubelet.waitForRegistration(LOWER1);
+          await kubelet.waitForDevices(LOWER1, "100 devices", (d) => d.length === 100);
+          await Deno.writeTextFile(configFile, '[{"name":"lower0","mode":"bridged"}]');
+          const error = await daemon.waitForLog(
+            "config error",
+            (r) => r.msg.startsWith("invalid config file"),
+          );
+          assert.match(
+            JSON.stringify(error.error),
+            /mode \\"bridged\\" is not one of bridge, vepa, private, passthru, source/,
+          );
+          const response = await kubelet.allocate(LOWER1, ["lower1Mvp0"]);
+          assert.ok(
+            response.container_responses[0].devices[0].host_path.startsWith("/dev/tap"),
+            "lower1 still served",
+          );
+          assert.equal((await node.link(tempLinkName("lower1Mvp0")))?.linkinfo?.info_data?.mode, "private");
+        },
+      );
+
+      await t.step("lower link deleted → empty device list", async () => {
+        await node.ip("link", "del", "lower1");
+        await kubelet.waitForDevices(LOWER1, "empty", (d) => d.length === 0);
+      });
+
+      await t.step("SIGTERM: exits 0, removes its sockets, leaves no process in the node netns", async () => {
+        const status = await daemon.stop();
+        assert.equal(status.code, 0, daemon.transcript());
+        for (const name of ["macvtap.network.kubevirt.io_lower0", "macvtap.network.kubevirt.io_lower1"]) {
+          await assert.rejects(Deno.lstat(`${dir}/${name}`), Deno.errors.NotFound);
+        }
+        // The broker's `ip monitor` child gets its SIGTERM as the broker exits; give it a moment to go.
+        let pids = "";
+        for (let tries = 0; tries < 50; tries++) {
+          pids = (await ip("netns", "pids", node.name)).trim();
+          if (pids === "") break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        assert.equal(pids, "", "the stand-in broker and its ip monitor are gone");
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
