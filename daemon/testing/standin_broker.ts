@@ -1,12 +1,13 @@
 /**
- * TEST HELPER: writes a launcher script for the `ip`-based stand-in link broker, so a test can pass one
- * program path to `--broker` (the daemon may run exactly that one program).
+ * TEST HELPER: writes launcher scripts for test brokers (the `ip`-based stand-in, the in-memory fake), so a
+ * test can pass one program path to `--broker` (the daemon may run exactly that one program).
  *
  * @module
  */
 import { fileURLToPath } from "node:url";
 
 const STANDIN = fileURLToPath(new URL("./ip_link_broker_standin.ts", import.meta.url));
+const FAKE = fileURLToPath(new URL("./fake_broker.ts", import.meta.url));
 
 /**
  * Writes `<dir>/link-broker-standin`, which runs the stand-in broker inside netns `netns` (or the current
@@ -23,6 +24,23 @@ export async function writeStandinBrokerScript(dir: string, netns: string | null
     "#!/bin/sh",
     "# TEST STAND-IN link broker (ip commands), written by a test; not for deployment.",
     `exec ${enter}${Deno.execPath()} run --no-prompt --allow-run=ip ${STANDIN} --unique-ifindex`,
+    "",
+  ].join("\n");
+  await Deno.writeTextFile(path, script, { mode: 0o755 });
+  return path;
+}
+
+/**
+ * Writes `<dir>/link-broker-fake`, which runs the in-memory fake broker (one `eth0`, no kernel access).
+ *
+ * @returns the script's absolute path
+ */
+export async function writeFakeBrokerScript(dir: string): Promise<string> {
+  const path = `${dir}/link-broker-fake`;
+  const script = [
+    "#!/bin/sh",
+    "# TEST link broker (in-memory fake links), written by a test; not for deployment.",
+    `exec ${Deno.execPath()} run --no-prompt ${FAKE}`,
     "",
   ].join("\n");
   await Deno.writeTextFile(path, script, { mode: 0o755 });
