@@ -20,7 +20,9 @@ import { decodeDonePayload, decodeErrorMessage, NetlinkError, Result } from "../
 import { LinkInfo } from "../../assembly/netlink/linkinfo";
 import { LinkMessage } from "../../assembly/netlink/link";
 import { MacvlanData, macvlanModeFromName } from "../../assembly/netlink/macvlan";
-import { NLMSG_DONE } from "../../assembly/netlink/constants";
+import {
+  MACVLAN_MODE_BRIDGE, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, NLMSG_DONE, RTM_NEWLINK,
+} from "../../assembly/netlink/constants";
 import { Decoded, Message, MessageDecoder } from "../../assembly/netlink/message";
 import { RouteMessage } from "../../assembly/netlink/route";
 import * as rtnl from "../../assembly/netlink/rtnl";
@@ -271,6 +273,37 @@ function hexBytes(value: string): Uint8Array {
 function ipBytes(value: string): Uint8Array {
   const parsed = parseCidr(value);
   return parsed.address != null ? parsed.address!.bytes : new Uint8Array(0);
+}
+
+// ---------------------------------------------------------------- benchmarks (codec_bench.ts)
+
+/** Decodes every RTM_NEWLINK of a datagram; returns how many decoded (no JSON involved). */
+export function countLinks(datagram: Uint8Array): i32 {
+  const d = new MessageDecoder(datagram);
+  let count = 0;
+  while (d.next()) {
+    if (d.header.type == RTM_NEWLINK && LinkMessage.decode(d.payload()).error == null) count++;
+  }
+  return count;
+}
+
+/** Encodes the Allocate-time request (macvtap, bridge mode, on a lower link); returns its length. */
+export function encodeMacvtapCreate(): i32 {
+  const link = rtnl.newMacvlanLink("macvtap", "mvtf2644cc3624e", 3, MACVLAN_MODE_BRIDGE, 1234567);
+  return link.encode(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL).value!.length;
+}
+
+/** rtnl.listLinks on the current connection; the number of links, or -errno (no JSON involved). */
+export function countListedLinks(): i32 {
+  const r = rtnl.listLinks(conn!);
+  return r.error != null ? -r.error!.errno : r.value!.length;
+}
+
+/** rtnl.getLinkByName on the current connection; the ifindex, 0 when absent, or -errno. */
+export function linkIndexByName(name: string): i32 {
+  const r = rtnl.getLinkByName(conn!, name);
+  if (r.error != null) return -r.error!.errno;
+  return r.value == null ? 0 : r.value!.index;
 }
 
 // ---------------------------------------------------------------- fuzzing

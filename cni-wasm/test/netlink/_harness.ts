@@ -23,6 +23,10 @@ export interface NetlinkHarness {
   encodeLink(type: number, flags: number, seq: number, paramsJson: string): Uint8Array;
   encodeAddress(type: number, flags: number, seq: number, paramsJson: string): Uint8Array;
   encodeRoute(type: number, flags: number, seq: number, paramsJson: string): Uint8Array;
+  countLinks(datagram: Uint8Array): number;
+  encodeMacvtapCreate(): number;
+  countListedLinks(): number;
+  linkIndexByName(name: string): number;
   decoderNames(): string;
   fuzzDecode(name: string, bytes: Uint8Array): string;
   connOpen(netns: number, groups: number): string;
