@@ -16,6 +16,9 @@ export const RECEIVE_BUFFER_SIZE: i32 = 64 * 1024;
 /** How long to wait for the kernel's answer. rtnetlink answers within the send; this only guards a stuck host. */
 export const DEFAULT_REPLY_TIMEOUT_MS: i32 = 10_000;
 
+/** Events kept for recvEvent; beyond this the oldest are dropped and recvEvent reports ENOBUFS, as the kernel does. */
+export const MAX_QUEUED_EVENTS: i32 = 4096;
+
 /** What an exchange collected: the reply messages before the ACK or NLMSG_DONE, or the error that ended it. */
 class Exchange {
   messages: Message[] = [];
@@ -30,6 +33,7 @@ export class NetlinkConn {
   private seq: u32 = 0;
   private buf: Uint8Array = new Uint8Array(RECEIVE_BUFFER_SIZE);
   private events: Message[] = [];
+  private eventsLost: bool = false;
   private closed: bool = false;
 
   private constructor(
@@ -103,13 +107,18 @@ export class NetlinkConn {
    * ENOBUFS means the kernel dropped events: re-list to resynchronize.
    */
   recvEvent(timeoutMs: i32): Result<Message> {
+    if (this.eventsLost) {
+      this.eventsLost = false;
+      return Result.fail<Message>(new NetlinkError("event receive", ENOBUFS, "more than " +
+        MAX_QUEUED_EVENTS.toString() + " events were waiting; the oldest were dropped"));
+    }
     if (this.events.length > 0) return Result.ok<Message>(this.events.shift());
     const n = this.receive(timeoutMs);
     if (n == -EAGAIN) return Result.ok<Message>(null);
     if (n < 0) return Result.fail<Message>(this.receiveError("event receive", -n, 0));
     const d = new MessageDecoder(this.buf, n);
     while (d.next()) {
-      if (d.header.type >= NLMSG_MIN_TYPE) this.events.push(d.message());
+      if (d.header.type >= NLMSG_MIN_TYPE) this.queueEvent(d.message());
     }
     if (d.error != null) return Result.fail<Message>(new NetlinkError("event receive", EBADMSG, d.error!));
     return Result.ok<Message>(this.events.length > 0 ? this.events.shift() : null);
@@ -175,7 +184,15 @@ export class NetlinkConn {
 
   /** A message that is not part of the answer: keep it when it is an event this socket asked for. */
   private drain(d: MessageDecoder): void {
-    if (this.groups != 0 && d.header.seq == 0 && d.header.type >= NLMSG_MIN_TYPE) this.events.push(d.message());
+    if (this.groups != 0 && d.header.seq == 0 && d.header.type >= NLMSG_MIN_TYPE) this.queueEvent(d.message());
+  }
+
+  private queueEvent(event: Message): void {
+    if (this.events.length >= MAX_QUEUED_EVENTS) {
+      this.events.shift();
+      this.eventsLost = true;
+    }
+    this.events.push(event);
   }
 
   private receive(timeoutMs: i32): i32 {

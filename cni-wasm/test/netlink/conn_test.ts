@@ -186,6 +186,23 @@ Deno.test("conn events: events that arrive during a request are kept for recvEve
   assert.equal(JSON.parse(nl.connRecvEvent(0)).message, null);
 });
 
+Deno.test("conn events: past 4096 waiting events the oldest are dropped and recvEvent says ENOBUFS", async () => {
+  const { nl, kernel } = await loadNetlink();
+  const event = (index: number) => message(RTM_NEWLINK, 0, 0, 0, concat(u32(0), u32(index), u32(0), u32(0)));
+  const burst = (from: number, count: number) =>
+    concat(...Array.from({ length: count }, (_, i) => event(from + i)));
+  kernel.responder = (
+    request,
+    k,
+  ) => [burst(1, 2000), burst(2001, 2000), burst(4001, 100), ackFor(request, k.port)];
+  nl.connOpen(-1, RTMGRP_LINK);
+  assert.deepEqual(JSON.parse(nl.connRequest(setMtuRequest(nl), "RTM_NEWLINK")), { error: null });
+  const lost = JSON.parse(nl.connRecvEvent(0));
+  assert.equal(lost.error.errno, 105);
+  assert.match(lost.text, /more than 4096 events were waiting/);
+  assert.equal(JSON.parse(nl.connRecvEvent(0)).message.link.index, 5, "events 1-4 were dropped");
+});
+
 Deno.test("conn close: once; later requests fail with EBADF without touching the host", async () => {
   const { nl, kernel } = await loadNetlink();
   nl.connOpen(-1, 0);
