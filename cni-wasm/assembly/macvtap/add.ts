@@ -119,6 +119,8 @@ class Moved {
 /**
  * One RTM_NEWLINK moves and renames (the kernel renames inside the target netns,
  * so the name cannot clash in the node's); a second sets MAC, MTU, promisc and up.
+ * The undo is registered before the move: when the rename fails, the kernel has
+ * already moved the link (measured on 6.18), and it must still come back.
  */
 function moveAndConfigure(
   inv: Invocation,
@@ -135,11 +137,11 @@ function moveAndConfigure(
   move.index = device.index;
   move.netnsFd = session.podNetns;
   move.name = ifname;
+  undo.push(new MoveBackToNode(device.index, nodeName, ifname));
   const moveError = setLink(host, move);
   if (moveError != null) {
     return new Moved(null, netlinkFailure("moving \"" + nodeName + "\" into the pod as \"" + ifname + "\"", moveError));
   }
-  undo.push(new MoveBackToNode(device.index, nodeName));
   const index = device.index;
   const configure = new LinkMessage();
   configure.index = index;

@@ -6,7 +6,7 @@
 import { CniError } from "../cni/errors";
 import { execIpam } from "../cni/ipam";
 import { LinkMessage } from "../netlink/link";
-import { setLink } from "../netlink/rtnl";
+import { getLinkByIndex, setLink } from "../netlink/rtnl";
 import { Session } from "./session";
 
 export abstract class UndoStep {
@@ -14,11 +14,19 @@ export abstract class UndoStep {
   abstract run(session: Session): string | null;
 }
 
-/** Moves the macvtap from the pod back to the node netns under its original name. */
+/**
+ * Moves the macvtap from the pod back to the node netns under its original name.
+ * Registered BEFORE the move is sent: a move+rename is not atomic (when the
+ * rename fails the kernel has already moved the link), so the undo must also
+ * cover "moved but not renamed". It only touches the link at that ifindex when
+ * it is a macvtap under one of the two names: a pod's own link that happens to
+ * share the ifindex is never taken.
+ */
 export class MoveBackToNode extends UndoStep {
   constructor(
     public index: i32,
     public nodeName: string,
+    public podName: string,
   ) {
     super();
   }
@@ -27,12 +35,23 @@ export class MoveBackToNode extends UndoStep {
     const pod = session.pod();
     const hostNetns = session.hostNetns();
     if (pod == null || hostNetns < 0) return "cannot reach the namespaces to move " + this.nodeName + " back";
+    const found = getLinkByIndex(pod, this.index);
+    if (found.error != null) return "looking for " + this.nodeName + " in the pod: " + found.error!.toString();
+    const link = found.value;
+    if (link == null || !this.isOurs(link)) return null; // never moved, or not ours
     const change = new LinkMessage();
     change.index = this.index;
     change.netnsFd = hostNetns;
     change.name = this.nodeName;
     const error = setLink(pod, change);
     return error == null ? null : "moving " + this.nodeName + " back to the node: " + error.toString();
+  }
+
+  private isOurs(link: LinkMessage): bool {
+    const kind = link.kind;
+    const name = link.name;
+    if (kind == null || kind != "macvtap" || name == null) return false;
+    return name == this.nodeName || name == this.podName;
   }
 }
 
