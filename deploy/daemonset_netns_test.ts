@@ -1,0 +1,218 @@
+/**
+ * The DaemonSet's two containers run as written: their commands, args and the image's deno.json, with every
+ * absolute path moved under a temp root that is laid out like the image plus a node (/opt/macvtap, the
+ * ConfigMap volume with its `..data` symlink, the kubelet directories, the host's CNI bin dir). The daemon
+ * runs inside a throwaway "node" netns (as hostNetwork puts it in the node's), with the daemon's `ip`-based
+ * TEST STAND-IN link broker at the --broker path, since the real broker is not built yet; a kubelet double
+ * listens on kubelet.sock. Needs root.
+ */
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { writeStandinBrokerScript } from "../daemon/testing/standin_broker.ts";
+import { KubeletDouble } from "../daemon/testing/kubelet_double.ts";
+import { isRoot, TestNetns } from "../testing/netns.ts";
+import { buildKustomization } from "./kustomize.ts";
+import { container, daemonArgs, findOne, flagValues, mountCovering } from "./manifest_checks.ts";
+import { PLUGIN_NAME } from "./install_cni.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+const BASE = await buildKustomization(`${ROOT}/deploy`);
+const DAEMON_SET = findOne(BASE, "DaemonSet");
+const DAEMON = container(DAEMON_SET, "deviceplugin");
+const INSTALLER = container(DAEMON_SET, "install-cni");
+const CONFIG_MAP = findOne(BASE, "ConfigMap", "macvtap-deviceplugin-config");
+/** The image's environment (deploy/Containerfile ENV), with DENO_DIR moved under the root too. */
+const IMAGE_ENV = { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", PATH: "/usr/sbin:/usr/bin:/sbin:/bin" };
+
+/** Moves every absolute path of the image or the node in `word` under `root` (also inside `--x=a,b`). */
+function underRoot(root: string, word: string): string {
+  return word.replace(/(^|[=,:])(\/(?:opt|host|var|etc)\/)/g, `$1${root}$2`);
+}
+
+/** Copies what deploy/Containerfile puts into /opt/macvtap (node_modules linked, dist/cni copied). */
+async function layOutImage(root: string): Promise<string> {
+  const app = `${root}/opt/macvtap`;
+  await Deno.mkdir(`${app}/dist/cni`, { recursive: true });
+  await Deno.mkdir(`${app}/deploy`);
+  for await (const entry of Deno.readDir(`${ROOT}/dist/cni`)) {
+    await Deno.copyFile(`${ROOT}/dist/cni/${entry.name}`, `${app}/dist/cni/${entry.name}`);
+  }
+  await copyTree(`${ROOT}/daemon`, `${app}/daemon`);
+  await copyTree(`${ROOT}/proto`, `${app}/proto`);
+  await Deno.copyFile(`${ROOT}/package.json`, `${app}/package.json`);
+  await Deno.copyFile(`${ROOT}/deploy/install_cni.ts`, `${app}/deploy/install_cni.ts`);
+  await Deno.symlink(`${ROOT}/node_modules`, `${app}/node_modules`);
+  // The image's deno.json, with the daemon set's absolute paths moved under the root like everything else.
+  const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
+  for (const [kind, entries] of Object.entries(denoJson.permissions.daemon as Record<string, string[]>)) {
+    denoJson.permissions.daemon[kind] = entries.map((entry) => underRoot(root, entry));
+  }
+  await Deno.writeTextFile(`${app}/deno.json`, JSON.stringify(denoJson, null, 2));
+  return app;
+}
+
+async function copyTree(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) await copyTree(`${from}/${entry.name}`, `${to}/${entry.name}`);
+    else await Deno.copyFile(`${from}/${entry.name}`, `${to}/${entry.name}`);
+  }
+}
+
+/** Writes a ConfigMap volume the way the kubelet does: `..<ts>/` files, `..data` → it, keys → `..data/key`. */
+async function writeConfigMapVolume(dir: string, data: Record<string, string>, generation: number) {
+  const payload = `..2026_01_01_00_00_0${generation}`;
+  await Deno.mkdir(`${dir}/${payload}`, { recursive: true });
+  for (const [key, value] of Object.entries(data)) {
+    await Deno.writeTextFile(`${dir}/${payload}/${key}`, value);
+  }
+  // The swap: a new ..data symlink renamed over the old one, in one step.
+  await Deno.symlink(payload, `${dir}/..data_tmp`);
+  await Deno.rename(`${dir}/..data_tmp`, `${dir}/..data`);
+  for (const key of Object.keys(data)) {
+    await Deno.symlink(`..data/${key}`, `${dir}/${key}`).catch((e) => {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    });
+  }
+}
+
+async function run(args: string[], options: Deno.CommandOptions = {}): Promise<string> {
+  const out = await new Deno.Command(args[0], {
+    args: args.slice(1),
+    stdout: "piped",
+    stderr: "piped",
+    ...options,
+  })
+    .output();
+  assert.ok(out.success, `${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** GET `url` from inside the netns, as the kubelet's probe reaches a hostNetwork pod. */
+async function getInNetns(netns: string, url: string): Promise<{ status: number; body: string }> {
+  const script = `const r = await fetch(${JSON.stringify(url)}).catch(() => null);` +
+    `console.log(JSON.stringify({ status: r?.status ?? 0, body: r ? await r.text() : "" }));`;
+  return JSON.parse(
+    await run(["ip", "netns", "exec", netns, Deno.execPath(), "eval", "--no-config", script]),
+  );
+}
+
+/** Polls until `probe` holds; the deadline only turns a hang into a failure, it measures nothing. */
+async function eventually<T>(what: string, probe: () => Promise<T | null>, deadlineMs = 30_000): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+Deno.test({
+  name: "init container as written: installs the image's dist/cni into the host CNI bin dir",
+  async fn() {
+    const root = await Deno.makeTempDir({ prefix: "mvt-ds-" });
+    try {
+      await layOutImage(root);
+      const to = flagValues(INSTALLER.command).get("to")!;
+      await Deno.mkdir(underRoot(root, to), { recursive: true });
+      const [deno, ...args] = (INSTALLER.command as string[]).map((w) => underRoot(root, w));
+      assert.equal(deno, "deno");
+      await run([Deno.execPath(), ...args], { clearEnv: true, env: IMAGE_ENV, cwd: "/" });
+      const plugin = `${underRoot(root, to)}/${PLUGIN_NAME}`;
+      const version = await run([plugin], {
+        clearEnv: true,
+        env: { CNI_COMMAND: "VERSION", PATH: "/usr/bin:/bin" },
+      });
+      assert.match(version, /"supportedVersions":\[/);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "daemon container as written: registers, answers the probes, reloads a ConfigMap swap, stops on SIGTERM",
+  ignore: !isRoot,
+  sanitizeResources: false, // grpc sockets of the kubelet double close asynchronously
+  sanitizeOps: false,
+  async fn() {
+    await using node = await TestNetns.create("ds");
+    await node.addVeth("lower0", "peer0");
+    const root = await Deno.makeTempDir({ prefix: "mvt-ds-" });
+    let daemon: Deno.ChildProcess | null = null;
+    const output: string[] = [];
+    try {
+      const app = await layOutImage(root);
+      const { options } = daemonArgs(DAEMON);
+      const pluginDir = underRoot(root, options.pluginDir);
+      await Deno.mkdir(pluginDir, { recursive: true });
+      await Deno.mkdir(underRoot(root, "/var/lib/kubelet/pod-resources"), { recursive: true });
+      const configDir = underRoot(root, mountCovering(DAEMON, options.configFile!)!.mountPath);
+      await writeConfigMapVolume(configDir, CONFIG_MAP.data as Record<string, string>, 1);
+      const standin = await writeStandinBrokerScript(root, null); // already inside the node netns
+      await Deno.rename(standin, underRoot(root, options.broker));
+      await using kubelet = await KubeletDouble.start(pluginDir);
+
+      const command = [...DAEMON.command as string[], ...DAEMON.args as string[]].map((w) =>
+        underRoot(root, w)
+      );
+      assert.equal(command[0], "deno");
+      daemon = new Deno.Command("ip", {
+        args: ["netns", "exec", node.name, Deno.execPath(), ...command.slice(1)],
+        cwd: underRoot(root, String(DAEMON.workingDir)),
+        clearEnv: true,
+        env: { ...IMAGE_ENV, DENO_DIR: `${app}/.deno` },
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      collect(daemon, output);
+      let exited: Deno.CommandStatus | null = null;
+      daemon.status.then((status) => exited = status);
+
+      const port = (DAEMON.ports as { name: string; containerPort: number }[])
+        .find((p) => p.name === (DAEMON.readinessProbe as { httpGet: { port: string } }).httpGet.port)!
+        .containerPort;
+      const healthz = await eventually("/healthz 200", async () => {
+        if (exited) throw new Error(`the daemon exited with code ${exited.code}`);
+        const answer = await getInNetns(node.name, `http://127.0.0.1:${port}/healthz`);
+        return answer.status === 200 ? JSON.parse(answer.body) : null;
+      }).catch((error) => {
+        throw new Error(`${error.message}\n${output.join("\n")}`);
+      });
+      assert.equal(healthz.ok, true);
+
+      await writeConfigMapVolume(configDir, { DP_MACVTAP_CONF: '[{"name":"lower0","capacity":4}]' }, 2);
+      const resource = "macvtap.network.kubevirt.io/lower0";
+      await kubelet.waitForRegistration(resource);
+      const devices = await kubelet.waitForDevices(resource, "4 devices", (d) => d.length === 4);
+      assert.deepEqual(devices.map((d) => d.ID), ["lower0Mvp0", "lower0Mvp1", "lower0Mvp2", "lower0Mvp3"]);
+      const metrics = await getInNetns(node.name, `http://127.0.0.1:${port}/metrics`);
+      assert.match(metrics.body, /macvtap_dp_config_reloads_total\{result="ok"\} 1/);
+
+      daemon.kill("SIGTERM");
+      assert.equal((await daemon.status).code, 0, output.join("\n"));
+      daemon = null;
+    } finally {
+      if (daemon) {
+        try {
+          daemon.kill("SIGKILL");
+        } catch {
+          // It exited already (the failure being reported).
+        }
+        await daemon.status;
+      }
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
+
+/** Keeps the child's output for failure messages (and drains the pipes). */
+function collect(child: Deno.ChildProcess, lines: string[]): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    (async () => {
+      for await (const chunk of stream.pipeThrough(new TextDecoderStream())) lines.push(chunk.trimEnd());
+    })();
+  }
+}
