@@ -73,7 +73,8 @@ export async function buildProbeModule(): Promise<string> {
  */
 export async function bundleHost(outFile: string): Promise<void> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["bundle", "--quiet", "--no-lock", "-o", outFile, HOST_ENTRY],
+    // Minified: Deno parses the whole script for imports at every start; half the bytes, ~1 ms less.
+    args: ["bundle", "--quiet", "--no-lock", "--minify", "-o", outFile, HOST_ENTRY],
     stdout: "piped",
     stderr: "piped",
   }).output();

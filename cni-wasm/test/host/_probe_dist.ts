@@ -50,10 +50,14 @@ export interface RunOptions {
   cwd?: string;
 }
 
-/** Runs `<probe dist>/macvtap <args>` with a clean environment. */
+/** Deno's cache for launcher runs in tests (the launcher's default is /var/cache/macvtap-cni). */
+export const TEST_DENO_DIR = `${CNI_WASM_DIR}/build/test/deno-dir`;
+
+/** Runs `<probe dist>/macvtap <args>` with a clean environment (plus MACVTAP_DENO_DIR, see above). */
 export async function runLauncher(args: string[], options: RunOptions = {}): Promise<ProbeRun> {
   const dir = await probeDist();
-  return await run(`${dir}/macvtap`, args, options);
+  const env = { MACVTAP_DENO_DIR: TEST_DENO_DIR, ...options.env };
+  return await run(`${dir}/macvtap`, args, { ...options, env });
 }
 
 /** Runs a program with exactly `options.env`, feeding `options.stdin`. */

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { isInterfaceName, parseNumaNode } from "../../host/link_numa_node.ts";
 import { isRoot, TestNetns } from "../../../testing/netns.ts";
-import { ALLOW_ENV, LIBC_PATH, probeDist, runLauncher } from "./_probe_dist.ts";
+import { ALLOW_ENV, LIBC_PATH, probeDist, runLauncher, TEST_DENO_DIR } from "./_probe_dist.ts";
 
 /** Starts the probe in stream mode with stdin left open; returns the child and a line reader. */
 async function startStreamProbe(args: string[]) {
@@ -25,6 +25,7 @@ async function startStreamProbe(args: string[]) {
       ...args,
     ],
     clearEnv: true,
+    env: { DENO_DIR: TEST_DENO_DIR },
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
