@@ -122,7 +122,12 @@ Deno.test({
       const plugin = `${underRoot(root, to)}/${PLUGIN_NAME}`;
       const version = await run([plugin], {
         clearEnv: true,
-        env: { CNI_COMMAND: "VERSION", PATH: "/usr/bin:/bin" },
+        // The launcher's Deno cache would go to the node's /var/cache/macvtap-cni: keep it under the root.
+        env: {
+          CNI_COMMAND: "VERSION",
+          PATH: "/usr/bin:/bin",
+          MACVTAP_DENO_DIR: `${root}/var/cache/macvtap-cni`,
+        },
       });
       assert.match(version, /"supportedVersions":\[/);
     } finally {

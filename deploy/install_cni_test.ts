@@ -153,7 +153,8 @@ Deno.test("the wrapper runs the real build's launcher (CNI VERSION through the i
     await installCni(REAL_DIST, to);
     const out = await new Deno.Command(`${to}/${PLUGIN_NAME}`, {
       clearEnv: true,
-      env: { CNI_COMMAND: "VERSION", PATH: "/usr/bin:/bin" },
+      // The launcher's Deno cache would go to the node's /var/cache/macvtap-cni: keep it in the temp dir.
+      env: { CNI_COMMAND: "VERSION", PATH: "/usr/bin:/bin", MACVTAP_DENO_DIR: `${root}/deno-cache` },
       cwd: "/",
       stdin: "piped",
       stdout: "piped",
