@@ -53,7 +53,8 @@ export function parseInstructions(text: string): Instruction[] {
   const instructions: Instruction[] = [];
   let pending = "";
   for (const line of text.split("\n")) {
-    if (/^\s*#/.test(line) && pending === "") continue;
+    // Comment lines are dropped everywhere, also between continued lines (as BuildKit and buildah do).
+    if (/^\s*#/.test(line)) continue;
     const continued = /\\\s*$/.test(line);
     pending += continued ? line.replace(/\\\s*$/, " ") : line;
     if (continued) continue;
