@@ -39,7 +39,7 @@ import {
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 const DEPLOY = `${ROOT}/deploy`;
 /** Where deploy/Containerfile puts the repository's files. */
-export const IMAGE_ROOT = "/opt/macvtap";
+const IMAGE_ROOT = "/opt/macvtap";
 
 const repository: Repository = {
   exists(path) {
