@@ -4,7 +4,8 @@
  *   main.ts <module.wasm> <libc path> [--mode=cni|stream] [--ipam-timeout-ms=N]
  *           [--timeout-program=PATH] [-- module args...]
  *
- * The module's environment is the CNI_* variables; IPAM plugins also get PATH.
+ * In cni mode the module's environment is the CNI_* variables and IPAM plugins also
+ * get PATH; in stream mode (the link broker) the environment is empty.
  * The process exit code is the module's proc_exit code (1 after a trap).
  *
  * Requires `--allow-read=<module folder>`, `--allow-env=<CNI_* names>,PATH`,
@@ -81,13 +82,14 @@ function pickEnv(names: string[]): Record<string, string> {
 function main(): number {
   try {
     const args = parseHostArgs(Deno.args);
-    const env = pickEnv(CNI_ENV_NAMES);
+    // The link broker (stream mode) is granted no environment at all, and needs none.
+    const env = args.mode === "cni" ? pickEnv(CNI_ENV_NAMES) : {};
     const moduleName = args.wasmPath.slice(args.wasmPath.lastIndexOf("/") + 1).replace(/\.wasm$/, "");
     return runModule({
       ...args,
       args: [moduleName, ...args.moduleArgs],
       env,
-      ipamEnv: { ...env, ...pickEnv(["PATH"]) },
+      ipamEnv: args.mode === "cni" ? { ...env, ...pickEnv(["PATH"]) } : {},
     });
   } catch (error) {
     // Before the module ran (bad arguments, an env variable not granted): stdin is not read yet.
