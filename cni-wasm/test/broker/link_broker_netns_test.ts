@@ -2,7 +2,7 @@
 // list, watch events, create/delete within its mandate, refusals outside it, and protocol errors.
 import assert from "node:assert/strict";
 import { readLines } from "../../../daemon/host/json_lines.ts";
-import { isRoot, NEEDS_ROOT, TestNetns } from "../../../testing/netns.ts";
+import { isRoot, TestNetns } from "../../../testing/netns.ts";
 import { BROKER_DIST_DIR, buildBrokerModule, writeBrokerDist } from "../../../tools/build.ts";
 
 type Line = Record<string, unknown>;
