@@ -12,11 +12,9 @@ function nextConfig(source: WatchedConfigFile): Promise<DaemonConfig> {
   });
 }
 
-async function tempDir(): Promise<string & AsyncDisposable> {
-  const dir = await Deno.makeTempDir({ prefix: "mvt-config-" });
-  return Object.assign(dir, { [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) }) as
-    & string
-    & AsyncDisposable;
+async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix: "mvt-config-" });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
 }
 
 Deno.test("fixedConfig() parses DP_MACVTAP_CONF once and refuses a bad one", () => {
@@ -25,14 +23,16 @@ Deno.test("fixedConfig() parses DP_MACVTAP_CONF once and refuses a bad one", () 
 });
 
 Deno.test("WatchedConfigFile refuses to start on a missing or invalid file", async () => {
-  await using dir = await tempDir();
+  await using tmp = await tempDir();
+  const dir = tmp.path;
   await assert.rejects(WatchedConfigFile.open(`${dir}/none.json`), /Cannot read config file/);
   await Deno.writeTextFile(`${dir}/bad.json`, "[{}]");
   await assert.rejects(WatchedConfigFile.open(`${dir}/bad.json`), ConfigError);
 });
 
 Deno.test("WatchedConfigFile reloads a rewritten file", async () => {
-  await using dir = await tempDir();
+  await using tmp = await tempDir();
+  const dir = tmp.path;
   const path = `${dir}/config.json`;
   await Deno.writeTextFile(path, '[{"name":"eth0"}]');
   using source = await WatchedConfigFile.open(path, { debounceMs: 20 });
@@ -43,7 +43,8 @@ Deno.test("WatchedConfigFile reloads a rewritten file", async () => {
 });
 
 Deno.test("WatchedConfigFile follows a ConfigMap-style symlink swap", async () => {
-  await using dir = await tempDir();
+  await using tmp = await tempDir();
+  const dir = tmp.path;
   // The kubelet's layout: file -> ..data/file, ..data -> ..<timestamp>; an update swaps ..data.
   await Deno.mkdir(`${dir}/..v1`);
   await Deno.writeTextFile(`${dir}/..v1/DP_MACVTAP_CONF`, '[{"name":"eth0"}]');
@@ -59,7 +60,8 @@ Deno.test("WatchedConfigFile follows a ConfigMap-style symlink swap", async () =
 });
 
 Deno.test("WatchedConfigFile keeps the last good config when a reload is invalid, and says why", async () => {
-  await using dir = await tempDir();
+  await using tmp = await tempDir();
+  const dir = tmp.path;
   const path = `${dir}/config.json`;
   await Deno.writeTextFile(path, '[{"name":"eth0"}]');
   const log = memoryLogger();

@@ -134,6 +134,10 @@ export class Daemon implements AsyncDisposable {
     const gauges: GaugeSample[] = [
       { name: "macvtap_dp_link_broker_up", labels: {}, value: this.parts.hostLinks.available ? 1 : 0 },
     ];
+    const memory = Deno.memoryUsage();
+    for (const kind of ["rss", "heapTotal", "heapUsed", "external"] as const) {
+      gauges.push({ name: "macvtap_dp_memory_bytes", labels: { kind }, value: memory[kind] });
+    }
     for (const [resource, registered] of this.plugins.status()) {
       gauges.push({
         name: "macvtap_dp_resource_registered",

@@ -109,6 +109,9 @@ Deno.test({
         await kubelet.restart();
         await kubelet.waitForRegistration(LOWER0, 2);
         await kubelet.waitForDevices(LOWER0, "list after restart", (d) => d.length === 8);
+        // Stream drop + kubelet.sock event are one restart: no second registration past the 1 s spacing.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        assert.equal(kubelet.registrations.filter((r) => r.resource_name === LOWER0).length, 2);
       });
 
       await t.step(

@@ -32,6 +32,10 @@ export const METRIC_FAMILIES: Record<string, Family> = {
     help: "1 when the resource is registered with the kubelet.",
   },
   macvtap_dp_link_broker_up: { type: "gauge", help: "1 when the link broker answers." },
+  macvtap_dp_memory_bytes: {
+    type: "gauge",
+    help: "Memory of the daemon process (Deno.memoryUsage), by kind.",
+  },
   macvtap_dp_allocations_total: {
     type: "counter",
     help: "Devices allocated (macvtaps created by Allocate).",

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_BROKER } from "./cli.ts";
 import { DEFAULT_PLUGIN_DIR, DEFAULT_POD_RESOURCES_SOCKET } from "./kubelet/api_types.ts";
-import { daemonPermissionFlags, daemonPermissions } from "./sandbox.ts";
+import { DAEMON_RUNTIME_FLAGS, daemonPermissionFlags, daemonPermissions } from "./sandbox.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PROBE = fileURLToPath(new URL("./testing/sandbox_probe.ts", import.meta.url));
@@ -60,7 +60,10 @@ Deno.test("the deno.json daemon permission set is the sandbox for the default pa
     ["env", "net", "read", "run", "write"],
     "nothing else is granted",
   );
-  assert.equal(config.tasks.daemon, "deno run --no-prompt -P=daemon daemon/main.ts");
+  assert.equal(
+    config.tasks.daemon,
+    `deno run --no-prompt ${DAEMON_RUNTIME_FLAGS.join(" ")} -P=daemon daemon/main.ts`,
+  );
 });
 
 Deno.test("the daemon permission set refuses ffi, /etc/shadow, /sys and every program but the broker", async () => {

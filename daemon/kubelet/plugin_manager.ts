@@ -26,7 +26,7 @@ export class PluginManager implements AsyncDisposable {
   start(): void {
     this.#dirWatch = watchPluginDir(
       this.options.pluginDir,
-      () => this.restartAll("kubelet restarted"),
+      () => this.kubeletRestarted(),
       this.options.log,
     );
   }
@@ -47,9 +47,9 @@ export class PluginManager implements AsyncDisposable {
     await runner.stop();
   }
 
-  /** Re-serves and re-registers every resource. */
-  restartAll(reason: string): void {
-    for (const runner of this.#runners.values()) runner.requestRestart(reason);
+  /** Re-serves and re-registers every resource not yet registered with the kubelet now listening. */
+  kubeletRestarted(): void {
+    for (const runner of this.#runners.values()) void runner.kubeletRestarted();
   }
 
   /** Resource name → whether it is currently registered. */

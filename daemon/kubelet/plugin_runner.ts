@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { DevicePluginBackend } from "./api_types.ts";
+import { type DevicePluginBackend, KUBELET_SOCKET_NAME } from "./api_types.ts";
 import type { RpcObserver } from "./device_plugin_service.ts";
 import { PluginServer } from "./plugin_server.ts";
 import { registerWithKubelet } from "./registration.ts";
@@ -33,17 +33,31 @@ export interface RunnerOptions {
   registerTimeoutMs?: number;
 }
 
+/** A restart asked for and not yet begun. */
+interface PendingRestart {
+  reason: string;
+  /** performance.now() of the first request. */
+  at: number;
+  /** Inode of the kubelet.sock that prompted it, if that is what did. */
+  kubelet: number | null;
+}
+
 const DEFAULT_RETRY_DELAYS_MS = [500, 1000, 2000, 5000, 10_000];
 
 /** Serves and registers one backend until stopped. */
 export class PluginRunner {
   #server: PluginServer | null = null;
-  #pendingReason: string | null = null;
+  /** The restart asked for and not yet begun, with when it was first asked. */
+  #pending: PendingRestart | null = null;
   #wake: (() => void) | null = null;
   #stopped = false;
   #loop: Promise<void> = Promise.resolve();
   #registered = false;
-  #lastRestartAt = -Infinity;
+  #lastRegisteredAt = -Infinity;
+  /** Aborts the Register call in flight, if any. */
+  #registering: AbortController | null = null;
+  /** Inode of the kubelet.sock we last registered through. */
+  #registeredWith: number | null = null;
   #socketCheck: ReturnType<typeof setInterval> | undefined;
   #log: Logger;
 
@@ -58,16 +72,40 @@ export class PluginRunner {
 
   /** Serves and registers for the first time (in the background). */
   start(): void {
-    this.#pendingReason = "start";
+    this.#pending = { reason: "start", at: performance.now(), kubelet: null };
     this.#loop = this.#run();
     const interval = this.options.socketCheckIntervalMs ?? 5000;
     this.#socketCheck = setInterval(() => void this.#checkSocket(), interval);
   }
 
-  /** Asks for a restart; several requests before it happens coalesce into one. */
-  requestRestart(reason: string): void {
+  /**
+   * Reacts to `kubelet.sock` being created: re-registers unless the registration in force (or the one in
+   * progress) went to that very socket (same inode) — the kubelet's stream drop often gets us there first,
+   * and a needless second restart would cut the kubelet's dial-back of the first.
+   */
+  async kubeletRestarted(): Promise<void> {
+    const kubelet = await kubeletSocketIno(this.options.binder.dir);
+    if (this.#registered && kubelet !== null && kubelet === this.#registeredWith) {
+      this.#log.debug("kubelet.sock event for the kubelet we are registered with; nothing to do");
+      return;
+    }
+    this.requestRestart("kubelet restarted", kubelet);
+    // A starting kubelet deletes every socket in the directory first. If ours went with them, a Register
+    // in flight cannot succeed (the kubelet would dial a missing socket for 10 s): cut it short.
+    if (this.#registering && this.#server && !(await exists(this.#server.path))) {
+      this.#log.info("plugin socket deleted by the starting kubelet; restarting the registration");
+      this.#registering.abort();
+    }
+  }
+
+  /**
+   * Asks for a restart; several requests before it happens coalesce into one.
+   *
+   * @param kubelet inode of the kubelet.sock that prompted it: a registration through that socket answers it
+   */
+  requestRestart(reason: string, kubelet: number | null = null): void {
     if (this.#stopped) return;
-    this.#pendingReason ??= reason;
+    this.#pending ??= { reason, at: performance.now(), kubelet };
     this.#wake?.();
   }
 
@@ -85,10 +123,10 @@ export class PluginRunner {
   async #run(): Promise<void> {
     let failures = 0;
     while (!this.#stopped) {
-      if (this.#pendingReason === null) await this.#sleep(Infinity);
+      if (this.#pending === null) await this.#sleep(Infinity);
       if (this.#stopped) break;
-      const reason = this.#pendingReason ?? "restart";
-      this.#pendingReason = null;
+      const reason = this.#pending?.reason ?? "restart";
+      this.#pending = null;
       try {
         await this.#restart(reason);
         failures = 0;
@@ -97,17 +135,28 @@ export class PluginRunner {
         this.options.observer?.registrationFailed?.(this.backend.resourceName);
         const delays = this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
         const delay = delays[Math.min(failures++, delays.length - 1)];
+        const arrived = this.#pendingRequest();
+        if (arrived) {
+          // Something changed while we tried (kubelet.sock appeared): try again now, not after the delay.
+          this.#log.warn("cannot serve and register; retrying at once", {
+            reason,
+            error,
+            next: arrived.reason,
+          });
+          continue;
+        }
         this.#log.error("cannot serve and register; will retry", { reason, error, retryInMs: delay });
-        this.#pendingReason ??= "retry";
+        this.#pending = { reason: "retry", at: performance.now(), kubelet: null };
         await this.#sleep(delay);
       }
     }
   }
 
   async #restart(reason: string): Promise<void> {
-    const wait = this.#lastRestartAt + (this.options.minRestartIntervalMs ?? 1000) - Date.now();
+    // Spacing after a *successful* registration only: failed attempts are spaced by the retry delays, and
+    // a kubelet that just came back must not wait for a spacing meant for one that keeps dropping us.
+    const wait = this.#lastRegisteredAt + (this.options.minRestartIntervalMs ?? 1000) - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    this.#lastRestartAt = Date.now();
     this.#registered = false;
     await this.#server?.stop();
     this.#server = null;
@@ -120,15 +169,40 @@ export class PluginRunner {
       onStreamLost,
       this.options.observer,
     );
-    await registerWithKubelet(
-      this.options.binder.dir,
-      this.backend.socketName,
-      this.backend.resourceName,
-      this.options.registerTimeoutMs,
-    );
+    const registerStartedAt = performance.now();
+    this.#registering = new AbortController();
+    try {
+      await registerWithKubelet(
+        this.options.binder.dir,
+        this.backend.socketName,
+        this.backend.resourceName,
+        this.options.registerTimeoutMs,
+        this.#registering.signal,
+      );
+    } finally {
+      this.#registering = null;
+    }
+    // The socket that answered: stat'ed after Register, because a kubelet starting up replaces it while
+    // we dial (stat'ing before would often see the old one, or none).
+    const kubelet = await kubeletSocketIno(this.options.binder.dir);
     this.#registered = true;
+    this.#registeredWith = kubelet;
+    this.#lastRegisteredAt = Date.now();
     this.options.observer?.registered?.(this.backend.resourceName);
     this.#log.info("registered with the kubelet", { reason, socket: this.#server.path });
+    // A request made before this Register went out, or prompted by the kubelet.sock this Register used,
+    // is answered by it: this registration reached the kubelet that exists now.
+    const pending = this.#pendingRequest();
+    if (
+      pending && (pending.at < registerStartedAt || (pending.kubelet !== null && pending.kubelet === kubelet))
+    ) {
+      this.#pending = null;
+    }
+  }
+
+  /** The pending request (a method, so the compiler does not assume it unchanged across awaits). */
+  #pendingRequest(): PendingRestart | null {
+    return this.#pending;
   }
 
   /** Backstop for missed directory events: the kubelet deletes plugin sockets when it restarts. */
@@ -153,5 +227,23 @@ export class PluginRunner {
       if (Number.isFinite(ms)) timer = setTimeout(done, ms);
       this.#wake = done;
     });
+  }
+}
+
+/** Inode of `<dir>/kubelet.sock`, or null when there is none: tells one kubelet instance from the next. */
+async function kubeletSocketIno(dir: string): Promise<number | null> {
+  try {
+    return (await Deno.stat(`${dir}/${KUBELET_SOCKET_NAME}`)).ino;
+  } catch {
+    return null;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
   }
 }

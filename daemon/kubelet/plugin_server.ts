@@ -15,7 +15,7 @@ type Stream = grpc.ServerWritableStream<unknown, ListAndWatchResponse>;
 
 /** A running DevicePlugin server. */
 export class PluginServer implements StreamTracker {
-  #server = new grpc.Server();
+  #server = new grpc.Server({ "grpc.enable_channelz": 0 });
   #streams = new Set<Stream>();
   #stopping = false;
   #path: string | null = null;

@@ -20,6 +20,7 @@ export const REGISTER_TIMEOUT_MS = 20_000;
  *
  * Requires `--allow-net=unix:<pluginDir>/kubelet.sock` plus read and write on that path.
  *
+ * @param signal aborting it cancels the call (the attempt is known to be doomed)
  * @throws Error with the kubelet's reason when it refuses or cannot be reached
  */
 export async function registerWithKubelet(
@@ -27,6 +28,7 @@ export async function registerWithKubelet(
   endpoint: string,
   resourceName: string,
   timeoutMs = REGISTER_TIMEOUT_MS,
+  signal?: AbortSignal,
 ): Promise<void> {
   const { RegistrationClient } = kubeletApi();
   const kubeletSocket = `${pluginDir}/${KUBELET_SOCKET_NAME}`;
@@ -39,17 +41,22 @@ export async function registerWithKubelet(
   };
   try {
     await new Promise<void>((resolve, reject) => {
-      client.Register(request, { deadline: Date.now() + timeoutMs }, (error: grpc.ServiceError | null) => {
-        if (error) {
-          reject(
-            new Error(
-              `Cannot register ${resourceName} with the kubelet at "${kubeletSocket}": ${
-                error.details || error.message
-              }`,
-            ),
-          );
-        } else resolve();
-      });
+      const call = client.Register(
+        request,
+        { deadline: Date.now() + timeoutMs },
+        (error: grpc.ServiceError | null) => {
+          if (error) {
+            reject(
+              new Error(
+                `Cannot register ${resourceName} with the kubelet at "${kubeletSocket}": ${
+                  error.details || error.message
+                }`,
+              ),
+            );
+          } else resolve();
+        },
+      );
+      signal?.addEventListener("abort", () => call.cancel(), { once: true });
     });
   } finally {
     client.close();

@@ -5,7 +5,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { daemonPermissionFlags, type SandboxPaths } from "../sandbox.ts";
+import { DAEMON_RUNTIME_FLAGS, daemonPermissionFlags, type SandboxPaths } from "../sandbox.ts";
 import { readLines } from "../host/json_lines.ts";
 import type { LogRecord } from "../log.ts";
 
@@ -31,6 +31,7 @@ export class DaemonProcess implements AsyncDisposable {
   static spawn(paths: SandboxPaths & { configFile: string }, extraArgs: string[] = []): DaemonProcess {
     const args = [
       "run",
+      ...DAEMON_RUNTIME_FLAGS,
       ...daemonPermissionFlags(paths),
       MAIN,
       "--plugin-dir",

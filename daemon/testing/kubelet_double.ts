@@ -134,7 +134,12 @@ export class KubeletDouble implements AsyncDisposable {
     await this.#shutdown();
     for await (const entry of Deno.readDir(this.dir)) {
       const path = `${this.dir}/${entry.name}`;
-      if ((await Deno.lstat(path)).isSocket) await Deno.remove(path);
+      // A plugin may be replacing its socket right now; a file gone before we get to it is fine.
+      try {
+        if ((await Deno.lstat(path)).isSocket) await Deno.remove(path);
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
     }
     await this.#serve();
   }

@@ -1,0 +1,236 @@
+/**
+ * Daemon benchmark: Allocate round trip, health-change-to-update latency, and RSS of the daemon process.
+ *
+ * `deno run -A daemon/bench/daemon_bench.ts [--json FILE]` (root for the netns parts). Prints a table and,
+ * with --json, writes the figures. Each figure says which broker it went through: the in-memory fake
+ * broker measures the daemon itself (gRPC + protocol + pool); the `ip` stand-in adds kernel work and two
+ * to five `ip` process spawns per operation, which the phase-2 netlink broker will not have.
+ *
+ * @module
+ */
+import { BrokerHostLinks } from "../host/broker_host_links.ts";
+import { FakeHostLinks } from "../host/fake_host_links.ts";
+import { fixedConfig } from "../config_source.ts";
+import { Daemon } from "../daemon.ts";
+import { silentLogger } from "../log.ts";
+import { tempLinkName } from "../macvtap/temp_link_name.ts";
+import { DaemonProcess } from "../testing/daemon_process.ts";
+import { inMemoryBroker } from "../testing/in_memory_broker.ts";
+import { KubeletDouble } from "../testing/kubelet_double.ts";
+import { writeFakeBrokerScript, writeStandinBrokerScript } from "../testing/standin_broker.ts";
+import { isRoot, TestNetns } from "../../testing/netns.ts";
+
+const ALLOCATIONS = 200;
+const HEALTH_FLIPS = 40;
+const RSS_ALLOCATIONS = 1000;
+
+interface Row {
+  metric: string;
+  via: string;
+  value: string;
+  raw: Record<string, number>;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function summary(samples: number[]): Record<string, number> {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    n: sorted.length,
+    p50: round(percentile(sorted, 50)),
+    p95: round(percentile(sorted, 95)),
+    max: round(sorted.at(-1)!),
+  };
+}
+
+function rssMiB(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix: "mvt-bench-" });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
+/** Allocate round trips through the kubelet double; each allocates a fresh device index. */
+async function timeAllocations(
+  kubelet: KubeletDouble,
+  resource: string,
+  name: string,
+  count: number,
+): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await kubelet.allocate(resource, [`${name}Mvp${i % 100}`]);
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+/** Daemon process + fake broker: Allocate latency and RSS at idle and after many Allocates. */
+async function processWithFakeBroker(rows: Row[]): Promise<void> {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const configFile = `${dir}/config.json`;
+  await Deno.writeTextFile(configFile, '[{"name":"eth0","capacity":100}]');
+  await using kubelet = await KubeletDouble.start(dir);
+  const broker = await writeFakeBrokerScript(dir);
+  await using daemon = DaemonProcess.spawn({
+    pluginDir: dir,
+    podResourcesSocket: `${dir}/none.sock`,
+    configFile,
+    broker,
+  }, [
+    "--gc-interval",
+    "0",
+  ]);
+  const resource = "macvtap.network.kubevirt.io/eth0";
+  await kubelet.waitForDevices(resource, "100 devices", (d) => d.length === 100);
+  await new Promise((resolve) => setTimeout(resolve, 2000)); // settle after start-up
+  const idle = rssMiB(daemon.pid);
+  const samples = await timeAllocations(kubelet, resource, "eth0", ALLOCATIONS);
+  rows.push({
+    metric: "Allocate round trip (ms)",
+    via: "process, fake broker",
+    value: fmt(summary(samples)),
+    raw: summary(samples),
+  });
+  await timeAllocations(kubelet, resource, "eth0", RSS_ALLOCATIONS - ALLOCATIONS);
+  const after = rssMiB(daemon.pid);
+  const raw = { idleMiB: round1(idle), after1000MiB: round1(after), growthMiB: round1(after - idle) };
+  rows.push({
+    metric: "daemon RSS (MiB)",
+    via: "process, fake broker",
+    value: `idle ${raw.idleMiB}, after ${RSS_ALLOCATIONS} Allocate ${raw.after1000MiB} (+${raw.growthMiB})`,
+    raw,
+  });
+}
+
+/** In-process daemon, in-memory broker: from a link change to the kubelet receiving the new list. */
+async function healthLatencyInProcess(rows: Row[]): Promise<void> {
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const fake = new FakeHostLinks([{ name: "eth0", parentDevName: "virtio2" }]);
+  await using hostLinks = new BrokerHostLinks(inMemoryBroker(fake).factory);
+  await using kubelet = await KubeletDouble.start(dir);
+  using config = fixedConfig('[{"name":"eth0"}]', "bench");
+  await using _daemon = await Daemon.start(
+    { pluginDir: dir, podResourcesSocket: `${dir}/none.sock`, gcIntervalMs: 0, gcGraceMs: 0 },
+    { hostLinks, config, log: silentLogger },
+  );
+  const resource = "macvtap.network.kubevirt.io/eth0";
+  await kubelet.waitForDevices(resource, "healthy", (d) => d[0]?.health === "Healthy");
+  const samples: number[] = [];
+  for (let i = 0; i < HEALTH_FLIPS; i++) {
+    const carrier = i % 2 === 1;
+    const started = performance.now();
+    fake.update("eth0", { carrier });
+    await kubelet.waitForDevices(
+      resource,
+      "flip",
+      (d) => d[0]?.health === (carrier ? "Healthy" : "Unhealthy"),
+    );
+    samples.push(performance.now() - started);
+  }
+  rows.push({
+    metric: "health change → ListAndWatch update (ms)",
+    via: "in-process, protocol broker",
+    value: fmt(summary(samples)),
+    raw: summary(samples),
+  });
+}
+
+/** Daemon process + ip stand-in broker in a netns: Allocate with a real macvtap, and peer down/up. */
+async function processWithStandin(rows: Row[]): Promise<void> {
+  await using node = await TestNetns.create("bench");
+  await using peer = await TestNetns.create("benchpeer");
+  await node.addVeth("lower0", "peer0", peer);
+  await using tmp = await tempDir();
+  const dir = tmp.path;
+  const configFile = `${dir}/config.json`;
+  await Deno.writeTextFile(configFile, '[{"name":"lower0","capacity":100}]');
+  await using kubelet = await KubeletDouble.start(dir);
+  const broker = await writeStandinBrokerScript(dir, node.name);
+  await using _daemon = DaemonProcess.spawn({
+    pluginDir: dir,
+    podResourcesSocket: `${dir}/none.sock`,
+    configFile,
+    broker,
+  }, [
+    "--gc-interval",
+    "0",
+  ]);
+  const resource = "macvtap.network.kubevirt.io/lower0";
+  await kubelet.waitForDevices(resource, "healthy", (d) => d[0]?.health === "Healthy");
+  const samples = await timeAllocations(kubelet, resource, "lower0", ALLOCATIONS);
+  rows.push({
+    metric: "Allocate round trip incl. macvtap create (ms)",
+    via: "process, ip stand-in, netns",
+    value: fmt(summary(samples)),
+    raw: summary(samples),
+  });
+  if (!(await node.link(tempLinkName("lower0Mvp0")))) throw new Error("bench: Allocate made no macvtap");
+  const flips: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const up = i % 2 === 1;
+    const started = performance.now();
+    await peer.ip("link", "set", "peer0", up ? "up" : "down");
+    await kubelet.waitForDevices(resource, "flip", (d) => d[0]?.health === (up ? "Healthy" : "Unhealthy"));
+    flips.push(performance.now() - started);
+  }
+  rows.push({
+    metric: "peer down/up → ListAndWatch update (ms)",
+    via: "process, ip stand-in, netns",
+    value: fmt(summary(flips)),
+    raw: summary(flips),
+  });
+  const restarts: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // beyond the runner's 1 s restart spacing
+    const count = kubelet.registrations.length;
+    const started = performance.now();
+    await kubelet.restart();
+    await kubelet.waitUntil("re-registration", () => kubelet.registrations.length > count);
+    restarts.push(performance.now() - started);
+  }
+  rows.push({
+    metric: "kubelet.sock re-created → registered again (ms)",
+    via: "process, ip stand-in, netns",
+    value: fmt(summary(restarts)),
+    raw: summary(restarts),
+  });
+}
+
+function fmt(s: Record<string, number>): string {
+  return `p50 ${s.p50}  p95 ${s.p95}  max ${s.max}  (n=${s.n})`;
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+if (import.meta.main) {
+  const rows: Row[] = [];
+  await processWithFakeBroker(rows);
+  await healthLatencyInProcess(rows);
+  if (isRoot) await processWithStandin(rows);
+  else console.error("not root: skipping the netns (ip stand-in) measurements");
+  const width = Math.max(...rows.map((r) => r.metric.length));
+  const viaWidth = Math.max(...rows.map((r) => r.via.length));
+  for (const row of rows) {
+    console.log(`${row.metric.padEnd(width)}  ${row.via.padEnd(viaWidth)}  ${row.value}`);
+  }
+  const jsonAt = Deno.args.indexOf("--json");
+  if (jsonAt >= 0) {
+    await Deno.writeTextFile(
+      Deno.args[jsonAt + 1],
+      JSON.stringify({ deno: Deno.version.deno, rows }, null, 2) + "\n",
+    );
+  }
+  Deno.exit(0);
+}
