@@ -24,6 +24,7 @@ import { CURRENT_NETNS, NetnsTable } from "./netns.ts";
 import { tapChown, tapStat } from "./tap_device.ts";
 import { waitReadable } from "./wait_readable.ts";
 import { linkNumaNode } from "./link_numa_node.ts";
+import { setSysctl } from "./neighbour_notify.ts";
 
 /** Thrown by the `trap` import: the module aborted (assertion, bounds check, out of memory). */
 export class ModuleTrap extends Error {
@@ -81,7 +82,7 @@ export function createHostImports(services: HostServices): HostImports {
         throw new ModuleTrap(`abort: ${text} at ${where}:${line >>> 0}:${col >>> 0}`);
       },
       ...netlinkImports(memory, netns, sockets),
-      ...deviceImports(services),
+      ...deviceImports(services, netns),
       ...waitImports(services, sockets),
       ...ipamImports(memory, ipam),
     },
@@ -123,8 +124,8 @@ function netlinkImports(memory: ModuleMemory, netns: NetnsTable, sockets: Netlin
   };
 }
 
-/** tap_chown/tap_stat on /dev/tapN and link_numa_node from sysfs. */
-function deviceImports({ libc, memory }: HostServices): ImportFunctions {
+/** tap_chown/tap_stat on /dev/tapN, link_numa_node from sysfs, sysctl_set of the neighbour-notify sysctls. */
+function deviceImports({ libc, memory }: HostServices, netns: NetnsTable): ImportFunctions {
   return {
     tap_chown: (ifindex: number, uid: number, gid: number) => tapChown(libc, ifindex, uid, gid),
     tap_stat: (ifindex: number, out: number) => {
@@ -137,6 +138,13 @@ function deviceImports({ libc, memory }: HostServices): ImportFunctions {
     link_numa_node: (name: number, nameLen: number) => {
       const text = memory.utf8(name, nameLen);
       return text === null ? -EFAULT : linkNumaNode(libc, text);
+    },
+    sysctl_set: (netnsFd: number, key: number, keyLen: number, value: number, valueLen: number) => {
+      const keyText = memory.utf8(key, keyLen);
+      const valueText = memory.utf8(value, valueLen);
+      if (keyText === null || valueText === null) return -EFAULT;
+      if (!netns.has(netnsFd)) return -EBADF;
+      return setSysctl(libc, netnsFd, keyText, valueText);
     },
   };
 }

@@ -57,6 +57,8 @@ export const MSG_DONTWAIT = 0x40;
 
 /** Read-only open. */
 export const O_RDONLY = 0;
+/** Write-only open. */
+export const O_WRONLY = 1;
 /** Close on exec. */
 export const O_CLOEXEC = 0o2000000;
 /** Path-only handle: no read access needed, works on device nodes without opening them. */

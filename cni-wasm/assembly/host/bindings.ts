@@ -96,3 +96,11 @@ export declare function host_wait_readable(sockets: usize, count: i32, timeoutMs
  *  Output: the node (>= 0), or -ENOENT when the device reports none (virtual links, -1 in sysfs). */
 @external("macvtap_host", "link_numa_node")
 export declare function host_link_numa_node(name: usize, nameLen: i32): i32;
+
+/** Writes "0" or "1" to a sysctl inside the netns `netns` (a netns_open handle). Only
+ *  net/ipv4/conf/<ifname>/arp_notify and net/ipv6/conf/<ifname>/ndisc_notify are allowed:
+ *  with them the kernel announces the interface's addresses (gratuitous ARP, unsolicited NA)
+ *  when it comes up. Strings are UTF-8. Output: 0, -EINVAL for any other key or value,
+ *  -EBADF for an unknown netns handle, or -errno (-ENOENT: no such interface or no IPv6). */
+@external("macvtap_host", "sysctl_set")
+export declare function host_sysctl_set(netns: i32, key: usize, keyLen: i32, value: usize, valueLen: i32): i32;

@@ -1,9 +1,9 @@
 // ADD: take the macvtap the device plugin created for deviceID in the node
-// netns, run IPAM, move it into the pod as CNI_IFNAME, set MAC/MTU/promisc, bring
-// it up, add addresses and routes, and hand /dev/tap<ifindex> to QEMU's user.
+// netns, run IPAM, move it into the pod as CNI_IFNAME, configure it there
+// (pod_side.ts), and hand /dev/tap<ifindex> to QEMU's user.
 // Every step that changes something registers its undo before the next runs.
 
-import { CniError, ERR_IFNAME_IN_USE, ERR_INVALID_ENV, ERR_TAP_DEVICE, invalidConfig } from "../cni/errors";
+import { CniError, ERR_IFNAME_IN_USE, ERR_INVALID_ENV, invalidConfig } from "../cni/errors";
 import { execIpam } from "../cni/ipam";
 import { Invocation, Outcome } from "../cni/invocation";
 import { parseMac, formatMac } from "../cni/mac";
@@ -14,7 +14,7 @@ import { LinkMessage } from "../netlink/link";
 import { getLinkByName, setLink } from "../netlink/rtnl";
 import { findDeviceLink } from "./device_link";
 import { netlinkFailure, netnsFailure } from "./failures";
-import { applyIpConfig } from "./ip_config";
+import { configurePodLink } from "./pod_side";
 import { Session } from "./session";
 import { chownTap } from "./tap_device";
 import { MoveBackToNode, ReleaseIpam, UndoStack } from "./undo";
@@ -80,12 +80,14 @@ function attach(inv: Invocation, session: Session, requested: Uint8Array | null)
     ipamResult = ipam.result;
   }
   const mac = ipamResult != null ? macFromIpam(ipamResult, requested) : requested;
-  const moved = moveAndConfigure(inv, session, host, pod, device.link!, mac, undo);
-  if (moved.error != null) return Outcome.failed(undo.unwind(session, moved.error!));
-  const link = moved.link!;
-  const finished = finishPodSide(inv, pod, link, ipamResult);
-  if (finished != null) return Outcome.failed(undo.unwind(session, finished));
-  return Outcome.done(buildResult(inv, link, ipamResult));
+  const index = device.link!.index;
+  const moveError = moveIntoPod(session, host, device.link!, inv.env.ifname, undo);
+  if (moveError != null) return Outcome.failed(undo.unwind(session, moveError));
+  const configured = configurePodLink(inv, pod, session.podNetns, index, mac, ipamResult);
+  if (configured.error != null) return Outcome.failed(undo.unwind(session, configured.error!));
+  const tapError = chownTap(index, inv.conf.owner, inv.conf.group);
+  if (tapError != null) return Outcome.failed(undo.unwind(session, tapError));
+  return Outcome.done(buildResult(inv, configured.link!, ipamResult));
 }
 
 /** SPEC.md ADD: "If an interface of the requested name already exists in the container, the plugin MUST return an error". */
@@ -109,80 +111,22 @@ function macFromIpam(result: JsonValue, fallback: Uint8Array | null): Uint8Array
   return fallback;
 }
 
-class Moved {
-  constructor(
-    public link: LinkMessage | null,
-    public error: CniError | null,
-  ) {}
-}
-
 /**
- * One RTM_NEWLINK moves and renames (the kernel renames inside the target netns,
- * so the name cannot clash in the node's); a second sets MAC, MTU, promisc and up.
- * The undo is registered before the move: when the rename fails, the kernel has
- * already moved the link (measured on 6.18), and it must still come back.
+ * One RTM_NEWLINK moves and renames: the kernel renames inside the target netns,
+ * so the name cannot clash in the node's. The undo is registered before the move:
+ * when the rename fails, the kernel has already moved the link (measured on 6.18),
+ * and it must still come back.
  */
-function moveAndConfigure(
-  inv: Invocation,
-  session: Session,
-  host: NetlinkConn,
-  pod: NetlinkConn,
-  device: LinkMessage,
-  mac: Uint8Array | null,
-  undo: UndoStack,
-): Moved {
+function moveIntoPod(session: Session, host: NetlinkConn, device: LinkMessage, ifname: string, undo: UndoStack): CniError | null {
   const nodeName = device.name != null ? device.name! : "";
-  const ifname = inv.env.ifname;
   const move = new LinkMessage();
   move.index = device.index;
   move.netnsFd = session.podNetns;
   move.name = ifname;
   undo.push(new MoveBackToNode(device.index, nodeName, ifname));
-  const moveError = setLink(host, move);
-  if (moveError != null) {
-    return new Moved(null, netlinkFailure("moving \"" + nodeName + "\" into the pod as \"" + ifname + "\"", moveError));
-  }
-  const index = device.index;
-  const configure = new LinkMessage();
-  configure.index = index;
-  if (mac != null) configure.address = mac;
-  if (inv.conf.mtu > 0) configure.mtu = <u32>inv.conf.mtu;
-  if (inv.conf.promiscMode) configure.setPromisc(true);
-  configure.setUp(true);
-  const configureError = setLink(pod, configure);
-  if (configureError != null) return new Moved(null, netlinkFailure("configuring \"" + ifname + "\"", configureError));
-  return reread(pod, ifname, index);
-}
-
-/**
- * Reads the link back (its MAC when none was requested, its MTU) and checks the
- * ifindex survived the move: the device plugin told the kubelet /dev/tap<ifindex>,
- * and a pod netns that already used that ifindex would have renumbered it.
- */
-function reread(pod: NetlinkConn, ifname: string, expectedIndex: i32): Moved {
-  const found = getLinkByName(pod, ifname);
-  if (found.error != null) return new Moved(null, netlinkFailure("reading \"" + ifname + "\" back", found.error!));
-  if (found.value == null) {
-    return new Moved(null, new CniError(ERR_TAP_DEVICE, "\"" + ifname + "\" vanished from the pod right after the move"));
-  }
-  const link = found.value!;
-  if (link.index != expectedIndex) {
-    return new Moved(null, new CniError(
-      ERR_TAP_DEVICE,
-      "the macvtap became ifindex " + link.index.toString() + " in the pod (was " + expectedIndex.toString() +
-        "), so /dev/tap" + expectedIndex.toString() + " given to the pod no longer matches it",
-    ));
-  }
-  return new Moved(link, null);
-}
-
-/** Addresses, routes and the tap owner: the last steps, all inside the pod or on /dev. */
-function finishPodSide(inv: Invocation, pod: NetlinkConn, link: LinkMessage, ipamResult: JsonValue | null): CniError | null {
-  if (ipamResult != null) {
-    const ipError = applyIpConfig(pod, link.index, ipamResult);
-    if (ipError != null) return ipError;
-  }
-  return chownTap(link.index, inv.conf.owner, inv.conf.group);
+  const error = setLink(host, move);
+  if (error == null) return null;
+  return netlinkFailure("moving \"" + nodeName + "\" into the pod as \"" + ifname + "\"", error);
 }
 
 function buildResult(inv: Invocation, link: LinkMessage, ipamResult: JsonValue | null): JsonValue {

@@ -1,6 +1,7 @@
-// Puts an IPAM result on the pod-side macvtap: every ips[] address, then every
-// route (a route without gw goes via the gateway of an address of its family,
-// as the reference plugins' ipam.ConfigureIface does).
+// Puts an IPAM result on the pod-side macvtap: the ips[] addresses (before the
+// link goes up, so the kernel's up-time announcements carry them), then, once
+// it is up, the routes (a route without gw goes via the gateway of an address
+// of its family, as the reference plugins' ipam.ConfigureIface does).
 
 import { JsonValue } from "../json/value";
 import { CniError, ERR_IPAM } from "../cni/errors";
@@ -13,31 +14,57 @@ import { RouteMessage } from "../netlink/route";
 import { addAddress, addRoute } from "../netlink/rtnl";
 import { netlinkFailure } from "./failures";
 
-/** Addresses and routes of a normalized IPAM result onto link `ifindex` in `pod`. */
-export function applyIpConfig(pod: NetlinkConn, ifindex: i32, result: JsonValue): CniError | null {
+/** Every ips[] address of a normalized IPAM result onto link `ifindex` in `pod`. */
+export function addAddresses(pod: NetlinkConn, ifindex: i32, result: JsonValue): CniError | null {
   const ips = result.get("ips");
-  let gateway4: IpAddress | null = null;
-  let gateway6: IpAddress | null = null;
-  if (ips != null && ips.isArray) {
-    for (let i = 0; i < ips.items.length; i++) {
-      const entry = ips.items[i];
-      const address = parseMember(entry, "address");
-      if (address.error != null) return address.error;
-      const error = addOneAddress(pod, ifindex, address.address!);
-      if (error != null) return error;
-      const gateway = parseMember(entry, "gateway");
-      if (gateway.address == null) continue;
-      if (gateway.address!.isV6) gateway6 = gateway.address;
-      else gateway4 = gateway.address;
-    }
+  if (ips == null || !ips.isArray) return null;
+  for (let i = 0; i < ips.items.length; i++) {
+    const address = parseMember(ips.items[i], "address");
+    if (address.error != null) return address.error;
+    const error = addOneAddress(pod, ifindex, address.address!);
+    if (error != null) return error;
   }
+  return null;
+}
+
+/** Which families ips[] holds: bit 0 IPv4, bit 1 IPv6. */
+export function addressFamilies(result: JsonValue): i32 {
+  const ips = result.get("ips");
+  let families = 0;
+  if (ips == null || !ips.isArray) return families;
+  for (let i = 0; i < ips.items.length; i++) {
+    const address = parseMember(ips.items[i], "address").address;
+    if (address != null) families |= address.isV6 ? FAMILY_V6 : FAMILY_V4;
+  }
+  return families;
+}
+
+export const FAMILY_V4: i32 = 1;
+export const FAMILY_V6: i32 = 2;
+
+/** Every routes[] entry; needs the link up (an on-link gateway is only reachable then). */
+export function addRoutes(pod: NetlinkConn, ifindex: i32, result: JsonValue): CniError | null {
   const routes = result.get("routes");
   if (routes == null || !routes.isArray) return null;
+  const gateway4 = defaultGateway(result, false);
+  const gateway6 = defaultGateway(result, true);
   for (let i = 0; i < routes.items.length; i++) {
     const error = addOneRoute(pod, ifindex, routes.items[i], gateway4, gateway6);
     if (error != null) return error;
   }
   return null;
+}
+
+/** The last ips[] gateway of a family: what a route without gw goes through. */
+function defaultGateway(result: JsonValue, v6: bool): IpAddress | null {
+  const ips = result.get("ips");
+  let found: IpAddress | null = null;
+  if (ips == null || !ips.isArray) return found;
+  for (let i = 0; i < ips.items.length; i++) {
+    const gateway = parseMember(ips.items[i], "gateway").address;
+    if (gateway != null && gateway.isV6 == v6) found = gateway;
+  }
+  return found;
 }
 
 class Parsed {
