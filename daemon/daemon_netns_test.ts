@@ -1,15 +1,17 @@
 /**
  * The daemon as it runs in production — a separate, sandboxed process (deno.json's permission set, cut to
- * temp paths) — with the `ip`-based stand-in link broker inside a throwaway "node" netns whose lower links
- * are veths, driven by the kubelet and pod-resources doubles. Needs root. Run serially: macvtaps made here
- * get unique ifindexes from the stand-in, and the namespaces (with their links) are deleted at the end.
+ * temp paths) — with the real link broker (dist/link-broker: the codec wasm over netlink) inside a throwaway
+ * "node" netns whose lower links are veths, driven by the kubelet and pod-resources doubles. Needs root and
+ * `deno task build`. Run serially: the macvtaps made here get the node netns' own low ifindexes, so their
+ * /dev/tapN names are only unique while no other test holds macvtaps; the namespaces (with their links) are
+ * deleted at the end.
  */
 import assert from "node:assert/strict";
 import { tempLinkName } from "./macvtap/temp_link_name.ts";
 import { KubeletDouble } from "./testing/kubelet_double.ts";
 import { PodResourcesDouble } from "./testing/pod_resources_double.ts";
 import { DaemonProcess } from "./testing/daemon_process.ts";
-import { writeStandinBrokerScript } from "./testing/standin_broker.ts";
+import { writeLinkBrokerScript } from "./testing/standin_broker.ts";
 import type { Device } from "./kubelet/api_types.ts";
 import { ip, isRoot, TestNetns } from "../testing/netns.ts";
 
@@ -18,7 +20,7 @@ const LOWER1 = "macvtap.network.kubevirt.io/lower1";
 const healthOf = (devices: Device[]) => [...new Set(devices.map((d) => d.health))].join();
 
 Deno.test({
-  name: "sandboxed daemon + stand-in broker in a netns: register, health, Allocate, restarts, reloads, GC",
+  name: "sandboxed daemon + link broker in a netns: register, health, Allocate, restarts, reloads, GC",
   ignore: !isRoot,
   sanitizeResources: false, // child process pipes and grpc sockets close asynchronously after the steps
   sanitizeOps: false,
@@ -37,7 +39,7 @@ Deno.test({
       await Deno.mkdir(`${dir}/pod-resources`);
       await using podResources = await PodResourcesDouble.start(`${dir}/pod-resources/kubelet.sock`);
       podResources.pods = [PodResourcesDouble.pod("vm-a", LOWER0, ["lower0Mvp1", "lower0Mvp6"])];
-      const broker = await writeStandinBrokerScript(dir, node.name);
+      const broker = await writeLinkBrokerScript(dir, node.name);
       await using daemon = DaemonProcess.spawn(
         { pluginDir: dir, podResourcesSocket: podResources.socket, configFile, broker },
         ["--gc-interval", "200ms", "--gc-grace", "0s", "--log-level", "debug"],
@@ -152,14 +154,14 @@ Deno.test({
         for (const name of ["macvtap.network.kubevirt.io_lower0", "macvtap.network.kubevirt.io_lower1"]) {
           await assert.rejects(Deno.lstat(`${dir}/${name}`), Deno.errors.NotFound);
         }
-        // The broker's `ip monitor` child gets its SIGTERM as the broker exits; give it a moment to go.
+        // The broker exits when the daemon closes its stdin; give it a moment to go.
         let pids = "";
         for (let tries = 0; tries < 50; tries++) {
           pids = (await ip("netns", "pids", node.name)).trim();
           if (pids === "") break;
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
-        assert.equal(pids, "", "the stand-in broker and its ip monitor are gone");
+        assert.equal(pids, "", "the link broker is gone");
       });
     } finally {
       await Deno.remove(dir, { recursive: true });

@@ -1,10 +1,11 @@
 #!/bin/sh
-# macvtap link broker launcher (installed as dist/broker/link-broker by tools/build.ts).
+# macvtap link broker launcher (installed as dist/link-broker by tools/build.ts; its
+# files are in the broker/ folder beside it).
 #
 # The device plugin daemon runs this as its one allowed child process. It runs
 # the capability host in stream mode on broker.wasm (the shared nlmsg-codec),
 # the only process of the daemon that may touch netlink, under:
-#   --allow-read   this folder only (the host reads broker.wasm)
+#   --allow-read   the broker/ folder only (the host reads broker.wasm)
 #   --allow-ffi    the absolute libc path, written in by tools/build.ts
 # and nothing else: no env, no run, no net. Requests arrive on stdin, answers and
 # link events leave on stdout (daemon/host/broker_protocol.ts).
@@ -19,7 +20,7 @@ case $0 in
   *) self=$(command -v -- "$0") || fail "cannot find the launcher $0" ;;
 esac
 if [ -L "$self" ]; then self=$(readlink -f -- "$self") || fail "cannot resolve the launcher path $0"; fi
-dir=${self%/*}
+dir=${self%/*}/broker
 
 libc=@LIBC_PATH@
 [ -e "$libc" ] || fail "libc not found at $libc (this build is for another architecture or distribution)"

@@ -7,9 +7,9 @@
  * - `macvtap.wasm`      the plugin module (cni-wasm/assembly/index.ts)
  * - `deno`              this Deno (hard link when on the same filesystem, else a copy)
  *
- * dist/broker/, the device plugin's link broker (the daemon's `--broker`):
- * - `link-broker`       the launcher (tools/broker_launcher.sh): the same host in stream mode
- * - `macvtap-host.js`, `broker.wasm` (cni-wasm/assembly/broker.ts), `deno`
+ * dist/link-broker, the device plugin's link broker (the daemon's `--broker`): the launcher
+ * (tools/broker_launcher.sh) running the same host in stream mode on the files of dist/broker/:
+ * `macvtap-host.js`, `broker.wasm` (cni-wasm/assembly/broker.ts) and `deno`.
  *
  * Requires `--allow-read`, `--allow-write` (repository, Deno.execPath()),
  * `--allow-env` (the AssemblyScript compiler), `--allow-run` (deno bundle).
@@ -25,13 +25,16 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** Where `deno task build` writes the CNI bin folder. */
 export const CNI_DIST_DIR = `${ROOT}dist/cni`;
 
-/** Where `deno task build` writes the link broker. */
+/** Where `deno task build` writes the link broker's files. */
 export const BROKER_DIST_DIR = `${ROOT}dist/broker`;
+
+/** The link broker launcher: the one program the daemon may run (deno.json permission set "daemon"). */
+export const BROKER_LAUNCHER = `${ROOT}dist/link-broker`;
 
 /** The launcher template copied to `<dist>/macvtap`. */
 export const LAUNCHER_TEMPLATE = `${ROOT}tools/launcher.sh`;
 
-/** The broker launcher template copied to `<dist>/link-broker`. */
+/** The broker launcher template, written one level above the broker's files. */
 export const BROKER_LAUNCHER_TEMPLATE = `${ROOT}tools/broker_launcher.sh`;
 
 /** Entry of the capability host. */
@@ -118,12 +121,12 @@ export async function writeCniDist(outDir: string, wasmPath: string): Promise<vo
   await installDeno(`${outDir}/deno`);
 }
 
-/** Writes the link broker folder: launcher, bundled host, `wasmPath` as broker.wasm, and deno. */
+/** Writes the link broker: bundled host, `wasmPath` as broker.wasm and deno in `outDir`, the launcher beside it. */
 export async function writeBrokerDist(outDir: string, wasmPath: string): Promise<void> {
   await Deno.mkdir(outDir, { recursive: true });
   await bundleHost(`${outDir}/macvtap-host.js`);
   await Deno.copyFile(wasmPath, `${outDir}/broker.wasm`);
-  await writeLauncher(BROKER_LAUNCHER_TEMPLATE, `${outDir}/link-broker`);
+  await writeLauncher(BROKER_LAUNCHER_TEMPLATE, `${outDir}/../link-broker`);
   await installDeno(`${outDir}/deno`);
 }
 
@@ -158,5 +161,7 @@ if (import.meta.main) {
   await writeCniDist(CNI_DIST_DIR, await buildCniModule());
   console.error(`build: wrote ${CNI_DIST_DIR} (macvtap, macvtap-host.js, macvtap.wasm, deno)`);
   await writeBrokerDist(BROKER_DIST_DIR, await buildBrokerModule());
-  console.error(`build: wrote ${BROKER_DIST_DIR} (link-broker, macvtap-host.js, broker.wasm, deno)`);
+  console.error(
+    `build: wrote ${BROKER_LAUNCHER} and ${BROKER_DIST_DIR} (macvtap-host.js, broker.wasm, deno)`,
+  );
 }

@@ -3,8 +3,8 @@
  *
  * `deno run -A daemon/bench/daemon_bench.ts [--json FILE]` (root for the netns parts). Prints a table and,
  * with --json, writes the figures. Each figure says which broker it went through: the in-memory fake
- * broker measures the daemon itself (gRPC + protocol + pool); the `ip` stand-in adds kernel work and two
- * to five `ip` process spawns per operation, which the phase-2 netlink broker will not have.
+ * broker measures the daemon itself (gRPC + protocol + pool); the real link broker (dist/link-broker, in a
+ * throwaway netns) adds the netlink round trips and the kernel's own work.
  *
  * @module
  */
@@ -17,7 +17,7 @@ import { tempLinkName } from "../macvtap/temp_link_name.ts";
 import { DaemonProcess } from "../testing/daemon_process.ts";
 import { inMemoryBroker } from "../testing/in_memory_broker.ts";
 import { KubeletDouble } from "../testing/kubelet_double.ts";
-import { writeFakeBrokerScript, writeStandinBrokerScript } from "../testing/standin_broker.ts";
+import { writeFakeBrokerScript, writeLinkBrokerScript } from "../testing/standin_broker.ts";
 import { isRoot, TestNetns } from "../../testing/netns.ts";
 
 const ALLOCATIONS = 200;
@@ -145,8 +145,8 @@ async function healthLatencyInProcess(rows: Row[]): Promise<void> {
   });
 }
 
-/** Daemon process + ip stand-in broker in a netns: Allocate with a real macvtap, and peer down/up. */
-async function processWithStandin(rows: Row[]): Promise<void> {
+/** Daemon process + the real link broker in a netns: Allocate with a real macvtap, and peer down/up. */
+async function processWithLinkBroker(rows: Row[]): Promise<void> {
   await using node = await TestNetns.create("bench");
   await using peer = await TestNetns.create("benchpeer");
   await node.addVeth("lower0", "peer0", peer);
@@ -155,7 +155,7 @@ async function processWithStandin(rows: Row[]): Promise<void> {
   const configFile = `${dir}/config.json`;
   await Deno.writeTextFile(configFile, '[{"name":"lower0","capacity":100}]');
   await using kubelet = await KubeletDouble.start(dir);
-  const broker = await writeStandinBrokerScript(dir, node.name);
+  const broker = await writeLinkBrokerScript(dir, node.name);
   await using _daemon = DaemonProcess.spawn({
     pluginDir: dir,
     podResourcesSocket: `${dir}/none.sock`,
@@ -170,7 +170,7 @@ async function processWithStandin(rows: Row[]): Promise<void> {
   const samples = await timeAllocations(kubelet, resource, "lower0", ALLOCATIONS);
   rows.push({
     metric: "Allocate round trip incl. macvtap create (ms)",
-    via: "process, ip stand-in, netns",
+    via: "process, link broker, netns",
     value: fmt(summary(samples)),
     raw: summary(samples),
   });
@@ -185,7 +185,7 @@ async function processWithStandin(rows: Row[]): Promise<void> {
   }
   rows.push({
     metric: "peer down/up → ListAndWatch update (ms)",
-    via: "process, ip stand-in, netns",
+    via: "process, link broker, netns",
     value: fmt(summary(flips)),
     raw: summary(flips),
   });
@@ -200,7 +200,7 @@ async function processWithStandin(rows: Row[]): Promise<void> {
   }
   rows.push({
     metric: "kubelet.sock re-created → registered again (ms)",
-    via: "process, ip stand-in, netns",
+    via: "process, link broker, netns",
     value: fmt(summary(restarts)),
     raw: summary(restarts),
   });
@@ -218,8 +218,8 @@ if (import.meta.main) {
   const rows: Row[] = [];
   await processWithFakeBroker(rows);
   await healthLatencyInProcess(rows);
-  if (isRoot) await processWithStandin(rows);
-  else console.error("not root: skipping the netns (ip stand-in) measurements");
+  if (isRoot) await processWithLinkBroker(rows);
+  else console.error("not root: skipping the netns (link broker) measurements");
   const width = Math.max(...rows.map((r) => r.metric.length));
   const viaWidth = Math.max(...rows.map((r) => r.via.length));
   for (const row of rows) {

@@ -7,7 +7,7 @@
  * @module
  */
 import type { ResourceConfig } from "../config.ts";
-import type { HostLinks, Link } from "../host/host_links.ts";
+import { type CreateMacvtapArgs, HostLinkError, type HostLinks, type Link } from "../host/host_links.ts";
 import {
   type ContainerAllocateRequest,
   type ContainerAllocateResponse,
@@ -101,8 +101,8 @@ export class MacvtapPool implements DevicePluginBackend, Disposable {
   /**
    * Creates one fresh macvtap per requested device on the lower link, up, and returns its /dev/tapN.
    *
-   * There is no de-allocate call in the device plugin API, so a link left behind by an earlier pod (a failed
-   * sandbox) is deleted first. If any device fails, the links made by this call are deleted again.
+   * A link left behind by an earlier pod is replaced (see #createFresh). If any device fails, the links
+   * made by this call are deleted again.
    */
   allocate(request: ContainerAllocateRequest): Promise<ContainerAllocateResponse> {
     // One Allocate at a time per resource: two calls for the same device must not interleave.
@@ -124,12 +124,7 @@ export class MacvtapPool implements DevicePluginBackend, Disposable {
       const devices = [];
       for (const id of ids) {
         const name = tempLinkName(id);
-        await this.context.hostLinks.deleteLink(name);
-        const { ifindex } = await this.context.hostLinks.createMacvtap({
-          name,
-          lower: config.lowerDevice,
-          mode: config.mode,
-        });
+        const { ifindex } = await this.#createFresh({ name, lower: config.lowerDevice, mode: config.mode });
         created.push(name);
         this.context.ledger.record(name);
         const path = `/dev/tap${ifindex}`;
@@ -146,6 +141,21 @@ export class MacvtapPool implements DevicePluginBackend, Disposable {
         `Cannot allocate ${ids.join(",")} on "${config.lowerDevice}": ${(error as Error).message}`,
       );
     }
+  }
+
+  /**
+   * Creates the macvtap, replacing a leftover of the same name: there is no de-allocate call in the device
+   * plugin API, so a failed sandbox can leave its link behind. Trying the create first saves a broker round
+   * trip in the usual case, where nothing is left over.
+   */
+  async #createFresh(spec: CreateMacvtapArgs): Promise<{ ifindex: number }> {
+    try {
+      return await this.context.hostLinks.createMacvtap(spec);
+    } catch (error) {
+      if (!(error instanceof HostLinkError && error.code === "EEXIST")) throw error;
+    }
+    await this.context.hostLinks.deleteLink(spec.name);
+    return await this.context.hostLinks.createMacvtap(spec);
   }
 
   #checkRequest(ids: string[], config: ResourceConfig): void {

@@ -1,6 +1,7 @@
 /**
- * TEST HELPER: writes launcher scripts for test brokers (the `ip`-based stand-in, the in-memory fake), so a
- * test can pass one program path to `--broker` (the daemon may run exactly that one program).
+ * TEST HELPER: writes launcher scripts for brokers (the real link broker entered into a test netns, the
+ * `ip`-based stand-in, the in-memory fake), so a test can pass one program path to `--broker` (the daemon
+ * may run exactly that one program).
  *
  * @module
  */
@@ -8,6 +9,26 @@ import { fileURLToPath } from "node:url";
 
 const STANDIN = fileURLToPath(new URL("./ip_link_broker_standin.ts", import.meta.url));
 const FAKE = fileURLToPath(new URL("./fake_broker.ts", import.meta.url));
+/** The real link broker `deno task build` writes. */
+export const LINK_BROKER = fileURLToPath(new URL("../../dist/link-broker", import.meta.url));
+
+/**
+ * Writes `<dir>/link-broker-netns`, which runs the real link broker (dist/link-broker, built) inside netns
+ * `netns`, the "node" of a test.
+ *
+ * @returns the script's absolute path
+ */
+export async function writeLinkBrokerScript(dir: string, netns: string): Promise<string> {
+  const path = `${dir}/link-broker-netns`;
+  const script = [
+    "#!/bin/sh",
+    "# The real link broker, entered into a test's node netns; written by a test.",
+    `exec ip netns exec ${netns} ${LINK_BROKER}`,
+    "",
+  ].join("\n");
+  await Deno.writeTextFile(path, script, { mode: 0o755 });
+  return path;
+}
 
 /**
  * Writes `<dir>/link-broker-standin`, which runs the stand-in broker inside netns `netns` (or the current

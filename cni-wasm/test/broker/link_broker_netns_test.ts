@@ -1,9 +1,14 @@
-// The built link broker (dist/broker/link-broker) speaking protocol v1 in a throwaway node netns:
+// The built link broker (dist/link-broker) speaking protocol v1 in a throwaway node netns:
 // list, watch events, create/delete within its mandate, refusals outside it, and protocol errors.
 import assert from "node:assert/strict";
 import { readLines } from "../../../daemon/host/json_lines.ts";
 import { isRoot, TestNetns } from "../../../testing/netns.ts";
-import { BROKER_DIST_DIR, buildBrokerModule, writeBrokerDist } from "../../../tools/build.ts";
+import {
+  BROKER_DIST_DIR,
+  BROKER_LAUNCHER,
+  buildBrokerModule,
+  writeBrokerDist,
+} from "../../../tools/build.ts";
 
 type Line = Record<string, unknown>;
 
@@ -16,7 +21,7 @@ class Broker implements AsyncDisposable {
 
   constructor(node: TestNetns) {
     this.#child = new Deno.Command("nsenter", {
-      args: [`--net=${node.path}`, "--", `${BROKER_DIST_DIR}/link-broker`],
+      args: [`--net=${node.path}`, "--", BROKER_LAUNCHER],
       stdin: "piped",
       stdout: "piped",
       stderr: "inherit",
