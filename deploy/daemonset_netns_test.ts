@@ -2,9 +2,11 @@
  * The DaemonSet's two containers run as written: their commands, args and the image's deno.json, with every
  * absolute path moved under a temp root that is laid out like the image plus a node (/opt/macvtap, the
  * ConfigMap volume with its `..data` symlink, the kubelet directories, the host's CNI bin dir). The daemon
- * runs inside a throwaway "node" netns (as hostNetwork puts it in the node's), with the daemon's `ip`-based
- * TEST STAND-IN link broker at the --broker path, since the real broker is not built yet; a kubelet double
- * listens on kubelet.sock. Needs root.
+ * and its link broker run inside a throwaway "node" netns (as hostNetwork puts them in the node's) with the
+ * container's capabilities only (bounding set NET_ADMIN, no_new_privs: what `drop: [ALL]`, `add:
+ * [NET_ADMIN]` and `allowPrivilegeEscalation: false` leave a uid-0 process); a kubelet double listens on
+ * kubelet.sock. The broker is the real dist/link-broker when built, else the daemon's `ip`-based TEST
+ * STAND-IN. Needs root.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -22,6 +24,15 @@ const DAEMON = container(DAEMON_SET, "deviceplugin");
 const INSTALLER = container(DAEMON_SET, "install-cni");
 const CONFIG_MAP = findOne(BASE, "ConfigMap", "macvtap-deviceplugin-config");
 /** The image's environment (deploy/Containerfile ENV), with DENO_DIR moved under the root too. */
+const REAL_BROKER = await Deno.stat(`${ROOT}/dist/link-broker`).then(() => true, () => false);
+/** What the daemon container keeps of root's powers: uid 0 with CAP_NET_ADMIN alone, no privilege gain. */
+const CONTAINER_CAPABILITIES = [
+  "setpriv",
+  "--bounding-set=-all,+net_admin",
+  "--inh-caps=-all",
+  "--no-new-privs",
+  "--",
+];
 const IMAGE_ENV = { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", PATH: "/usr/sbin:/usr/bin:/sbin:/bin" };
 
 /** Moves every absolute path of the image or the node in `word` under `root` (also inside `--x=a,b`). */
@@ -42,6 +53,14 @@ async function layOutImage(root: string): Promise<string> {
   await Deno.copyFile(`${ROOT}/package.json`, `${app}/package.json`);
   await Deno.copyFile(`${ROOT}/deploy/install_cni.ts`, `${app}/deploy/install_cni.ts`);
   await Deno.symlink(`${ROOT}/node_modules`, `${app}/node_modules`);
+  if (REAL_BROKER) {
+    await Deno.copyFile(`${ROOT}/dist/link-broker`, `${app}/dist/link-broker`);
+    await Deno.mkdir(`${app}/dist/broker`);
+    for await (const entry of Deno.readDir(`${ROOT}/dist/broker`)) {
+      if (entry.name === "deno") await Deno.symlink("../cni/deno", `${app}/dist/broker/deno`); // as in the image
+      else await Deno.copyFile(`${ROOT}/dist/broker/${entry.name}`, `${app}/dist/broker/${entry.name}`);
+    }
+  }
   // The image's deno.json, with the daemon set's absolute paths moved under the root like everything else.
   const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
   for (const [kind, entries] of Object.entries(denoJson.permissions.daemon as Record<string, string[]>)) {
@@ -156,8 +175,10 @@ Deno.test({
       await Deno.mkdir(underRoot(root, "/var/lib/kubelet/pod-resources"), { recursive: true });
       const configDir = underRoot(root, mountCovering(DAEMON, options.configFile!)!.mountPath);
       await writeConfigMapVolume(configDir, CONFIG_MAP.data as Record<string, string>, 1);
-      const standin = await writeStandinBrokerScript(root, null); // already inside the node netns
-      await Deno.rename(standin, underRoot(root, options.broker));
+      if (!REAL_BROKER) {
+        const standin = await writeStandinBrokerScript(root, null); // already inside the node netns
+        await Deno.rename(standin, underRoot(root, options.broker));
+      }
       await using kubelet = await KubeletDouble.start(pluginDir);
 
       const command = [...DAEMON.command as string[], ...DAEMON.args as string[]].map((w) =>
@@ -165,7 +186,7 @@ Deno.test({
       );
       assert.equal(command[0], "deno");
       daemon = new Deno.Command("ip", {
-        args: ["netns", "exec", node.name, Deno.execPath(), ...command.slice(1)],
+        args: ["netns", "exec", node.name, ...CONTAINER_CAPABILITIES, Deno.execPath(), ...command.slice(1)],
         cwd: underRoot(root, String(DAEMON.workingDir)),
         clearEnv: true,
         env: { ...IMAGE_ENV, DENO_DIR: `${app}/.deno` },
@@ -187,6 +208,16 @@ Deno.test({
         throw new Error(`${error.message}\n${output.join("\n")}`);
       });
       assert.equal(healthz.ok, true);
+      // The daemon and the broker it started hold CAP_NET_ADMIN (bit 12) and nothing else.
+      const broker = Deno.readTextFileSync(`/proc/${daemon.pid}/task/${daemon.pid}/children`).trim();
+      for (const pid of [daemon.pid, Number(broker.split(" ")[0])]) {
+        const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+        assert.equal(
+          /^CapEff:\s+(\w+)$/m.exec(status)?.[1],
+          (1 << 12).toString(16).padStart(16, "0"),
+          `pid ${pid}`,
+        );
+      }
 
       await writeConfigMapVolume(configDir, { DP_MACVTAP_CONF: '[{"name":"lower0","capacity":4}]' }, 2);
       const resource = "macvtap.network.kubevirt.io/lower0";

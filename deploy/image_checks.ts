@@ -45,6 +45,11 @@ export function imagePaths(
     { path: posix.join(workingDir, "node_modules/@grpc/grpc-js"), usedBy: `${daemonName} (grpc-js)` },
     { path: posix.join(workingDir, "proto"), usedBy: `${daemonName} (kubelet API protos)` },
     { path: daemonArgs(daemon).options.broker, usedBy: `${daemonName} --broker` },
+    // tools/broker_launcher.sh runs the files of the broker/ folder beside it.
+    {
+      path: posix.join(posix.dirname(daemonArgs(daemon).options.broker), "broker"),
+      usedBy: "the link broker launcher",
+    },
   ];
 }
 
