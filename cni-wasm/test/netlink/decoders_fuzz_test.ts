@@ -13,8 +13,10 @@ import { mulberry32 } from "../../../testing/random.ts";
 const { nl } = await loadNetlink();
 const DECODERS = nl.decoderNames().split(",");
 const SEED = 0x6e6c6d73; // "nlms"
-const RANDOM_INPUTS = 1500;
-const MUTATED_INPUTS = 2500;
+/** Inputs per decoder: 4000 in `deno task test`; FUZZ_ITERATIONS raises it (the bench task runs 100k). */
+const INPUTS_PER_DECODER = Number(Deno.env.get("FUZZ_ITERATIONS") ?? 4000);
+const RANDOM_INPUTS = Math.round(INPUTS_PER_DECODER * 0.375);
+const MUTATED_INPUTS = INPUTS_PER_DECODER - RANDOM_INPUTS;
 
 /** Where each decoder's input starts inside a recorded message: whole datagram, payload, or attributes. */
 const START_IN_MESSAGE: Record<string, number> = {
