@@ -8,7 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import { kubeletApi, unixTarget } from "./kubelet/api.ts";
 import { callUnary, KubeletDouble, type PluginConnection } from "./testing/kubelet_double.ts";
 import { DaemonProcess } from "./testing/daemon_process.ts";
-import { writeFakeBrokerScript } from "./testing/standin_broker.ts";
+import { writeFakeBrokerScript } from "./testing/broker_scripts.ts";
 
 const CONNECTIONS = 300;
 const CALLS_PER_CONNECTION = 50;

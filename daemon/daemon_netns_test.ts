@@ -11,7 +11,7 @@ import { tempLinkName } from "./macvtap/temp_link_name.ts";
 import { KubeletDouble } from "./testing/kubelet_double.ts";
 import { PodResourcesDouble } from "./testing/pod_resources_double.ts";
 import { DaemonProcess } from "./testing/daemon_process.ts";
-import { writeLinkBrokerScript } from "./testing/standin_broker.ts";
+import { writeLinkBrokerScript } from "./testing/broker_scripts.ts";
 import type { Device } from "./kubelet/api_types.ts";
 import { ip, isRoot, TestNetns } from "../testing/netns.ts";
 

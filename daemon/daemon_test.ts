@@ -1,6 +1,6 @@
 /**
  * The whole daemon in-process, driven by the kubelet double, with links from the in-memory fake.
- * (The same scenarios against the kernel, the stand-in broker and the sandboxed process are in
+ * (The same scenarios against the kernel, the real link broker and the sandboxed process are in
  * daemon_netns_test.ts.)
  */
 import assert from "node:assert/strict";

@@ -10,7 +10,6 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { writeStandinBrokerScript } from "../daemon/testing/standin_broker.ts";
 import { KubeletDouble } from "../daemon/testing/kubelet_double.ts";
 import { isRoot, TestNetns } from "../testing/netns.ts";
 import { buildKustomization } from "./kustomize.ts";
@@ -24,7 +23,6 @@ const DAEMON = container(DAEMON_SET, "deviceplugin");
 const INSTALLER = container(DAEMON_SET, "install-cni");
 const CONFIG_MAP = findOne(BASE, "ConfigMap", "macvtap-deviceplugin-config");
 /** The image's environment (deploy/Containerfile ENV), with DENO_DIR moved under the root too. */
-const REAL_BROKER = await Deno.stat(`${ROOT}/dist/link-broker`).then(() => true, () => false);
 /** What the daemon container keeps of root's powers: uid 0 with CAP_NET_ADMIN alone, no privilege gain. */
 const CONTAINER_CAPABILITIES = [
   "setpriv",
@@ -53,13 +51,11 @@ async function layOutImage(root: string): Promise<string> {
   await Deno.copyFile(`${ROOT}/package.json`, `${app}/package.json`);
   await Deno.copyFile(`${ROOT}/deploy/install_cni.ts`, `${app}/deploy/install_cni.ts`);
   await Deno.symlink(`${ROOT}/node_modules`, `${app}/node_modules`);
-  if (REAL_BROKER) {
-    await Deno.copyFile(`${ROOT}/dist/link-broker`, `${app}/dist/link-broker`);
-    await Deno.mkdir(`${app}/dist/broker`);
-    for await (const entry of Deno.readDir(`${ROOT}/dist/broker`)) {
-      if (entry.name === "deno") await Deno.symlink("../cni/deno", `${app}/dist/broker/deno`); // as in the image
-      else await Deno.copyFile(`${ROOT}/dist/broker/${entry.name}`, `${app}/dist/broker/${entry.name}`);
-    }
+  await Deno.copyFile(`${ROOT}/dist/link-broker`, `${app}/dist/link-broker`);
+  await Deno.mkdir(`${app}/dist/broker`);
+  for await (const entry of Deno.readDir(`${ROOT}/dist/broker`)) {
+    if (entry.name === "deno") await Deno.symlink("../cni/deno", `${app}/dist/broker/deno`); // as in the image
+    else await Deno.copyFile(`${ROOT}/dist/broker/${entry.name}`, `${app}/dist/broker/${entry.name}`);
   }
   // The image's deno.json, with the daemon set's absolute paths moved under the root like everything else.
   const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
@@ -175,10 +171,6 @@ Deno.test({
       await Deno.mkdir(underRoot(root, "/var/lib/kubelet/pod-resources"), { recursive: true });
       const configDir = underRoot(root, mountCovering(DAEMON, options.configFile!)!.mountPath);
       await writeConfigMapVolume(configDir, CONFIG_MAP.data as Record<string, string>, 1);
-      if (!REAL_BROKER) {
-        const standin = await writeStandinBrokerScript(root, null); // already inside the node netns
-        await Deno.rename(standin, underRoot(root, options.broker));
-      }
       await using kubelet = await KubeletDouble.start(pluginDir);
 
       const command = [...DAEMON.command as string[], ...DAEMON.args as string[]].map((w) =>

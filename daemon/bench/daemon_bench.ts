@@ -17,7 +17,7 @@ import { tempLinkName } from "../macvtap/temp_link_name.ts";
 import { DaemonProcess } from "../testing/daemon_process.ts";
 import { inMemoryBroker } from "../testing/in_memory_broker.ts";
 import { KubeletDouble } from "../testing/kubelet_double.ts";
-import { writeFakeBrokerScript, writeLinkBrokerScript } from "../testing/standin_broker.ts";
+import { writeFakeBrokerScript, writeLinkBrokerScript } from "../testing/broker_scripts.ts";
 import { isRoot, TestNetns } from "../../testing/netns.ts";
 
 const ALLOCATIONS = 200;

@@ -1,9 +1,9 @@
 /**
  * The broker side of the link broker protocol, over any {@link HostLinks} backend.
  *
- * Used by the test stand-in broker (`daemon/testing/ip_link_broker_standin.ts`, backend = `ip` commands) and
- * by unit tests (backend = {@link FakeHostLinks}). The phase-2 wasm broker implements the same protocol
- * natively; the mandate checks below are part of the protocol, not of this helper.
+ * Used by the in-memory test broker (`daemon/testing/fake_broker.ts`) and by unit tests (backend =
+ * {@link FakeHostLinks}). The real link broker (cni-wasm/assembly/broker/) implements the same protocol in
+ * the wasm; the mandate checks below are part of the protocol, not of this helper.
  *
  * @module
  */

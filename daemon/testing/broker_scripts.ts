@@ -1,13 +1,12 @@
 /**
  * TEST HELPER: writes launcher scripts for brokers (the real link broker entered into a test netns, the
- * `ip`-based stand-in, the in-memory fake), so a test can pass one program path to `--broker` (the daemon
- * may run exactly that one program).
+ * in-memory fake), so a test can pass one program path to `--broker` (the daemon may run exactly that one
+ * program).
  *
  * @module
  */
 import { fileURLToPath } from "node:url";
 
-const STANDIN = fileURLToPath(new URL("./ip_link_broker_standin.ts", import.meta.url));
 const FAKE = fileURLToPath(new URL("./fake_broker.ts", import.meta.url));
 /** The real link broker `deno task build` writes. */
 export const LINK_BROKER = fileURLToPath(new URL("../../dist/link-broker", import.meta.url));
@@ -24,27 +23,6 @@ export async function writeLinkBrokerScript(dir: string, netns: string): Promise
     "#!/bin/sh",
     "# The real link broker, entered into a test's node netns; written by a test.",
     `exec ip netns exec ${netns} ${LINK_BROKER}`,
-    "",
-  ].join("\n");
-  await Deno.writeTextFile(path, script, { mode: 0o755 });
-  return path;
-}
-
-/**
- * Writes `<dir>/link-broker-standin`, which runs the stand-in broker inside netns `netns` (or the current
- * one when null) with macvtaps on unique high ifindexes.
- *
- * Requires `--allow-write=<dir>` and `--allow-read` of Deno's own path.
- *
- * @returns the script's absolute path
- */
-export async function writeStandinBrokerScript(dir: string, netns: string | null): Promise<string> {
-  const path = `${dir}/link-broker-standin`;
-  const enter = netns ? `ip netns exec ${netns} ` : "";
-  const script = [
-    "#!/bin/sh",
-    "# TEST STAND-IN link broker (ip commands), written by a test; not for deployment.",
-    `exec ${enter}${Deno.execPath()} run --no-prompt --allow-run=ip ${STANDIN} --unique-ifindex`,
     "",
   ].join("\n");
   await Deno.writeTextFile(path, script, { mode: 0o755 });
