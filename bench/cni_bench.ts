@@ -53,7 +53,14 @@ interface Pair {
 async function pluginCycle({ node, pod }: Pair, i: number): Promise<[number, number]> {
   const deviceID = `benchMvp${i}`;
   await node.addMacvtap(tempLinkName(deviceID), "lower0");
-  const config = JSON.stringify({ cniVersion: "1.0.0", name: "bench", type: "macvtap", deviceID, mac: MAC, mtu: MTU });
+  const config = JSON.stringify({
+    cniVersion: "1.0.0",
+    name: "bench",
+    type: "macvtap",
+    deviceID,
+    mac: MAC,
+    mtu: MTU,
+  });
   const env = {
     CNI_CONTAINERID: `bench${i}`,
     CNI_NETNS: pod.path,
@@ -62,12 +69,22 @@ async function pluginCycle({ node, pod }: Pair, i: number): Promise<[number, num
   };
   let added: PluginRun | undefined;
   const add = await timed(async () => {
-    added = await execPlugin({ binary: PLUGIN, env: { ...env, CNI_COMMAND: "ADD" }, stdin: config, netnsPath: node.path });
+    added = await execPlugin({
+      binary: PLUGIN,
+      env: { ...env, CNI_COMMAND: "ADD" },
+      stdin: config,
+      netnsPath: node.path,
+    });
   });
   mustSucceed(added!, "ADD");
   let deleted: PluginRun | undefined;
   const del = await timed(async () => {
-    deleted = await execPlugin({ binary: PLUGIN, env: { ...env, CNI_COMMAND: "DEL" }, stdin: config, netnsPath: node.path });
+    deleted = await execPlugin({
+      binary: PLUGIN,
+      env: { ...env, CNI_COMMAND: "DEL" },
+      stdin: config,
+      netnsPath: node.path,
+    });
   });
   mustSucceed(deleted!, "DEL");
   return [add, del];
@@ -92,7 +109,11 @@ async function coldStart(runs: number): Promise<Summary> {
     let run: PluginRun | undefined;
     samples.push(
       await timed(async () => {
-        run = await execPlugin({ binary: PLUGIN, env: { CNI_COMMAND: "VERSION" }, stdin: `{"cniVersion":"1.0.0"}` });
+        run = await execPlugin({
+          binary: PLUGIN,
+          env: { CNI_COMMAND: "VERSION" },
+          stdin: `{"cniVersion":"1.0.0"}`,
+        });
       }),
     );
     mustSucceed(run!, "VERSION");
@@ -108,7 +129,12 @@ export async function benchCni(runs = 30): Promise<CniBenchResult> {
   const pair = { node, pod };
   await pluginCycle(pair, -1);
   await floorCycle(pair);
-  const samples = { add: [] as number[], del: [] as number[], floorAdd: [] as number[], floorDel: [] as number[] };
+  const samples = {
+    add: [] as number[],
+    del: [] as number[],
+    floorAdd: [] as number[],
+    floorDel: [] as number[],
+  };
   for (let i = 0; i < runs; i++) {
     const [add, del] = await pluginCycle(pair, i);
     const [floorAdd, floorDel] = await floorCycle(pair);
