@@ -1,0 +1,198 @@
+// kube-ovn as the IPAM plugin (the coldzerofear fork's use, reference/macvtap.md §3 and §8.3), driven with a
+// TEST DOUBLE of the kube-ovn binary (doubles/kube_ovn_ipam_double.ts) and requests replayed as Multus
+// makes them: the MAC kube-ovn reserved for the pod wins over every other MAC source, kube-ovn gets the
+// whole config and the pod's K8S_POD_* args, its code 11 reaches the runtime unchanged, and DEL/CHECK
+// are forwarded to it.
+import { deepEqual, equal } from "node:assert/strict";
+import {
+  type CniResult,
+  ensure,
+  expectError,
+  expectResult,
+  expectSuccess,
+} from "../conformance/harness/expect.ts";
+import { PLUGIN_PATH } from "../conformance/harness/runner.ts";
+import { deleteNetns } from "../testing/netns.ts";
+import type { KubeOvnPlan } from "./doubles/kube_ovn_ipam_double.ts";
+import { installKubeOvnDouble, kubeOvnCalls } from "./doubles/install.ts";
+import { type DelegateRequest, multusDelegate, type Nad, type PodSandbox } from "./harness/multus.ts";
+import { configuredRoutes, expectBackOnNode, expectEmptyPod, globalAddresses } from "./harness/pod_view.ts";
+import { integrationTest } from "./harness/register.ts";
+import { type Allocation, type ExecOptions, TestNode } from "./harness/test_node.ts";
+
+const RESERVED_MAC = "00:00:00:4b:0e:01";
+const KUBEMACPOOL_MAC = "02:00:00:00:0b:02";
+const CONFIG_MAC = "02:00:00:00:0c:03";
+
+/** kube-ovn's answer for a dual-stack subnet with DNS. */
+const DUAL_STACK: KubeOvnPlan = {
+  allocation: {
+    mac: RESERVED_MAC,
+    ipv4: { address: "10.16.0.5/16", gateway: "10.16.0.1" },
+    ipv6: { address: "fd00:10:16::5/64", gateway: "fd00:10:16::1" },
+    dns: { nameservers: ["10.96.0.10"], search: ["default.svc.cluster.local"] },
+  },
+};
+
+/** The fork's NAD example: macvtap with kube-ovn IPAM, provider = <nad>.<namespace>. */
+function kubeOvnNad(cniVersion: string, extra: Record<string, unknown> = {}): Nad {
+  return {
+    name: "p4p1",
+    namespace: "default",
+    config: {
+      cniVersion,
+      name: "p4p1",
+      type: "macvtap",
+      mtu: 1500,
+      promiscMode: true,
+      ipam: {
+        type: "kube-ovn",
+        server_socket: "/run/openvswitch/kube-ovn-daemon.sock",
+        provider: "p4p1.default",
+      },
+      ...extra,
+    },
+  };
+}
+
+/** A node with one allocated device, the double installed with `plan`, and a pod to attach. */
+async function setUp(node: TestNode, plan: KubeOvnPlan) {
+  await installKubeOvnDouble(node.binDir, plan);
+  const allocation = await node.allocate("p4p1Mvp0");
+  const pod: PodSandbox = {
+    namespace: "default",
+    name: "virt-launcher-vm-a-x7k2p",
+    uid: crypto.randomUUID(),
+    sandboxId: crypto.randomUUID().replaceAll("-", ""),
+    netns: await node.newPod(),
+  };
+  return { allocation, pod };
+}
+
+function runDelegate(
+  node: TestNode,
+  command: string,
+  request: DelegateRequest,
+  config: Record<string, unknown> = request.config,
+  options: ExecOptions = {},
+) {
+  const attachment = { containerId: request.containerId, ifname: request.ifname, pod: request.netns };
+  const cniArgs = command === "ADD" ? request.addArgs : request.delArgs;
+  return node.run(command, attachment, config, { cniArgs, ...options });
+}
+
+integrationTest(
+  "kube-ovn double: the MAC kube-ovn reserved wins over kubemacpool's and the NAD's",
+  async () => {
+    await using node = await TestNode.create("kovnmac");
+    const { allocation, pod } = await setUp(node, DUAL_STACK);
+    const nad = kubeOvnNad("0.3.1", { mac: CONFIG_MAC, capabilities: { mac: true } });
+    // kubemacpool's MAC reaches the plugin twice: runtimeConfig.mac (capability) and CNI_ARGS MAC=.
+    const request = multusDelegate(pod, nad, { mac: KUBEMACPOOL_MAC }, 1, allocation.deviceId);
+    const run = await runDelegate(node, "ADD", request);
+    const result = expectResult(run, "0.3.1");
+
+    const link = await pod.netns.link("net1");
+    ensure(link, "no net1 in the pod", run);
+    equal(link.address, RESERVED_MAC);
+    equal(result.interfaces?.[0]?.mac, RESERVED_MAC);
+    ensure(link.promiscuity > 0, "promiscMode was not applied", run);
+    deepEqual((await globalAddresses(pod.netns, "net1")).sort(), ["10.16.0.5/16", "fd00:10:16::5/64"]);
+    deepEqual((await configuredRoutes(pod.netns, "-4")).map((r) => [r.dst, r.gateway]), [[
+      "default",
+      "10.16.0.1",
+    ]]);
+    deepEqual((await configuredRoutes(pod.netns, "-6")).map((r) => [r.dst, r.gateway]), [[
+      "default",
+      "fd00:10:16::1",
+    ]]);
+    deepEqual(result.ips, [
+      { version: "4", address: "10.16.0.5/16", gateway: "10.16.0.1", interface: 0 },
+      { version: "6", address: "fd00:10:16::5/64", gateway: "fd00:10:16::1", interface: 0 },
+    ]);
+    deepEqual(result.dns, DUAL_STACK.allocation!.dns);
+  },
+);
+
+integrationTest(
+  "kube-ovn double: it gets the full config, the CNI_* env and the pod's K8S_POD_* args",
+  async () => {
+    await using node = await TestNode.create("kovnenv");
+    const { allocation, pod } = await setUp(node, DUAL_STACK);
+    const request = multusDelegate(pod, kubeOvnNad("1.0.0"), {}, 1, allocation.deviceId);
+    const run = await runDelegate(node, "ADD", request);
+    expectResult(run, "1.0.0");
+
+    const calls = await kubeOvnCalls(node.binDir);
+    deepEqual(calls.map((c) => c.command), ["ADD"]);
+    const [add] = calls;
+    equal(add.stdin, run.request.stdin, "kube-ovn must get the complete config, byte for byte");
+    deepEqual(add.env, {
+      CNI_COMMAND: "ADD",
+      CNI_CONTAINERID: pod.sandboxId,
+      CNI_NETNS: pod.netns.path,
+      CNI_IFNAME: "net1",
+      CNI_ARGS: request.addArgs,
+      CNI_PATH: node.cniPath,
+      PATH: PLUGIN_PATH,
+    });
+  },
+);
+
+integrationTest(
+  "kube-ovn double: its code 11 reaches the runtime unchanged, IPAM DEL follows, nothing moved",
+  async () => {
+    await using node = await TestNode.create("kovn11");
+    const rpcFailure = {
+      code: 11,
+      msg: "RPC failed",
+      details: "dial unix kube-ovn-daemon.sock: connect refused",
+    };
+    const { allocation, pod } = await setUp(node, { error: rpcFailure });
+    const request = multusDelegate(pod, kubeOvnNad("1.0.0"), {}, 1, allocation.deviceId);
+    const run = await runDelegate(node, "ADD", request);
+    const error = expectError(run, "ADD while kube-ovn's daemon is down", {
+      code: 11,
+      mentions: ["RPC failed"],
+    });
+    equal(error.details, rpcFailure.details);
+    deepEqual((await kubeOvnCalls(node.binDir)).map((c) => c.command), ["ADD", "DEL"]);
+    await expectEmptyPod(pod.netns, run);
+    await expectBackOnNode(node, allocation, run);
+  },
+);
+
+integrationTest("kube-ovn double: a NAD without server_socket fails with kube-ovn's own error", async () => {
+  await using node = await TestNode.create("kovnsock");
+  const { allocation, pod } = await setUp(node, DUAL_STACK);
+  const nad = kubeOvnNad("1.0.0", { ipam: { type: "kube-ovn", provider: "p4p1.default" } });
+  const run = await runDelegate(node, "ADD", multusDelegate(pod, nad, {}, 1, allocation.deviceId));
+  expectError(run, "ADD without ipam.server_socket", { code: 7, mentions: ["server_socket"] });
+  await expectBackOnNode(node, allocation, run);
+});
+
+/** ADD + CHECK + DEL as Multus drives a 1.0.0 NAD, then DEL once more after the sandbox is gone. */
+async function lifeCycle(node: TestNode, allocation: Allocation, pod: PodSandbox): Promise<void> {
+  const request = multusDelegate(pod, kubeOvnNad("1.0.0"), {}, 1, allocation.deviceId);
+  const result: CniResult = expectResult(await runDelegate(node, "ADD", request), "1.0.0");
+  const cached = { ...request.config, prevResult: result };
+  expectSuccess(await runDelegate(node, "CHECK", request, cached), "CHECK");
+  expectSuccess(await runDelegate(node, "DEL", request, cached), "DEL");
+  await expectEmptyPod(pod.netns);
+  await deleteNetns(pod.netns.name);
+  expectSuccess(await runDelegate(node, "DEL", request, cached), "DEL after the sandbox is gone");
+}
+
+integrationTest(
+  "kube-ovn double: CHECK and DEL reach kube-ovn, DEL also after the sandbox is gone",
+  async () => {
+    await using node = await TestNode.create("kovndel");
+    const { allocation, pod } = await setUp(node, DUAL_STACK);
+    await lifeCycle(node, allocation, pod);
+    const calls = await kubeOvnCalls(node.binDir);
+    deepEqual(calls.map((c) => c.command), ["ADD", "CHECK", "DEL", "DEL"]);
+    for (const call of calls.slice(1)) {
+      ensure(call.env.CNI_ARGS?.includes(`K8S_POD_NAME=${pod.name}`), `${call.command} lost K8S_POD_NAME`);
+    }
+  },
+);
