@@ -12,7 +12,7 @@ import {
 import type { PluginRun } from "./harness/runner.ts";
 import type { Attachment, Sandbox } from "./harness/sandbox.ts";
 import { addAttachment, prevResultForDel, requireLink } from "./harness/steps.ts";
-import { temporaryInterfaceName } from "./harness/xxh64.ts";
+import { tempLinkName as temporaryInterfaceName } from "../daemon/macvtap/temp_link_name.ts";
 import { MACVTAP_PROFILES } from "./profiles/mod.ts";
 
 /** ADD must have moved node link `ifindex` into the pod as CNI_IFNAME (same ifindex: moved, not recreated). */

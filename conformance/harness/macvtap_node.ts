@@ -10,7 +10,7 @@ import type { TestNetns } from "../../testing/netns.ts";
 import type { CaseContext } from "./cases.ts";
 import { compareVersions } from "./profile.ts";
 import type { Attachment, Sandbox } from "./sandbox.ts";
-import { temporaryInterfaceName } from "./xxh64.ts";
+import { tempLinkName as temporaryInterfaceName } from "../../daemon/macvtap/temp_link_name.ts";
 
 /** Versions the macvtap group runs at: the oldest and newest we speak, where the profile has them. */
 export function macvtapVersions(profile: { versions: readonly string[] }): readonly string[] {

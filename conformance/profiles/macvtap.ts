@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { addVethLower, type PluginProfile } from "../harness/profile.ts";
-import { temporaryInterfaceName } from "../harness/xxh64.ts";
+import { tempLinkName as temporaryInterfaceName } from "../../daemon/macvtap/temp_link_name.ts";
 
 const DIST_DIR = fileURLToPath(new URL("../../dist/cni", import.meta.url));
 const BIN_DIR = Deno.env.get("MACVTAP_CNI_DIR") ?? DIST_DIR;

@@ -19,6 +19,7 @@ import { inMemoryBroker } from "../testing/in_memory_broker.ts";
 import { KubeletDouble } from "../testing/kubelet_double.ts";
 import { writeFakeBrokerScript, writeLinkBrokerScript } from "../testing/broker_scripts.ts";
 import { isRoot, TestNetns } from "../../testing/netns.ts";
+import { summarize } from "../../bench/stats.ts";
 
 const ALLOCATIONS = 200;
 const HEALTH_FLIPS = 40;
@@ -31,19 +32,9 @@ interface Row {
   raw: Record<string, number>;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
+/** The shared percentile summary (bench/stats.ts), as a plain record for the JSON output. */
 function summary(samples: number[]): Record<string, number> {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const round = (x: number) => Math.round(x * 100) / 100;
-  return {
-    n: sorted.length,
-    p50: round(percentile(sorted, 50)),
-    p95: round(percentile(sorted, 95)),
-    max: round(sorted.at(-1)!),
-  };
+  return { ...summarize(samples) };
 }
 
 function rssMiB(pid: number): number {
