@@ -1,0 +1,24 @@
+// Test harness (asconfig.harness.json): the link broker's view of recorded
+// netlink datagrams, so daemon-side discovery can be tested on golden dumps.
+// Needs a `macvtap_host.link_numa_node` import (the test passes a fake).
+
+import { JsonValue } from "../../assembly/json/value";
+import { stringify } from "../../assembly/json/stringify";
+import { RTM_NEWLINK } from "../../assembly/netlink/constants";
+import { LinkMessage } from "../../assembly/netlink/link";
+import { MessageDecoder } from "../../assembly/netlink/message";
+import { linkToJson } from "../../assembly/broker/link_json";
+
+/** The broker protocol's Link objects for every RTM_NEWLINK in one datagram, as a JSON array (or "err:..."). */
+export function linksOfDatagram(datagram: Uint8Array): string {
+  const links = JsonValue.array();
+  const d = new MessageDecoder(datagram, datagram.length);
+  while (d.next()) {
+    if (d.header.type != RTM_NEWLINK) continue;
+    const decoded = LinkMessage.decode(d.message().payload);
+    if (decoded.error != null) return "err:" + decoded.error!;
+    links.push(linkToJson(decoded.value!, 0));
+  }
+  if (d.error != null) return "err:" + d.error!;
+  return stringify(links);
+}
