@@ -4,13 +4,7 @@
 // whole config and the pod's K8S_POD_* args, its code 11 reaches the runtime unchanged, and DEL/CHECK
 // are forwarded to it.
 import { deepEqual, equal } from "node:assert/strict";
-import {
-  type CniResult,
-  ensure,
-  expectError,
-  expectResult,
-  expectSuccess,
-} from "../conformance/harness/expect.ts";
+import { ensure, expectError, expectResult, expectSuccess } from "../conformance/harness/expect.ts";
 import { PLUGIN_PATH } from "../conformance/harness/runner.ts";
 import { deleteNetns } from "../testing/netns.ts";
 import type { KubeOvnPlan } from "./doubles/kube_ovn_ipam_double.ts";
@@ -156,7 +150,9 @@ integrationTest(
       mentions: ["RPC failed"],
     });
     equal(error.details, rpcFailure.details);
-    deepEqual((await kubeOvnCalls(node.binDir)).map((c) => c.command), ["ADD", "DEL"]);
+    const calls = await kubeOvnCalls(node.binDir);
+    deepEqual(calls.map((c) => c.command), ["ADD", "DEL"]);
+    equal(calls[1].stdin, run.request.stdin, "the rollback DEL must carry the ADD's config");
     await expectEmptyPod(pod.netns, run);
     await expectBackOnNode(node, allocation, run);
   },
@@ -171,16 +167,23 @@ integrationTest("kube-ovn double: a NAD without server_socket fails with kube-ov
   await expectBackOnNode(node, allocation, run);
 });
 
-/** ADD + CHECK + DEL as Multus drives a 1.0.0 NAD, then DEL once more after the sandbox is gone. */
-async function lifeCycle(node: TestNode, allocation: Allocation, pod: PodSandbox): Promise<void> {
+/**
+ * ADD + CHECK + DEL as Multus drives a 1.0.0 NAD, then DEL once more after the sandbox is gone; returns
+ * the stdin of each call, in order.
+ */
+async function lifeCycle(node: TestNode, allocation: Allocation, pod: PodSandbox): Promise<string[]> {
   const request = multusDelegate(pod, kubeOvnNad("1.0.0"), {}, 1, allocation.deviceId);
-  const result: CniResult = expectResult(await runDelegate(node, "ADD", request), "1.0.0");
-  const cached = { ...request.config, prevResult: result };
-  expectSuccess(await runDelegate(node, "CHECK", request, cached), "CHECK");
-  expectSuccess(await runDelegate(node, "DEL", request, cached), "DEL");
+  const add = await runDelegate(node, "ADD", request);
+  const cached = { ...request.config, prevResult: expectResult(add, "1.0.0") };
+  const check = expectSuccess(await runDelegate(node, "CHECK", request, cached), "CHECK");
+  const del = expectSuccess(await runDelegate(node, "DEL", request, cached), "DEL");
   await expectEmptyPod(pod.netns);
   await deleteNetns(pod.netns.name);
-  expectSuccess(await runDelegate(node, "DEL", request, cached), "DEL after the sandbox is gone");
+  const again = expectSuccess(
+    await runDelegate(node, "DEL", request, cached),
+    "DEL after the sandbox is gone",
+  );
+  return [add, check, del, again].map((run) => run.request.stdin);
 }
 
 integrationTest(
