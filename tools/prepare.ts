@@ -21,6 +21,11 @@ export const DEBIAN_PEERS = [
   "util-linux",
   "tcpdump",
   "python3-grpcio",
+  // integration/: a DHCP server for the dhcp IPAM test, and podman's CNI backend run
+  "dnsmasq-base",
+  "podman",
+  "runc",
+  "busybox-static",
 ];
 
 async function run(cmd: string, args: string[], cwd = ROOT): Promise<void> {
