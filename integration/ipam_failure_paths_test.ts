@@ -2,10 +2,15 @@
 // plugin whose later step fails "should execute again with DEL" for its IPAM plugin; reference/macvtap.md
 // §9.5): the IPAM plugin got its DEL, no lease is left, nothing is left in the pod, and the device plugin's
 // temp link is back on the node under its temp name with its ifindex (so /dev/tapN still names it).
-import { deepEqual } from "node:assert/strict";
+import { deepEqual, equal } from "node:assert/strict";
 import { ensure, expectError, expectResult, expectSuccess } from "../conformance/harness/expect.ts";
 import type { PluginRun } from "../conformance/harness/runner.ts";
-import { installPrintingIpam, installSleepingIpam, scriptIpamCalls } from "./doubles/install.ts";
+import {
+  installPrintingIpam,
+  installSleepingIpam,
+  scriptIpamCalls,
+  scriptIpamStdin,
+} from "./doubles/install.ts";
 import { hostLocalIpam, leases } from "./harness/host_local.ts";
 import { expectBackOnNode, expectEmptyPod } from "./harness/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
@@ -155,6 +160,11 @@ for (const [what, answer] of UNUSABLE_ANSWERS) {
     const run = await node.run("ADD", pod, config);
     expectError(run, `ADD when IPAM ${what}`, { code: 106, mentions: ["odd-ipam"] });
     deepEqual(await scriptIpamCalls(node.binDir, "odd-ipam"), ["ADD", "DEL"]);
+    equal(
+      await scriptIpamStdin(node.binDir, "odd-ipam", "DEL"),
+      run.request.stdin,
+      "DEL must get the ADD's config",
+    );
     await expectRolledBack(node, allocation, pod, run);
   });
 }

@@ -59,7 +59,10 @@ export async function kubeOvnCalls(binDir: string): Promise<KubeOvnCall[]> {
   return text.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as KubeOvnCall);
 }
 
-/** A /bin/sh IPAM double that logs CNI_COMMAND, exits 0 for everything but ADD, and runs `onAdd` for ADD. */
+/**
+ * A /bin/sh IPAM double that logs CNI_COMMAND, keeps the last stdin of each command in
+ * `<name>.<COMMAND>.stdin`, exits 0 for everything but ADD, and runs `onAdd` for ADD.
+ */
 async function installScriptIpam(binDir: string, name: string, why: string, onAdd: string): Promise<void> {
   await writeExecutable(
     `${binDir}/${name}`,
@@ -67,6 +70,7 @@ async function installScriptIpam(binDir: string, name: string, why: string, onAd
       "#!/bin/sh",
       `# IPAM TEST DOUBLE (integration/doubles/install.ts): ${why}`,
       `echo "$CNI_COMMAND" >> ${shellQuote(`${binDir}/${name}.calls`)}`,
+      `cat > ${shellQuote(`${binDir}/${name}.`)}"$CNI_COMMAND".stdin`,
       `[ "$CNI_COMMAND" = ADD ] || exit 0`,
       onAdd,
       "",
@@ -95,6 +99,11 @@ export async function installPrintingIpam(binDir: string, name: string, stdout: 
   const file = `${binDir}/${name}.stdout`;
   await Deno.writeTextFile(file, stdout);
   await installScriptIpam(binDir, name, "ADD prints a fixed answer", `cat ${shellQuote(file)}`);
+}
+
+/** The stdin a script double got with its last `command`. */
+export function scriptIpamStdin(binDir: string, name: string, command: string): Promise<string> {
+  return Deno.readTextFile(`${binDir}/${name}.${command}.stdin`);
 }
 
 /** CNI_COMMANDs a script double received, oldest first. */
