@@ -2,9 +2,16 @@
 // leased addresses and routes end up on the pod-side macvtap, the Result reports them against our
 // interface, DEL releases the lease (also with the sandbox gone), CHECK is forwarded to host-local.
 import { deepEqual } from "node:assert/strict";
-import { ensure, expectError, expectResult, expectSuccess } from "../conformance/harness/expect.ts";
+import {
+  type CniResult,
+  ensure,
+  expectError,
+  expectResult,
+  expectSuccess,
+} from "../conformance/harness/expect.ts";
+import type { PluginRun } from "../conformance/harness/runner.ts";
 import { versionHasIpVersion } from "../conformance/harness/profile.ts";
-import { deleteNetns } from "../testing/netns.ts";
+import { deleteNetns, type TestNetns } from "../testing/netns.ts";
 import { hostLocalIpam, leases } from "./harness/host_local.ts";
 import { configuredRoutes, expectEmptyPod, globalAddresses, tapNode } from "./harness/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
@@ -33,6 +40,29 @@ async function expectNoLeases(node: TestNode, what: string): Promise<void> {
   ensure(left.length === 0, `${what}: host-local still holds ${JSON.stringify(left)}`);
 }
 
+/** What the kernel must show in the pod after ADD of {@link dualStackConfig}. */
+async function expectDualStackPod(pod: TestNetns): Promise<void> {
+  deepEqual((await globalAddresses(pod, "net1")).sort(), ["10.77.0.2/24", "fd00:77::2/64"]);
+  deepEqual(await configuredRoutes(pod, "-4"), [
+    { dst: "default", gateway: "10.77.0.1", dev: "net1", flags: [] },
+    { dst: "10.99.0.0/16", gateway: "10.77.0.254", dev: "net1", flags: [] },
+  ]);
+  const v6 = (await configuredRoutes(pod, "-6")).map((r) => [r.dst, r.gateway, r.dev]);
+  deepEqual(v6, [["default", "fd00:77::1", "net1"]]);
+}
+
+/** The Result's ips (pointing at our interface 0, with `version` before 1.0.0) and routes. */
+function expectDualStackResult(result: CniResult, version: string, run: PluginRun): void {
+  ensure(result.interfaces?.[0]?.name === "net1", "interfaces[0] is not net1", run);
+  const family = (v: string) => versionHasIpVersion(version) ? { version: v } : {};
+  deepEqual(result.ips, [
+    { ...family("4"), address: "10.77.0.2/24", gateway: "10.77.0.1", interface: 0 },
+    { ...family("6"), address: "fd00:77::2/64", gateway: "fd00:77::1", interface: 0 },
+  ]);
+  const routes = [{ dst: "0.0.0.0/0" }, { dst: "10.99.0.0/16", gw: "10.77.0.254" }, { dst: "::/0" }];
+  deepEqual(result.routes, routes);
+}
+
 for (const version of VERSIONS) {
   integrationTest(
     `host-local [${version}]: ADD puts leased IPv4+IPv6 and routes on the pod macvtap`,
@@ -44,33 +74,8 @@ for (const version of VERSIONS) {
 
       const run = await node.run("ADD", pod, config);
       const result = expectResult(run, version);
-      deepEqual((await globalAddresses(pod.pod, "net1")).sort(), ["10.77.0.2/24", "fd00:77::2/64"]);
-      deepEqual(await configuredRoutes(pod.pod, "-4"), [
-        { dst: "default", gateway: "10.77.0.1", dev: "net1", flags: [] },
-        { dst: "10.99.0.0/16", gateway: "10.77.0.254", dev: "net1", flags: [] },
-      ]);
-      const v6 = (await configuredRoutes(pod.pod, "-6")).map((r) => [r.dst, r.gateway, r.dev]);
-      deepEqual(v6, [["default", "fd00:77::1", "net1"]]);
-
-      ensure(result.interfaces?.[0]?.name === "net1", "interfaces[0] is not net1", run);
-      const withVersion = versionHasIpVersion(version);
-      deepEqual(result.ips, [
-        {
-          ...(withVersion ? { version: "4" } : {}),
-          address: "10.77.0.2/24",
-          gateway: "10.77.0.1",
-          interface: 0,
-        },
-        {
-          ...(withVersion ? { version: "6" } : {}),
-          address: "fd00:77::2/64",
-          gateway: "fd00:77::1",
-          interface: 0,
-        },
-      ]);
-      deepEqual(result.routes, [{ dst: "0.0.0.0/0" }, { dst: "10.99.0.0/16", gw: "10.77.0.254" }, {
-        dst: "::/0",
-      }]);
+      await expectDualStackPod(pod.pod);
+      expectDualStackResult(result, version, run);
       const held = await leases(node.ipamDataDir, NETWORK);
       deepEqual(held.map((l) => [l.ip, l.containerId, l.ifname]), [
         ["10.77.0.2", pod.containerId, "net1"],

@@ -17,38 +17,44 @@ const MAC = "02:11:22:33:44:55";
 const LIBCNI_CACHE = "/var/lib/cni";
 const NEEDS = { programs: ["/usr/bin/podman", "/usr/sbin/runc", "/bin/busybox", "/usr/lib/cni/host-local"] };
 
-/** containers.conf, storage.conf, the conflist and a busybox rootfs under `dir`; returns podman's env. */
-async function podmanWorld(node: TestNode, deviceId: string): Promise<Record<string, string>> {
-  const dir = node.workDir;
-  for (const sub of ["net.d", "rootfs/bin", "rootfs/proc", "rootfs/sys", "rootfs/dev", "rootfs/etc", "tmp"]) {
+/** A rootfs holding only busybox-static and the applets the container runs (no registry here). */
+async function writeRootfs(dir: string): Promise<void> {
+  for (const sub of ["bin", "proc", "sys", "dev", "etc"]) {
     await Deno.mkdir(`${dir}/${sub}`, { recursive: true });
   }
-  await Deno.copyFile("/bin/busybox", `${dir}/rootfs/bin/busybox`);
-  await Deno.chmod(`${dir}/rootfs/bin/busybox`, 0o755);
-  for (const applet of ["sh", "cat", "ip"]) await Deno.symlink("busybox", `${dir}/rootfs/bin/${applet}`);
-  await Deno.writeTextFile(
-    `${dir}/containers.conf`,
-    [
-      "[network]",
-      'network_backend = "cni"',
-      `cni_plugin_dirs = ["${CNI_DIST_DIR}", "${DEBIAN_CNI_DIR}"]`,
-      `network_config_dir = "${dir}/net.d"`,
-      "[engine]",
-      'cgroup_manager = "cgroupfs"',
-      'events_logger = "file"',
-      `events_logfile_path = "${dir}/events.log"`,
-      `tmp_dir = "${dir}/tmp"`,
-      `static_dir = "${dir}/storage/libpod"`,
-      `volume_path = "${dir}/storage/volumes"`,
-      "",
-    ].join("\n"),
-  );
-  await Deno.writeTextFile(
-    `${dir}/storage.conf`,
-    `[storage]\ndriver = "vfs"\nrunroot = "${dir}/run"\ngraphroot = "${dir}/storage"\n`,
-  );
-  // cniVersion 1.0.0: podman's libcni (1.1.x) and Debian's host-local stop there. The device ID is fixed in
-  // the conflist: podman has no device plugin to ask.
+  await Deno.copyFile("/bin/busybox", `${dir}/bin/busybox`);
+  await Deno.chmod(`${dir}/bin/busybox`, 0o755);
+  for (const applet of ["sh", "cat", "ip"]) await Deno.symlink("busybox", `${dir}/bin/${applet}`);
+}
+
+/** containers.conf and storage.conf keeping podman's files under `dir` (CNI backend, cgroupfs, vfs). */
+async function writePodmanConfig(dir: string): Promise<void> {
+  const containersConf = [
+    "[network]",
+    'network_backend = "cni"',
+    `cni_plugin_dirs = ["${CNI_DIST_DIR}", "${DEBIAN_CNI_DIR}"]`,
+    `network_config_dir = "${dir}/net.d"`,
+    "[engine]",
+    'cgroup_manager = "cgroupfs"',
+    'events_logger = "file"',
+    `events_logfile_path = "${dir}/events.log"`,
+    `tmp_dir = "${dir}/tmp"`,
+    `static_dir = "${dir}/storage/libpod"`,
+    `volume_path = "${dir}/storage/volumes"`,
+  ];
+  await Deno.writeTextFile(`${dir}/containers.conf`, `${containersConf.join("\n")}\n`);
+  const storageConf = [
+    "[storage]",
+    'driver = "vfs"',
+    `runroot = "${dir}/run"`,
+    `graphroot = "${dir}/storage"`,
+  ];
+  await Deno.writeTextFile(`${dir}/storage.conf`, `${storageConf.join("\n")}\n`);
+}
+
+/** Our conflist: cniVersion 1.0.0 (podman's libcni 1.1.x and Debian's host-local stop there). */
+async function writeConflist(node: TestNode, deviceId: string): Promise<void> {
+  // The device ID is fixed in the conflist: podman has no device plugin to ask.
   const conflist = {
     cniVersion: "1.0.0",
     name: NETWORK,
@@ -59,7 +65,17 @@ async function podmanWorld(node: TestNode, deviceId: string): Promise<Record<str
       ipam: { type: "host-local", dataDir: node.ipamDataDir, ranges: [[{ subnet: "10.55.0.0/24" }]] },
     }],
   };
-  await Deno.writeTextFile(`${dir}/net.d/50-${NETWORK}.conflist`, JSON.stringify(conflist));
+  await Deno.mkdir(`${node.workDir}/net.d`, { recursive: true });
+  await Deno.writeTextFile(`${node.workDir}/net.d/50-${NETWORK}.conflist`, JSON.stringify(conflist));
+}
+
+/** Everything podman needs under the node's work dir; returns podman's environment. */
+async function podmanWorld(node: TestNode, deviceId: string): Promise<Record<string, string>> {
+  const dir = node.workDir;
+  await Deno.mkdir(`${dir}/tmp`);
+  await writeRootfs(`${dir}/rootfs`);
+  await writePodmanConfig(dir);
+  await writeConflist(node, deviceId);
   return {
     PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
     HOME: dir,
