@@ -37,8 +37,9 @@ timeout_program=/usr/bin/timeout
 [ -x "$timeout_program" ] || timeout_program=$(command -v timeout) || fail "coreutils timeout not found"
 
 ipam_timeout=
+# Positive whole milliseconds only: 0 would reach coreutils timeout as "no limit".
 case ${MACVTAP_IPAM_TIMEOUT_MS-} in
-  '' | *[!0-9]*) ;;
+  '' | *[!0-9]* | 0*) ;;
   *) ipam_timeout=--ipam-timeout-ms=$MACVTAP_IPAM_TIMEOUT_MS ;;
 esac
 

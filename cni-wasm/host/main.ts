@@ -54,7 +54,8 @@ export function parseHostArgs(argv: string[]): HostArgs {
   for (const arg of own) {
     const [flag, value = ""] = arg.split(/=(.*)/s, 2);
     if (flag === "--mode" && (value === "cni" || value === "stream")) parsed.mode = value;
-    else if (flag === "--ipam-timeout-ms" && /^\d+$/.test(value)) parsed.ipamTimeoutMs = Number(value);
+    // 0 is refused: coreutils `timeout 0` means "no limit", the opposite of what a tiny timeout asks for.
+    else if (flag === "--ipam-timeout-ms" && /^[1-9]\d*$/.test(value)) parsed.ipamTimeoutMs = Number(value);
     else if (flag === "--timeout-program" && value.startsWith("/")) parsed.timeoutProgram = value;
     else if (!arg.startsWith("--")) positional.push(arg);
     else throw new Error(`Cannot parse host argument "${arg}"`);

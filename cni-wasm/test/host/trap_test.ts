@@ -196,4 +196,6 @@ Deno.test("parseHostArgs: positional wasm and libc, flags, module args after --"
     /Cannot parse host argument "--mode=batch"/,
   );
   assert.throws(() => parseHostArgs(["/d/m.wasm", "/l", "--timeout-program=timeout"]), /Cannot parse/);
+  // timeout(1) reads 0 as "no limit": a zero IPAM timeout is refused, not passed on.
+  assert.throws(() => parseHostArgs(["/d/m.wasm", "/l", "--ipam-timeout-ms=0"]), /Cannot parse/);
 });
