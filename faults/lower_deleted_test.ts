@@ -1,0 +1,50 @@
+// The lower link goes away between Allocate and ADD (a NIC unplugged, a bond torn down): the kernel
+// deletes every macvtap on it, so the temp link the device plugin made at Allocate is gone before the CNI
+// comes for it. ADD must fail with code 100 and a message that says which device and what was expected,
+// run no IPAM (no lease), leave nothing in the pod, on the node or in /dev; DEL afterwards succeeds. The
+// daemon, meanwhile, withdraws the resource's devices instead of crashing.
+import assert from "node:assert/strict";
+import { expectError, expectSuccess } from "../conformance/harness/expect.ts";
+import { hostLocalIpam } from "../integration/harness/host_local.ts";
+import { linkNames } from "../integration/harness/pod_view.ts";
+import { LOWER_LINK, macvtapConfig } from "../integration/harness/test_node.ts";
+import { DaemonNode, RESOURCE } from "./harness/daemon_node.ts";
+import { leaseFiles, macvtapsIn, tapExists, waitFor } from "./harness/leaks.ts";
+import { isRunning } from "./harness/processes.ts";
+import { faultTest } from "./harness/register.ts";
+
+const NETWORK = "fault-lower";
+
+faultTest(
+  "lower link deleted between Allocate and ADD: code 100 naming the device, nothing leaks",
+  async () => {
+    await using node = await DaemonNode.start("flower", { capacity: 4 });
+    const allocation = await node.allocate("lower0Mvp2");
+    assert.ok(tapExists(allocation.ifindex), "Allocate made /dev/tapN");
+
+    await node.test.node.ip("link", "del", LOWER_LINK);
+    await waitFor("the kernel to delete the macvtap with its lower", () => !tapExists(allocation.ifindex));
+
+    const pod = await node.test.attachment();
+    const config = macvtapConfig("1.0.0", NETWORK, {
+      deviceID: allocation.deviceId,
+      ipam: hostLocalIpam(node.test.ipamDataDir, [{ subnet: "10.82.0.0/24" }]),
+    });
+    const add = await node.test.run("ADD", pod, config);
+    expectError(add, "ADD after the lower link vanished", {
+      code: 100,
+      mentions: [allocation.deviceId, allocation.tempName],
+    });
+    assert.deepEqual(await linkNames(pod.pod), [], "nothing in the pod");
+    assert.deepEqual(await macvtapsIn(node.test.node), [], "no macvtap on the node");
+    assert.deepEqual(leaseFiles(node.test.ipamDataDir, NETWORK), [], "IPAM never ran: no lease");
+    expectSuccess(await node.test.run("DEL", pod, config), "DEL after the failed ADD");
+
+    await node.kubelet!.waitForDevices(RESOURCE, "no devices once the lower is gone", (d) => d.length === 0);
+    assert.ok(
+      isRunning(node.daemon.pid),
+      `the daemon is still running:
+${node.daemon.transcript()}`,
+    );
+  },
+);
