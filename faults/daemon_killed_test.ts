@@ -1,0 +1,75 @@
+// The daemon is SIGKILLed (OOM killer, node pressure) while the kubelet has many Allocates in flight: no
+// shutdown code runs, temp links it made stay in the host netns, half-done requests may still sit in the
+// link broker's stdin. Then it is started again, with stale-link GC on (grace 0 s) and a pod-resources
+// stand-in that lists no pods, as after a node drain. Proves:
+// - the broker child notices its parent is gone (stdin EOF) and exits: no orphan in the node netns;
+// - the new daemon comes up over the dead one's socket and registers again;
+// - its GC deletes every temp link the dead one left (and their /dev/tapN), and Allocate works again.
+import assert from "node:assert/strict";
+import { ip } from "../testing/netns.ts";
+import { DaemonNode, RESOURCE } from "./harness/daemon_node.ts";
+import { tapExists, tempLinksIn, waitFor } from "./harness/leaks.ts";
+import { commandLine, isRunning } from "./harness/processes.ts";
+import { faultTest } from "./harness/register.ts";
+
+const IN_FLIGHT = 50;
+
+faultTest(
+  `daemon SIGKILLed with ${IN_FLIGHT} Allocates in flight, restarted: GC leaves no temp link, no orphan broker`,
+  async () => {
+    await using node = await DaemonNode.start("fkill", { capacity: IN_FLIGHT });
+    const oldBroker = node.brokerPid();
+    assert.ok(oldBroker !== null, "the daemon runs a link broker child");
+    assert.match(commandLine(oldBroker), /broker\.wasm/, "that child is the link broker itself");
+
+    const kubelet = node.kubelet!;
+    const allocations = Array.from(
+      { length: IN_FLIGHT },
+      (_, i) => kubelet.allocate(RESOURCE, [`lower0Mvp${i}`]).then(() => "ok", (e: Error) => e.message),
+    );
+    // Kill only once the broker is visibly mid-way: some links made, most requests still queued.
+    await waitFor(
+      "the first temp links of the burst",
+      async () => (await tempLinksIn(node.test.node)).length >= 5,
+    );
+    await node.killDaemon();
+    const answers = await Promise.all(allocations);
+    const left = await tempLinksIn(node.test.node);
+    console.log(
+      `killed with ${answers.filter((a) => a === "ok").length}/${IN_FLIGHT} Allocates answered, ` +
+        `${left.length} temp links left on the node`,
+    );
+    assert.ok(answers.some((a) => a !== "ok"), "the kill landed while Allocates were still in flight");
+
+    await waitFor("the orphaned broker to exit", () => !isRunning(oldBroker), {
+      describe: () => `pid ${oldBroker} still runs: ${commandLine(oldBroker)}`,
+    });
+    assert.equal(
+      (await ip("netns", "pids", node.test.node.name)).trim(),
+      "",
+      "no process left in the node netns",
+    );
+
+    const restarted = node.spawnDaemon(["--gc-interval", "200ms", "--gc-grace", "0s"]);
+    await kubelet.waitForRegistration(RESOURCE, 2);
+    await waitFor(
+      "the restarted daemon's GC to delete every leftover temp link",
+      async () => (await tempLinksIn(node.test.node)).length === 0,
+      {
+        timeoutMs: 20_000,
+        describe: async () => (await tempLinksIn(node.test.node)).map((l) => l.ifname).join(),
+      },
+    );
+    for (const link of left) {
+      assert.equal(tapExists(link.ifindex), false, `/dev/tap${link.ifindex} went with it`);
+    }
+    assert.ok(
+      restarted.records.some((r) => r.msg === "deleted stale temp link"),
+      "the GC did it (not something else)",
+    );
+
+    const again = await node.allocate("lower0Mvp0");
+    assert.ok(tapExists(again.ifindex), "Allocate works after the restart");
+    assert.notEqual(node.brokerPid(), oldBroker);
+  },
+);
