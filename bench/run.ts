@@ -7,12 +7,15 @@
  * Sections: CNI ADD/DEL vs the iproute2 floor and cold start (bench/cni_bench.ts); the daemon's Allocate,
  * health propagation, re-registration and RSS (daemon/bench/daemon_bench.ts); codec costs
  * (cni-wasm/test/netlink/codec_bench.ts); 100k-input fuzzing of the netlink decoders and the CNI front door;
- * artifact sizes.
+ * 50 concurrent ADDs/DELs (bench/concurrency_bench.ts); the Allocate → ADD → DEL soak, SOAK_CYCLES cycles
+ * (bench/soak_bench.ts); artifact sizes.
  *
  * @module
  */
 import { fileURLToPath } from "node:url";
 import { benchCni, type CniBenchResult } from "./cni_bench.ts";
+import { type ConcurrencyResult, concurrencyRows } from "./concurrency_bench.ts";
+import { DEFAULT_SOAK_CYCLES, type SoakResult, soakRows } from "./soak_bench.ts";
 import { describe } from "./stats.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -67,6 +70,30 @@ async function daemonSection(): Promise<{ rows: Row[]; raw: unknown }> {
   } finally {
     await Deno.remove(file);
   }
+}
+
+/** Runs a bench script that writes its result with `--json FILE` (its own process: grpc-js lingers). */
+async function jsonBench<T>(script: string, env: Record<string, string> = {}): Promise<T> {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const result = await run(["run", "-A", script, "--json", file], env);
+    if (!result.ok) throw new Error(`${script} failed`);
+    return JSON.parse(await Deno.readTextFile(file)) as T;
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
+async function concurrencySection(): Promise<{ rows: Row[]; raw: ConcurrencyResult }> {
+  const raw = await jsonBench<ConcurrencyResult>("bench/concurrency_bench.ts");
+  const rows = concurrencyRows(raw).map(([metric, value]) => ({ section: "concurrency", metric, value }));
+  return { rows, raw };
+}
+
+async function soakSection(): Promise<{ rows: Row[]; raw: SoakResult }> {
+  const cycles = Deno.env.get("SOAK_CYCLES") ?? String(DEFAULT_SOAK_CYCLES);
+  const raw = await jsonBench<SoakResult>("bench/soak_bench.ts", { SOAK_CYCLES: cycles });
+  return { rows: soakRows(raw).map(([metric, value]) => ({ section: "soak", metric, value })), raw };
 }
 
 async function codecSection(): Promise<{ rows: Row[]; raw: unknown }> {
@@ -147,7 +174,18 @@ if (import.meta.main) {
   const cni = await benchCni(30);
   const daemon = await daemonSection();
   const codec = await codecSection();
-  const rows = [...cniRows(cni), ...daemon.rows, ...codec.rows, ...await fuzzSection(), ...sizeRows()];
+  const fuzz = await fuzzSection();
+  const concurrency = await concurrencySection();
+  const soak = await soakSection();
+  const rows = [
+    ...cniRows(cni),
+    ...daemon.rows,
+    ...codec.rows,
+    ...fuzz,
+    ...concurrency.rows,
+    ...soak.rows,
+    ...sizeRows(),
+  ];
   printTable(rows);
   const results = {
     machine: { ...meta, loadavgAtEnd: Deno.loadavg() },
@@ -155,6 +193,8 @@ if (import.meta.main) {
     cni,
     daemon: daemon.raw,
     codec: codec.raw,
+    concurrency: concurrency.raw,
+    soak: soak.raw,
   };
   await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
   await Deno.writeTextFile(`${ROOT}bench/results/latest.json`, JSON.stringify(results, null, 2) + "\n");
