@@ -241,6 +241,50 @@ def capture_dumps(ns):
     return {"link_dump": sections, "link_dump_skip_stats": skip_stats, "addr_dump": addr, "route_dump": route}
 
 
+def build_routes_node(ns):
+    """veths rt0..rt3 with default routes: IPv4 via rt0, IPv6 multipath via rt1 + rt2, table 100 via rt3."""
+    ip("-n", ns, "link", "set", "lo", "up")
+    for i in range(4):
+        ip("-n", ns, "link", "add", f"rt{i}", "type", "veth", "peer", "name", f"rt{i}p")
+        ip("-n", ns, "link", "set", f"rt{i}", "up")
+        ip("-n", ns, "link", "set", f"rt{i}p", "up")
+        ip("-n", ns, "addr", "add", f"10.{i + 2}.0.2/24", "dev", f"rt{i}")
+        ip("-n", ns, "addr", "add", f"fd00:{i + 2}::2/64", "dev", f"rt{i}", "nodad")
+    ip("-n", ns, "route", "add", "default", "via", "10.2.0.1", "dev", "rt0")
+    ip("-n", ns, "route", "add", "10.8.0.0/16", "via", "10.3.0.1", "dev", "rt1")
+    ip("-n", ns, "-6", "route", "add", "default", "nexthop", "via", "fd00:3::1", "dev", "rt1",
+       "nexthop", "via", "fd00:4::1", "dev", "rt2")
+    ip("-n", ns, "route", "add", "default", "via", "10.5.0.1", "dev", "rt3", "table", "100")
+
+
+def capture_default_routes(ns):
+    """One RTM_GETROUTE dump of every family (what the CNI and the broker send) in build_routes_node's netns."""
+    conn = Rtnl(ns)
+    req, routes = conn.exchange(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP,
+                                struct.pack("=BBBBBBBBI", AF_UNSPEC, 0, 0, 0, 0, 0, 0, 0, 0))
+    conn.close()
+    indexes = {name: link_index(ns, name) for name in ("rt0", "rt1", "rt2", "rt3")}
+    return [("request", req, "RTM_GETROUTE dump, all families; ifindexes " +
+             " ".join(f"{k}={v}" for k, v in indexes.items())),
+            *[(f"reply-{i + 1}", d, "dump reply datagram") for i, d in enumerate(routes)]]
+
+
+def record_default_routes(out_dir):
+    """route_default.hex, in a netns of its own (hostdev: the node's default-route interfaces)."""
+    ns = f"mvcap-routes-{random.randrange(16 ** 6):06x}"
+    ip("netns", "add", ns)
+    try:
+        build_routes_node(ns)
+        write_fixture(f"{out_dir}/route_default.hex", "Default routes: main table (IPv4 single, IPv6 multipath), table 100",
+                      ["Throwaway netns: veths rt0..rt3 (peers rt0p..rt3p) with 10.N.0.2/24 and fd00:N::2/64;",
+                       "default via 10.2.0.1 dev rt0; 10.8.0.0/16 via 10.3.0.1 dev rt1; IPv6 default nexthop via",
+                       "fd00:3::1 dev rt1 nexthop via fd00:4::1 dev rt2 (RTA_MULTIPATH); default via 10.5.0.1 dev rt3",
+                       "table 100. Request hand-packed; the request's comment names each veth's ifindex."],
+                      capture_default_routes(ns))
+    finally:
+        ip("netns", "del", ns, check=False)
+
+
 def capture_errors(ns):
     """ACK, EEXIST with and without NETLINK_CAP_ACK / NETLINK_EXT_ACK, EINVAL with an ext-ack message, ENODEV."""
     sections = []
@@ -468,6 +512,7 @@ def main():
     finally:
         for ns in (pod, node):
             ip("netns", "del", ns, check=False)
+    record_default_routes(out_dir)
 
 
 def record(out_dir, node, pod):

@@ -60,6 +60,8 @@ export const RTM_GETROUTE: u16 = 26;
 // RTMGRP_LINK the legacy bitmask bit for sockaddr_nl.nl_groups.
 export const RTNLGRP_LINK: u32 = 1;
 export const RTMGRP_LINK: u32 = 1;
+export const RTMGRP_IPV4_ROUTE: u32 = 0x40;
+export const RTMGRP_IPV6_ROUTE: u32 = 0x400;
 
 // ---- linux/socket.h: address families ----
 export const AF_UNSPEC: u8 = 0;

@@ -4,13 +4,21 @@
 import { AttributeDecoder } from "./attribute";
 import { ByteReader } from "./buffer";
 import {
-  AF_INET, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RT_TABLE_UNSPEC, RTA_DST, RTA_GATEWAY, RTA_OIF, RTA_PREFSRC,
-  RTA_PRIORITY, RTA_TABLE, RTN_UNICAST, RTPROT_BOOT,
+  AF_INET, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RT_TABLE_UNSPEC, RTA_DST, RTA_GATEWAY, RTA_MULTIPATH, RTA_OIF,
+  RTA_PREFSRC, RTA_PRIORITY, RTA_TABLE, RTN_UNICAST, RTPROT_BOOT,
 } from "./constants";
 import { Decoded, MessageBuilder } from "./message";
 
 /** sizeof(struct rtmsg): family, dst_len, src_len, tos, table, protocol, scope, type (u8 each), u32 flags. */
 export const RTMSG_LEN: i32 = 12;
+
+/** sizeof(struct rtnexthop): u16 rtnh_len, u8 rtnh_flags, u8 rtnh_hops, i32 rtnh_ifindex. */
+export const RTNEXTHOP_LEN: i32 = 8;
+
+/** RTNH_ALIGN (linux/rtnetlink.h): each rtnexthop starts on a 4-byte boundary. */
+export function rtnhAlign(length: i32): i32 {
+  return (length + 3) & ~3;
+}
 
 /** One route. Defaults are what `ip route add` uses: main table, boot protocol, universe scope, unicast. */
 export class RouteMessage {
@@ -47,6 +55,8 @@ export class RouteMessage {
   priority: u32 = 0;
   /** Whether `priority` is set (a metric of 0 is a real value). */
   hasPriority: bool = false;
+  /** RTA_MULTIPATH (replies): rtnh_ifindex of every next hop of a multipath route; empty otherwise. */
+  nexthopOifs: i32[] = [];
 
   /** Encodes a request in iproute2's attribute order: DST, GATEWAY, PRIORITY, OIF, PREFSRC, TABLE (RTA_*). */
   encode(msgType: u16, flags: u16, seq: u32 = 0): Decoded<Uint8Array> {
@@ -73,7 +83,7 @@ export class RouteMessage {
     return Decoded.ok<Uint8Array>(bytes);
   }
 
-  /** Decodes an RTM_NEWROUTE / RTM_DELROUTE payload; metrics, cache info and multipath are skipped. */
+  /** Decodes an RTM_NEWROUTE / RTM_DELROUTE payload; metrics and cache info are skipped, of multipath only the next hops' ifindexes are kept. */
   static decode(payload: Uint8Array): Decoded<RouteMessage> {
     const route = new RouteMessage();
     const r = new ByteReader(payload);
@@ -88,13 +98,17 @@ export class RouteMessage {
     route.flags = r.u32("rtmsg");
     if (r.error != null) return Decoded.fail<RouteMessage>("route message: " + r.error!);
     const d = new AttributeDecoder(payload, RTMSG_LEN);
-    while (d.next()) route.decodeAttribute(d);
+    let problem: string | null = null;
+    while (d.next() && problem == null) problem = route.decodeAttribute(d);
     if (d.error != null) return Decoded.fail<RouteMessage>("route message: " + d.error!);
+    if (problem != null) return Decoded.fail<RouteMessage>("route message: " + problem!);
     return Decoded.ok<RouteMessage>(route);
   }
 
-  private decodeAttribute(d: AttributeDecoder): void {
+  /** Reads one attribute; returns what is wrong with it, or null. */
+  private decodeAttribute(d: AttributeDecoder): string | null {
     switch (d.type()) {
+      case RTA_MULTIPATH: return this.decodeNexthops(d.bytes());
       case RTA_DST: this.dst = d.bytes(); break;
       case RTA_GATEWAY: this.gateway = d.bytes(); break;
       case RTA_PREFSRC: this.prefSrc = d.bytes(); break;
@@ -105,5 +119,24 @@ export class RouteMessage {
         this.hasPriority = true;
         break;
     }
+    return null;
+  }
+
+  /** RTA_MULTIPATH: a run of struct rtnexthop, each followed by its own attributes (skipped), RTNH_ALIGNed. */
+  private decodeNexthops(bytes: Uint8Array): string | null {
+    let at = 0;
+    while (at < bytes.length) {
+      const r = new ByteReader(bytes, at);
+      const length = <i32>r.u16("rtnexthop");
+      r.skip(2, "rtnexthop");
+      const ifindex = r.i32("rtnexthop");
+      if (r.error != null) return "RTA_MULTIPATH: " + r.error!;
+      if (length < RTNEXTHOP_LEN || at + length > bytes.length) {
+        return "RTA_MULTIPATH: rtnh_len " + length.toString() + " at offset " + at.toString() + " does not fit";
+      }
+      this.nexthopOifs.push(ifindex);
+      at += rtnhAlign(length);
+    }
+    return null;
   }
 }

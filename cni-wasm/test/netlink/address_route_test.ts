@@ -84,6 +84,46 @@ Deno.test("route decode: recorded IPv4 and IPv6 dumps (main and local tables, ga
   assert.equal(v6Gateway.priority, 1024);
 });
 
+Deno.test("route decode: a recorded IPv6 multipath default route keeps each next hop's ifindex (RTA_MULTIPATH)", () => {
+  const routes = bodies("route_default", "route", "reply");
+  const defaults = routes.filter((r) => r.dstLen === 0 && r.table === 254);
+  // route_default.hex: default via rt0 (ifindex 3); IPv6 default nexthop via rt1 (5) and rt2 (7).
+  assert.deepEqual(defaults.map((r) => [r.family, r.oif, r.nexthopOifs]), [
+    [AF_INET, 3, undefined],
+    [AF_INET6, undefined, [5, 7]],
+  ]);
+  assert.ok(
+    routes.some((r) => r.dstLen === 0 && r.table === 100 && r.oif === 9),
+    "table 100's default via rt3",
+  );
+});
+
+Deno.test("route decode: an RTA_MULTIPATH whose rtnh_len runs past the attribute fails the message", () => {
+  const datagram = fixtureSection("route_default", "reply-1").slice();
+  const v = new DataView(datagram.buffer);
+  const described = JSON.parse(nl.describe(datagram));
+  assert.ok(described.messages.every((m: Json) => m.decodeError === undefined));
+  const multipath = findAttribute(datagram, 9);
+  assert.ok(multipath > 0, "reply-1 holds the multipath route");
+  v.setUint16(multipath + 4, 200, true); // the first rtnexthop claims 200 bytes
+  const broken = JSON.parse(nl.describe(datagram)).messages.find((m: Json) => m.decodeError);
+  assert.match(broken.decodeError, /RTA_MULTIPATH: rtnh_len 200 at offset 0 does not fit/);
+});
+
+/** Offset of the first attribute of `type` inside any RTM_NEWROUTE of a datagram, or -1. */
+function findAttribute(datagram: Uint8Array, type: number): number {
+  const v = new DataView(datagram.buffer, datagram.byteOffset);
+  for (let at = 0; at + 16 <= datagram.length;) {
+    const length = v.getUint32(at, true);
+    for (let a = at + 16 + 12; a + 4 <= at + length;) {
+      if (v.getUint16(a + 2, true) === type) return a;
+      a += (v.getUint16(a, true) + 3) & ~3;
+    }
+    at += (length + 3) & ~3;
+  }
+  return -1;
+}
+
 function golden(section: string, key: "address" | "route"): Json {
   return JSON.parse(nl.describe(fixtureSection("iproute2_requests", section))).messages[0][key];
 }
