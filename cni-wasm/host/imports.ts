@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { EBADF, EFAULT, EINVAL } from "./kernel.ts";
+import { EBADF, EFAULT, EINVAL, ERANGE } from "./kernel.ts";
 import { IpamRunner } from "./ipam_exec.ts";
 import type { Libc } from "./libc.ts";
 import type { ModuleMemory } from "./memory.ts";
@@ -24,6 +24,7 @@ import { CURRENT_NETNS, NetnsTable } from "./netns.ts";
 import { tapChown, tapStat } from "./tap_device.ts";
 import { waitReadable } from "./wait_readable.ts";
 import { linkNumaNode } from "./link_numa_node.ts";
+import { busDeviceLink } from "./bus_device.ts";
 import { setSysctl } from "./neighbour_notify.ts";
 
 /** Thrown by the `trap` import: the module aborted (assertion, bounds check, out of memory). */
@@ -124,7 +125,10 @@ function netlinkImports(memory: ModuleMemory, netns: NetnsTable, sockets: Netlin
   };
 }
 
-/** tap_chown/tap_stat on /dev/tapN, link_numa_node from sysfs, sysctl_set of the neighbour-notify sysctls. */
+/**
+ * tap_chown/tap_stat on /dev/tapN, link_numa_node and bus_device_link from sysfs, sysctl_set of the
+ * neighbour-notify sysctls.
+ */
 function deviceImports({ libc, memory }: HostServices, netns: NetnsTable): ImportFunctions {
   return {
     tap_chown: (ifindex: number, uid: number, gid: number) => tapChown(libc, ifindex, uid, gid),
@@ -139,6 +143,8 @@ function deviceImports({ libc, memory }: HostServices, netns: NetnsTable): Impor
       const text = memory.utf8(name, nameLen);
       return text === null ? -EFAULT : linkNumaNode(libc, text);
     },
+    bus_device_link: (...args: [number, number, number, number, number, number, number]) =>
+      readBusDeviceLink(libc, memory, args),
     sysctl_set: (netnsFd: number, key: number, keyLen: number, value: number, valueLen: number) => {
       const keyText = memory.utf8(key, keyLen);
       const valueText = memory.utf8(value, valueLen);
@@ -147,6 +153,24 @@ function deviceImports({ libc, memory }: HostServices, netns: NetnsTable): Impor
       return setSysctl(libc, netnsFd, keyText, valueText);
     },
   };
+}
+
+/** bus_device_link(bus, busLen, device, deviceLen, which, buf, cap): the target's length, copied to buf. */
+function readBusDeviceLink(
+  libc: Libc,
+  memory: ModuleMemory,
+  [bus, busLen, device, deviceLen, which, buf, cap]: number[],
+): number {
+  const busName = memory.utf8(bus, busLen);
+  const deviceName = memory.utf8(device, deviceLen);
+  const into = memory.bytes(buf, cap);
+  if (busName === null || deviceName === null || into === null) return -EFAULT;
+  const target = busDeviceLink(libc, busName, deviceName, which);
+  if (typeof target === "number") return target;
+  const bytes = new TextEncoder().encode(target);
+  if (bytes.byteLength > into.byteLength) return -ERANGE;
+  into.set(bytes);
+  return bytes.byteLength;
 }
 
 /** wait_readable over stdin and socket handles. */

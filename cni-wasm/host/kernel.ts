@@ -26,6 +26,8 @@ export const ENODEV = 19;
 export const EINVAL = 22;
 /** Too many open files (the host's handle tables are full). */
 export const EMFILE = 24;
+/** Result too large (a module buffer too small for the answer). */
+export const ERANGE = 34;
 /** Not a typewriter: what ioctl(NS_GET_NSTYPE) answers for a non-nsfs file. */
 export const ENOTTY = 25;
 /** Too many symbolic links (what O_NOFOLLOW answers for a symlink). */

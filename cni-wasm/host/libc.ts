@@ -46,6 +46,7 @@ const NETLINK_SYMBOLS = {
 /** File metadata and small reads: /dev/tapN, the IPAM plugin lookup, sysfs. */
 const FILE_SYMBOLS = {
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  readlink: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
   statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
   fchownat: { parameters: ["i32", "buffer", "u32", "u32", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
@@ -99,7 +100,7 @@ export class Libc {
     return this.#netlink ??= this.#open(NETLINK_SYMBOLS);
   }
 
-  /** read, statx, fchownat. Requires `--allow-ffi=<path>`. */
+  /** read, readlink, statx, fchownat. Requires `--allow-ffi=<path>`. */
   get files(): Symbols<typeof FILE_SYMBOLS> {
     return this.#files ??= this.#open(FILE_SYMBOLS);
   }

@@ -97,6 +97,20 @@ export declare function host_wait_readable(sockets: usize, count: i32, timeoutMs
 @external("macvtap_host", "link_numa_node")
 export declare function host_link_numa_node(name: usize, nameLen: i32): i32;
 
+/** Reads one symlink of a bus device (names UTF-8, as netlink's IFLA_PARENT_DEV_BUS_NAME and
+ *  IFLA_PARENT_DEV_NAME give them): which = 0 → /sys/bus/<bus>/devices/<device> (where the device sits:
+ *  "../../../devices/pci0000:00/0000:00:03.0/virtio2"), which = 1 → its "driver" link
+ *  ("../../../../bus/virtio/drivers/virtio_net"). The host validates both names and builds the path.
+ *  Output: the target's length, copied to (buf, cap); -ENOENT no such device (or no driver bound),
+ *  -EINVAL bad name or which, -ERANGE target longer than cap. */
+@external("macvtap_host", "bus_device_link")
+export declare function host_bus_device_link(
+  bus: usize, busLen: i32,
+  device: usize, deviceLen: i32,
+  which: i32,
+  buf: usize, cap: i32,
+): i32;
+
 /** Writes "0" or "1" to a sysctl inside the netns `netns` (a netns_open handle). Only
  *  net/ipv4/conf/<ifname>/arp_notify and net/ipv6/conf/<ifname>/ndisc_notify are allowed:
  *  with them the kernel announces the interface's addresses (gratuitous ARP, unsolicited NA)

@@ -17,6 +17,7 @@ import {
   host_tap_stat,
   host_wait_readable,
   host_link_numa_node,
+  host_bus_device_link,
 } from "../../assembly/host/bindings";
 // The global `abort` is aliased to onAbort (asconfig.json "use"): that file must be in the program.
 import "../../assembly/host/trap";
@@ -166,6 +167,20 @@ function numaNode(name: string): void {
   say("numa", host_link_numa_node(changetype<usize>(bytes), bytes.byteLength).toString());
 }
 
+// One symlink of a bus device: which 0 = the device, 1 = its driver; cap bounds the answer.
+function busDevice(bus: string, device: string, which: i32, cap: i32): void {
+  const busBytes = utf8(bus);
+  const deviceBytes = utf8(device);
+  const target = new Uint8Array(cap > 0 ? cap : 1);
+  const length = host_bus_device_link(
+    changetype<usize>(busBytes), busBytes.byteLength,
+    changetype<usize>(deviceBytes), deviceBytes.byteLength,
+    which, target.dataStart, cap,
+  );
+  say("rc", length.toString());
+  if (length > 0) say("target", String.UTF8.decodeUnsafe(target.dataStart, <usize>length));
+}
+
 function recvTimeout(): void {
   const sock = host_nl_open(CURRENT_NETNS, 0);
   const buffer = new ArrayBuffer(RECV_CAP);
@@ -284,6 +299,8 @@ if (scenario == "echo") {
   waitForEvents(arg(2), I32.parseInt(arg(3)));
 } else if (scenario == "numa") {
   numaNode(arg(2));
+} else if (scenario == "bus-device") {
+  busDevice(arg(2), arg(3), I32.parseInt(arg(4)), I32.parseInt(arg(5)));
 } else if (scenario == "recv-timeout") {
   recvTimeout();
 } else if (scenario == "bad-handles") {
