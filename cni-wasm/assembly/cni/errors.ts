@@ -23,8 +23,11 @@ export const ERR_NOT_AVAILABLE: i32 = 50;
 
 /** 100: no host link for the deviceID (the device plugin's Allocate did not run, or it moved). */
 export const ERR_DEVICE_NOT_FOUND: i32 = 100;
-/** 101: the deviceID names a link that is not a macvtap; we refuse to move it. */
-export const ERR_NOT_MACVTAP: i32 = 101;
+/**
+ * 101: the deviceID names a link this plugin refuses to move: for a macvtap network anything but a
+ * macvtap; for a hostdev network loopback, a default-route interface, a bond/bridge port or a macvtap.
+ */
+export const ERR_REFUSED_LINK: i32 = 101;
 /** 102: /dev/tap<ifindex> is missing or cannot be chowned (e.g. kind without /dev mounted). */
 export const ERR_TAP_DEVICE: i32 = 102;
 /** 103: a netlink request failed (errno and kernel message in details). */

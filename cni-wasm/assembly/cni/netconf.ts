@@ -21,10 +21,16 @@ export const KEEP_ID: i64 = -1;
 /** Ids cross to the host as i32, so they stop at 2^31 - 1 (real uids/gids stay far below). */
 const MAX_ID: i64 = 2147483647;
 
+/** `deviceType` values: a macvtap the device plugin created (the default), or a whole NIC. */
+export const DEVICE_TYPE_MACVTAP = "macvtap";
+export const DEVICE_TYPE_HOSTDEV = "hostdev";
+
 export class NetConf {
   cniVersion: string = "";
   name: string = "";
   type: string = "";
+  /** What deviceID names: DEVICE_TYPE_MACVTAP or DEVICE_TYPE_HOSTDEV. */
+  deviceType: string = DEVICE_TYPE_MACVTAP;
   /** From runtimeConfig.deviceID, else deviceID, else pciBusID (Multus sends the last two). */
   deviceID: string = "";
   /** The "mac" key of the config (lowest MAC precedence). */
@@ -65,6 +71,7 @@ export function parseNetConf(doc: JsonValue): NetConfResult {
   conf.name = top.string("name");
   conf.type = top.string("type");
   conf.mac = top.string("mac");
+  conf.deviceType = top.string("deviceType", DEVICE_TYPE_MACVTAP);
   conf.promiscMode = top.bool("promiscMode");
   conf.owner = top.integer("owner", DEFAULT_TAP_OWNER, KEEP_ID, MAX_ID);
   conf.group = top.integer("group", DEFAULT_TAP_GROUP, KEEP_ID, MAX_ID);
@@ -113,6 +120,9 @@ function validate(conf: NetConf): CniError | null {
   if (conf.name.length == 0) return new CniError(ERR_INVALID_CONFIG, "missing network name");
   if (!matchesIdPattern(conf.name)) {
     return new CniError(ERR_INVALID_CONFIG, "invalid network name \"" + conf.name + "\": must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$");
+  }
+  if (conf.deviceType != DEVICE_TYPE_MACVTAP && conf.deviceType != DEVICE_TYPE_HOSTDEV) {
+    return new CniError(ERR_INVALID_CONFIG, "\"deviceType\" must be \"macvtap\" or \"hostdev\", not \"" + conf.deviceType + "\"");
   }
   if (conf.ipam != null && conf.ipamType.length == 0) {
     return new CniError(ERR_INVALID_CONFIG, "\"ipam.type\" is required when \"ipam\" is set");

@@ -1,6 +1,6 @@
 // CNI Results: built in the 1.x shape internally and rendered in the config's
 // version on output (SPEC.md "Success"; 0.3.x/0.4.0 ips carry "version", 1.0.0
-// dropped it, 1.1.0 adds interfaces[].mtu). prevResult and IPAM results of any
+// dropped it, 1.1.0 adds interfaces[].mtu and pciID). prevResult and IPAM results of any
 // version we speak are normalized into the same shape first.
 
 import { JsonValue } from "../json/value";
@@ -13,6 +13,8 @@ export class Attachment {
   sandbox: string = "";
   /** 0 = not reported. */
   mtu: i32 = 0;
+  /** PCI address of a whole NIC handed to the pod (1.1.0 interfaces[].pciID); "" = not reported. */
+  pciID: string = "";
 }
 
 /** Copy of `result` in the 1.x shape: ips[].version removed, unknown keys kept. */
@@ -45,6 +47,7 @@ export function addInterface(base: JsonValue, attachment: Attachment): i32 {
     .setString("mac", attachment.mac);
   if (attachment.mtu > 0) entry.setNumber("mtu", <f64>attachment.mtu);
   entry.setString("sandbox", attachment.sandbox);
+  if (attachment.pciID.length > 0) entry.setString("pciID", attachment.pciID);
   interfaces.push(entry);
   return interfaces.items.length - 1;
 }
@@ -59,7 +62,7 @@ export function renderResult(result: JsonValue, version: string): JsonValue {
     if (key == "ips" && value.isArray && versionHasIpVersion(version)) {
       out.set(key, withIpVersions(value));
     } else if (key == "interfaces" && value.isArray && !versionHasInterfaceMtu(version)) {
-      out.set(key, withoutMember(value, "mtu"));
+      out.set(key, withoutMember(withoutMember(value, "mtu"), "pciID"));
     } else {
       out.set(key, value);
     }

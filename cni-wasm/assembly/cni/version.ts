@@ -68,7 +68,7 @@ export function versionHasIpVersion(version: string): bool {
   return compareVersions(version, "1.0.0") < 0;
 }
 
-/** 1.1.0 results may carry interfaces[].mtu. */
+/** 1.1.0 results may carry interfaces[].mtu (and pciID). */
 export function versionHasInterfaceMtu(version: string): bool {
   return compareVersions(version, "1.1.0") >= 0;
 }

@@ -4,7 +4,7 @@
 // Every step that changes something registers its undo before the next runs.
 
 import { CniError, ERR_IFNAME_IN_USE, ERR_INVALID_ENV, invalidConfig } from "../cni/errors";
-import { execIpam } from "../cni/ipam";
+import { execIpam, IpamOutcome } from "../cni/ipam";
 import { Invocation, Outcome } from "../cni/invocation";
 import { parseMac, formatMac } from "../cni/mac";
 import { Attachment, addInterface, normalizeResult, renderResult } from "../cni/result";
@@ -35,7 +35,7 @@ export function cmdAdd(inv: Invocation): Outcome {
   return outcome;
 }
 
-class MacRequest {
+export class MacRequest {
   constructor(
     public mac: Uint8Array | null,
     public error: CniError | null,
@@ -43,7 +43,7 @@ class MacRequest {
 }
 
 /** MAC precedence, lowest to highest: config "mac" < CNI_ARGS MAC < runtimeConfig.mac (IPAM's comes later). */
-function requestedMac(inv: Invocation): MacRequest {
+export function requestedMac(inv: Invocation): MacRequest {
   let text = inv.conf.mac;
   let source = "mac";
   if (inv.args.mac.length > 0) {
@@ -71,14 +71,9 @@ function attach(inv: Invocation, session: Session, requested: Uint8Array | null)
   if (device.error != null) return Outcome.failed(device.error!);
 
   const undo = new UndoStack();
-  let ipamResult: JsonValue | null = null;
-  if (inv.conf.ipamType.length > 0) {
-    // Registered first: a failing IPAM ADD may still hold a lease.
-    undo.push(new ReleaseIpam(inv.conf.ipamType, inv.stdin));
-    const ipam = execIpam(inv.conf.ipamType, "ADD", inv.stdin);
-    if (ipam.error != null) return Outcome.failed(undo.unwind(session, ipam.error!));
-    ipamResult = ipam.result;
-  }
+  const ipam = ipamAdd(inv, undo);
+  if (ipam.error != null) return Outcome.failed(undo.unwind(session, ipam.error!));
+  const ipamResult = ipam.result;
   const mac = ipamResult != null ? macFromIpam(ipamResult, requested) : requested;
   const index = device.link!.index;
   const moveError = moveIntoPod(session, host, device.link!, inv.env.ifname, undo);
@@ -90,8 +85,15 @@ function attach(inv: Invocation, session: Session, requested: Uint8Array | null)
   return Outcome.done(buildResult(inv, configured.link!, ipamResult));
 }
 
+/** IPAM ADD when the config has ipam; its release is registered first, since a failing ADD may still hold a lease. */
+export function ipamAdd(inv: Invocation, undo: UndoStack): IpamOutcome {
+  if (inv.conf.ipamType.length == 0) return new IpamOutcome(null, null);
+  undo.push(new ReleaseIpam(inv.conf.ipamType, inv.stdin));
+  return execIpam(inv.conf.ipamType, "ADD", inv.stdin);
+}
+
 /** SPEC.md ADD: "If an interface of the requested name already exists in the container, the plugin MUST return an error". */
-function ifnameInUse(pod: NetlinkConn, ifname: string, netns: string): CniError | null {
+export function ifnameInUse(pod: NetlinkConn, ifname: string, netns: string): CniError | null {
   const existing = getLinkByName(pod, ifname);
   if (existing.error != null) return netlinkFailure("looking up \"" + ifname + "\" in the pod", existing.error!);
   if (existing.value == null) return null;
@@ -99,7 +101,7 @@ function ifnameInUse(pod: NetlinkConn, ifname: string, netns: string): CniError 
 }
 
 /** kube-ovn answers with the MAC it reserved for the pod: interfaces[0].mac wins over every other source. */
-function macFromIpam(result: JsonValue, fallback: Uint8Array | null): Uint8Array | null {
+export function macFromIpam(result: JsonValue, fallback: Uint8Array | null): Uint8Array | null {
   const interfaces = result.get("interfaces");
   if (interfaces == null || !interfaces.isArray) return fallback;
   for (let i = 0; i < interfaces.items.length; i++) {
@@ -129,7 +131,8 @@ function moveIntoPod(session: Session, host: NetlinkConn, device: LinkMessage, i
   return netlinkFailure("moving \"" + nodeName + "\" into the pod as \"" + ifname + "\"", error);
 }
 
-function buildResult(inv: Invocation, link: LinkMessage, ipamResult: JsonValue | null): JsonValue {
+/** prevResult (if any) plus our interface and the IPAM result, rendered in the config's version. */
+export function buildResult(inv: Invocation, link: LinkMessage, ipamResult: JsonValue | null, pciID: string = ""): JsonValue {
   const prev = inv.conf.prevResult;
   const result = prev != null ? normalizeResult(prev) : JsonValue.object();
   const attachment = new Attachment();
@@ -137,6 +140,7 @@ function buildResult(inv: Invocation, link: LinkMessage, ipamResult: JsonValue |
   attachment.mac = link.address != null ? formatMac(link.address!) : "";
   attachment.sandbox = inv.env.netns;
   attachment.mtu = <i32>link.mtu;
+  attachment.pciID = pciID;
   const index = addInterface(result, attachment);
   if (ipamResult != null) mergeIpam(result, ipamResult, index);
   return renderResult(result, inv.conf.cniVersion);

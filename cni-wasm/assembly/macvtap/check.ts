@@ -19,7 +19,15 @@ import { statTap, missingTap, tapPath } from "./tap_device";
 import { KEEP_ID } from "../cni/netconf";
 import { ENOENT } from "../netlink/errno";
 
+/** What differs between the attachment in the pod and prevResult's interfaces[index], or null. */
+export type AttachmentCheck = (inv: Invocation, session: Session, result: JsonValue, index: i32) => CniError | null;
+
 export function cmdCheck(inv: Invocation): Outcome {
+  return runCheck(inv, checkAttachment);
+}
+
+/** CHECK's frame, shared by both device types: prevResult, the interface it lists, `check`, then IPAM CHECK. */
+export function runCheck(inv: Invocation, check: AttachmentCheck): Outcome {
   const prev = inv.conf.prevResult;
   if (prev == null) return Outcome.failed(invalidConfig("CHECK needs prevResult (the result of ADD)"));
   const result = normalizeResult(prev);
@@ -30,7 +38,7 @@ export function cmdCheck(inv: Invocation): Outcome {
   const opened = Session.open(inv.env.netns);
   if (opened.session == null) return Outcome.failed(netnsFailure(inv.env.netns, opened.errno));
   const session = opened.session!;
-  const error = checkAttachment(inv, session, result, index);
+  const error = check(inv, session, result, index);
   session.close();
   if (error != null) return Outcome.failed(error);
   if (inv.conf.ipamType.length > 0) {
@@ -40,7 +48,7 @@ export function cmdCheck(inv: Invocation): Outcome {
   return Outcome.done(null);
 }
 
-function mismatch(what: string): CniError {
+export function mismatch(what: string): CniError {
   return new CniError(ERR_CHECK_MISMATCH, what);
 }
 
@@ -63,6 +71,11 @@ function checkAttachment(inv: Invocation, session: Session, result: JsonValue, i
 function checkLink(link: LinkMessage, ifname: string, expected: JsonValue, mtu: i32): CniError | null {
   const kind = link.kind;
   if (kind == null || kind != "macvtap") return mismatch("\"" + ifname + "\" is not a macvtap");
+  return checkLinkState(link, ifname, expected, mtu);
+}
+
+/** MAC as prevResult says, up, MTU as configured (else as prevResult says). */
+export function checkLinkState(link: LinkMessage, ifname: string, expected: JsonValue, mtu: i32): CniError | null {
   const mac = link.address != null ? formatMac(link.address!) : "";
   const expectedMac = expected.get("mac");
   if (expectedMac != null && expectedMac.isString && expectedMac.stringValue.toLowerCase() != mac) {

@@ -12,7 +12,11 @@ import { netlinkFailure, netnsFailure } from "./failures";
 import { Session } from "./session";
 
 export function cmdDel(inv: Invocation): Outcome {
-  const linkError = deletePodLink(inv);
+  return releaseIpamAfter(inv, deletePodLink(inv));
+}
+
+/** DEL's second half for both device types: IPAM DEL, then the link step's error if it had one. */
+export function releaseIpamAfter(inv: Invocation, linkError: CniError | null): Outcome {
   // IPAM DEL runs even when the netns is gone: only it can release the lease.
   if (inv.conf.ipamType.length > 0) {
     const released = execIpam(inv.conf.ipamType, "DEL", inv.stdin);

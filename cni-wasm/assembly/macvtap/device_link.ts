@@ -2,7 +2,7 @@
 // netns, and refusing anything else: a deviceID must never move eth0, a veth or
 // a bridge into a pod.
 
-import { CniError, ERR_DEVICE_NOT_FOUND, ERR_NOT_MACVTAP } from "../cni/errors";
+import { CniError, ERR_DEVICE_NOT_FOUND, ERR_REFUSED_LINK } from "../cni/errors";
 import { validateIfname } from "../cni/env";
 import { NetlinkConn } from "../netlink/conn";
 import { LinkMessage } from "../netlink/link";
@@ -50,7 +50,7 @@ function refuseNonMacvtap(link: LinkMessage, deviceID: string): CniError | null 
   const name = link.name != null ? link.name! : "ifindex " + link.index.toString();
   const described = kind == null ? "a device without a link kind (a physical NIC or loopback)" : "kind " + kind;
   return new CniError(
-    ERR_NOT_MACVTAP,
+    ERR_REFUSED_LINK,
     "refusing to move link \"" + name + "\" (" + described + ") into the pod: deviceID \"" + deviceID +
       "\" must name a macvtap created by the device plugin",
   );

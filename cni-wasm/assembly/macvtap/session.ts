@@ -5,7 +5,7 @@
 import { host_netns_close, host_netns_open } from "../host/bindings";
 import { NetlinkConn } from "../netlink/conn";
 import { NetlinkError } from "../netlink/error";
-import { ENOENT } from "../netlink/errno";
+import { EBADF, ENOENT } from "../netlink/errno";
 
 /** The host's own netns, for moving a link back out of a pod. */
 const HOST_NETNS_PATH = "/proc/self/ns/net";
@@ -35,8 +35,21 @@ export class Session {
     return this.hostConnection;
   }
 
+  /**
+   * A session on the node's netns alone, for work after the pod netns is gone
+   * (a hostdev DEL finding the NIC the kernel returned); pod() answers null.
+   */
+  static nodeOnly(): Session {
+    return new Session();
+  }
+
   /** A socket in the pod's netns; null after recording `error`. */
   pod(): NetlinkConn | null {
+    if (this.podNetns < 0) {
+      // Without this guard nl_open(-1) would hand out a socket in the node's netns.
+      if (this.error == null) this.error = new NetlinkError("nl_open", EBADF, "this session has no pod netns");
+      return null;
+    }
     if (this.podConnection == null) this.podConnection = this.connect(this.podNetns);
     return this.podConnection;
   }

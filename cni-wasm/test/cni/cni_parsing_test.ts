@@ -4,6 +4,7 @@ import { loadHarness } from "../load_harness.ts";
 interface CniHarness {
   tempName(deviceID: string): string;
   config(text: string): string;
+  resultWithPciId(version: string, pciID: string): string;
   args(text: string): string;
   env(command: string, containerId: string, netns: string, ifname: string, path: string): string;
   mac(text: string): string;
@@ -45,6 +46,17 @@ Deno.test("config: Multus-style config with defaults", () => {
   assert.equal(conf.mtu, 0);
   assert.equal(conf.promiscMode, false);
   assert.equal(conf.versionError, undefined);
+});
+
+Deno.test('config: deviceType is "macvtap" by default or "hostdev"; anything else is error 7', () => {
+  const base = { cniVersion: "1.0.0", name: "n", type: "macvtap", deviceID: "0000:00:0a.0" };
+  assert.equal(parse(JSON.stringify(base)).deviceType, "macvtap");
+  assert.equal(parse(JSON.stringify({ ...base, deviceType: null })).deviceType, "macvtap");
+  assert.equal(parse(JSON.stringify({ ...base, deviceType: "hostdev" })).deviceType, "hostdev");
+  const wrong = parse(JSON.stringify({ ...base, deviceType: "sriov" }));
+  assert.equal(wrong.code, 7);
+  assert.match(wrong.msg, /"deviceType" must be "macvtap" or "hostdev", not "sriov"/);
+  assert.match(parse(JSON.stringify({ ...base, deviceType: 1 })).msg, /"deviceType" must be a string/);
 });
 
 Deno.test("config: deviceID precedence runtimeConfig > deviceID > pciBusID", () => {
@@ -182,6 +194,12 @@ Deno.test("result: rendered per version, prevResult passed through", () => {
     cniVersion: "1.1.0",
     interfaces: [{ name: "net1", mac: "02:00:00:00:00:01", mtu: 1400, sandbox: "/run/netns/p" }],
   });
+});
+
+Deno.test("result: interfaces[].pciID (a hostdev NIC's PCI address) only from 1.1.0 on", () => {
+  assert.equal(JSON.parse(cni.resultWithPciId("1.1.0", "0000:00:0a.0")).interfaces[0].pciID, "0000:00:0a.0");
+  assert.equal(JSON.parse(cni.resultWithPciId("1.0.0", "0000:00:0a.0")).interfaces[0].pciID, undefined);
+  assert.equal(JSON.parse(cni.resultWithPciId("1.1.0", "")).interfaces[0].pciID, undefined);
 });
 
 Deno.test("CIDR parsing: IPv4, IPv6 with ::, embedded IPv4, bad forms", () => {

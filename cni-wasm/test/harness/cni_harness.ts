@@ -30,6 +30,7 @@ export function config(text: string): string {
   const versionError = checkVersion(c.cniVersion);
   const out = JsonValue.object()
     .setString("cniVersion", c.cniVersion).setString("name", c.name).setString("deviceID", c.deviceID)
+    .setString("deviceType", c.deviceType)
     .setString("mac", c.mac).setString("runtimeMac", c.runtimeMac).setNumber("mtu", c.mtu)
     .setBool("promiscMode", c.promiscMode).setNumber("owner", <f64>c.owner).setNumber("group", <f64>c.group)
     .setString("ipamType", c.ipamType).setBool("hasPrevResult", c.prevResult != null);
@@ -70,6 +71,18 @@ export function result(prev: string, version: string, name: string, macText: str
   a.mac = macText;
   a.sandbox = sandbox;
   a.mtu = mtu;
+  addInterface(base, a);
+  return stringify(renderResult(base, version));
+}
+
+/** A fresh result with one interface carrying `pciID`, rendered for `version`. */
+export function resultWithPciId(version: string, pciID: string): string {
+  const base = JsonValue.object();
+  const a = new Attachment();
+  a.name = "net1";
+  a.mac = "02:00:00:00:00:01";
+  a.sandbox = "/run/netns/p";
+  a.pciID = pciID;
   addInterface(base, a);
   return stringify(renderResult(base, version));
 }

@@ -1,0 +1,109 @@
+// ADD for deviceType "hostdev": find the whole NIC deviceID names in the node
+// netns (nic_lookup.ts), run IPAM, write where it came from into its alias
+// (origin_record.ts), move it into the pod as CNI_IFNAME, and configure it
+// there exactly as a macvtap (pod_side.ts). No /dev node: the pod gets the NIC.
+// Every step that changes something registers its undo before the next runs.
+
+import { validateIfname } from "../cni/env";
+import { CniError, ERR_NETLINK, invalidConfig } from "../cni/errors";
+import { Invocation, Outcome } from "../cni/invocation";
+import { LinkMessage } from "../netlink/link";
+import { getLinkByName, setLink } from "../netlink/rtnl";
+import { buildResult, ifnameInUse, ipamAdd, macFromIpam, requestedMac } from "../macvtap/add";
+import { netlinkFailure, netnsFailure } from "../macvtap/failures";
+import { configurePodLink } from "../macvtap/pod_side";
+import { Session } from "../macvtap/session";
+import { UndoStack } from "../macvtap/undo";
+import { isPciAddress } from "./bus_device";
+import { findNic } from "./nic_lookup";
+import { OriginRecord } from "./origin_record";
+import { ReturnNicToNode } from "./return_nic";
+
+export const HOSTDEV_DEVICE_ID_REQUIRED =
+  "deviceID is required: the pod did not request the hostdev resource of this network, or Multus found no " +
+  "device allocated for it";
+
+export function cmdHostdevAdd(inv: Invocation): Outcome {
+  const deviceError = checkDeviceID(inv.conf.deviceID);
+  if (deviceError != null) return Outcome.failed(deviceError);
+  const requested = requestedMac(inv);
+  if (requested.error != null) return Outcome.failed(requested.error!);
+  const opened = Session.open(inv.env.netns);
+  if (opened.session == null) return Outcome.failed(netnsFailure(inv.env.netns, opened.errno));
+  const session = opened.session!;
+  const outcome = attachNic(inv, session, requested.mac);
+  session.close();
+  return outcome;
+}
+
+/** A PCI address (what the device plugin advertises), or an interface name (NICs selected by name). */
+export function checkDeviceID(deviceID: string): CniError | null {
+  if (deviceID.length == 0) return invalidConfig(HOSTDEV_DEVICE_ID_REQUIRED);
+  if (isPciAddress(deviceID) || validateIfname(deviceID) == null) return null;
+  return invalidConfig("deviceID \"" + deviceID + "\" is neither a PCI address (0000:00:0a.0) nor an interface name");
+}
+
+function attachNic(inv: Invocation, session: Session, requested: Uint8Array | null): Outcome {
+  const host = session.host();
+  const pod = session.pod();
+  if (host == null || pod == null) return Outcome.failed(netlinkFailure("opening netlink sockets", session.error!));
+  const ifname = inv.env.ifname;
+  const inUse = ifnameInUse(pod, ifname, inv.env.netns);
+  if (inUse != null) return Outcome.failed(inUse);
+  const deviceID = inv.conf.deviceID;
+  const nic = findNic(host, deviceID);
+  if (nic.error != null) return Outcome.failed(nic.error!);
+
+  const undo = new UndoStack();
+  const ipam = ipamAdd(inv, undo);
+  if (ipam.error != null) return Outcome.failed(undo.unwind(session, ipam.error!));
+  const mac = ipam.result != null ? macFromIpam(ipam.result!, requested) : requested;
+  const record = originOf(nic.link!, deviceID);
+  undo.push(new ReturnNicToNode(ifname, deviceID, record.name));
+  const moveError = labelAndMove(session, nic.link!.index, record, ifname);
+  if (moveError != null) return Outcome.failed(undo.unwind(session, moveError));
+  const moved = getLinkByName(pod, ifname);
+  if (moved.error != null || moved.value == null) {
+    const error = moved.error != null
+      ? netlinkFailure("finding \"" + ifname + "\" in the pod", moved.error!)
+      : new CniError(ERR_NETLINK, "\"" + ifname + "\" is not in the pod right after the move");
+    return Outcome.failed(undo.unwind(session, error));
+  }
+  // The ifindex may change in the pod (another link there had it); go on with the pod's.
+  const configured = configurePodLink(inv, pod, session.podNetns, moved.value!.index, mac, ipam.result);
+  if (configured.error != null) return Outcome.failed(undo.unwind(session, configured.error!));
+  const pciID = isPciAddress(deviceID) ? deviceID.toLowerCase() : "";
+  return Outcome.done(buildResult(inv, configured.link!, ipam.result, pciID));
+}
+
+/**
+ * The NIC's record of where it came from: the one it already carries for this
+ * deviceID (a NIC an earlier DEL could not fully restore keeps its true origin),
+ * else its state on the node now.
+ */
+function originOf(link: LinkMessage, deviceID: string): OriginRecord {
+  const carried = OriginRecord.decode(link.alias);
+  if (carried != null && carried.deviceID == deviceID) return carried!;
+  return OriginRecord.of(link, deviceID);
+}
+
+/**
+ * The record goes into the alias while the NIC is still on the node, so that
+ * every later state — moved, moved but not renamed (the kernel moves first and
+ * may then fail the rename), or returned by the kernel from a dead netns — is
+ * recognisable. Then one RTM_NEWLINK moves and renames it.
+ */
+function labelAndMove(session: Session, index: i32, record: OriginRecord, ifname: string): CniError | null {
+  const label = new LinkMessage();
+  label.index = index;
+  label.alias = record.encode();
+  const labelError = setLink(session.host()!, label);
+  if (labelError != null) return netlinkFailure("recording the origin of \"" + record.name + "\" in its alias", labelError);
+  const move = new LinkMessage();
+  move.index = index;
+  move.netnsFd = session.podNetns;
+  move.name = ifname;
+  const moveError = setLink(session.host()!, move);
+  if (moveError == null) return null;
+  return netlinkFailure("moving \"" + record.name + "\" into the pod as \"" + ifname + "\"", moveError);
+}

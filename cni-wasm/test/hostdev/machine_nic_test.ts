@@ -1,0 +1,56 @@
+// The hostdev NIC lookup on THIS machine, read-only: the harness runs findNic() on the capability host's
+// real imports in the machine's own netns (RTM_GETLINK and RTM_GETROUTE dumps, sysfs readlinks; nothing
+// is sent that changes a link). eth0 is this VM's virtio NIC and carries the default route, so asking for
+// it by its PCI address must find it and refuse it. Its ifindex, name and MAC are compared before and after.
+import assert from "node:assert/strict";
+import { isRoot } from "../../../testing/netns.ts";
+import { createHostImports } from "../../host/imports.ts";
+import { Libc, libcPathFor } from "../../host/libc.ts";
+import { ModuleMemory } from "../../host/memory.ts";
+import { loadHarness } from "../load_harness.ts";
+import type { HostdevHarness } from "./_hostdev_harness.ts";
+import { machineEth0 } from "./_hostdev_node.ts";
+
+/** eth0's PCI address from sysfs as Deno reads it (the nearest PCI device above its parent), or null. */
+async function eth0PciAddress(): Promise<string | null> {
+  try {
+    const path = await Deno.realPath("/sys/class/net/eth0/device");
+    return path.split("/").reverse().find((part) =>
+      /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(part)
+    ) ??
+      null;
+  } catch {
+    return null;
+  }
+}
+
+const pci = await eth0PciAddress();
+
+Deno.test({
+  name: "the machine's eth0 is found by its PCI address and refused: it carries the default route",
+  ignore: !isRoot || pci === null,
+  async fn() {
+    const before = await machineEth0();
+    const memory = new ModuleMemory();
+    const host = createHostImports({
+      libc: new Libc(libcPathFor(Deno.build.arch)!),
+      memory,
+      ipamEnv: {},
+      timeoutProgram: "/usr/bin/timeout",
+      stdinBuffered: true,
+    });
+    try {
+      const hd = await loadHarness<HostdevHarness>("hostdev_harness", { macvtap_host: host.imports });
+      memory.attach(hd.memory);
+      const answer = JSON.parse(hd.lookupNic(pci!));
+      assert.equal(answer.code, 101, JSON.stringify(answer));
+      assert.match(
+        answer.msg,
+        /refusing to move "eth0" \(deviceID "[0-9a-f:.]+"\) into the pod: it carries a default route/,
+      );
+    } finally {
+      host.closeAll();
+    }
+    assert.equal(await machineEth0(), before);
+  },
+});
