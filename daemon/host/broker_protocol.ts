@@ -43,9 +43,14 @@
  * `{"ifindex","name","up","carrier","loopback","firstSeenMs"}` always, plus when known `kind`
  * (IFLA_INFO_KIND; absent for hardware devices), `parentDevName` / `parentBusName` (IFLA_PARENT_DEV_NAME /
  * IFLA_PARENT_DEV_BUS_NAME), `lowerIfindex` (IFLA_LINK), `macvtapMode` (IFLA_MACVLAN_MODE of a macvtap),
- * `numaNode` (the device's NUMA node, ≥ 0). `up` is IFF_UP, `carrier` IFF_LOWER_UP, `loopback`
- * IFF_LOOPBACK. `firstSeenMs` is when the broker created the link or first saw it (ms since the epoch):
- * netlink has no creation time, so this is a lower bound on the link's age.
+ * `numaNode` (the device's NUMA node, ≥ 0), `driver` (the driver bound to the parent device, from the
+ * sysfs link `/sys/bus/<bus>/devices/<dev>/driver`: `virtio_net`, `ixgbe` …), `pciAddress` (the parent
+ * device's PCI address, or the nearest PCI device above it: a virtio NIC's `virtio2` sits under
+ * `0000:00:03.0`), and `defaultRoute: true` on links carrying a default route of the main table (IPv4 or
+ * IPv6, also as a multipath next hop). `up` is IFF_UP, `carrier` IFF_LOWER_UP, `loopback` IFF_LOOPBACK.
+ * `firstSeenMs` is when the broker created the link or first saw it (ms since the epoch): netlink has no
+ * creation time, so this is a lower bound on the link's age. After `watch`, a link that gains or loses a
+ * default route is reported again as a `new` event (the broker also follows route events for this).
  *
  * @module
  */
@@ -85,6 +90,12 @@ export interface Link {
   macvtapMode?: MacvtapMode;
   /** NUMA node of the device, when the broker knows it. */
   numaNode?: number;
+  /** Driver bound to the parent device (`virtio_net`, `ixgbe` …). */
+  driver?: string;
+  /** PCI address of the parent device, or of the PCI device above it (`0000:00:03.0`). */
+  pciAddress?: string;
+  /** True when the link carries a default route of the main table. */
+  defaultRoute?: boolean;
   /** When the broker created or first saw the link, in ms since the epoch. */
   firstSeenMs: number;
 }
@@ -239,7 +250,7 @@ export function checkLink(value: unknown): Link {
     loopback: o.loopback as boolean,
     firstSeenMs: o.firstSeenMs,
   };
-  for (const key of ["kind", "parentDevName", "parentBusName"] as const) {
+  for (const key of ["kind", "parentDevName", "parentBusName", "driver", "pciAddress"] as const) {
     if (o[key] === undefined) continue;
     if (!isString(o[key])) throw bad(key);
     link[key] = o[key];
@@ -248,6 +259,10 @@ export function checkLink(value: unknown): Link {
     if (o[key] === undefined) continue;
     if (!isIndex(o[key])) throw bad(key);
     link[key] = o[key];
+  }
+  if (o.defaultRoute !== undefined) {
+    if (typeof o.defaultRoute !== "boolean") throw bad("defaultRoute");
+    if (o.defaultRoute) link.defaultRoute = true;
   }
   if (o.macvtapMode !== undefined) {
     if (!isMode(o.macvtapMode)) throw bad("macvtapMode");

@@ -63,6 +63,15 @@ Deno.test("checkLink() keeps known fields and checks their types", () => {
   assert.throws(() => checkLink({ ...LINK, numaNode: -1 }), /bad numaNode/);
 });
 
+Deno.test("checkLink() keeps the hostdev facts: driver, pciAddress, defaultRoute (true only)", () => {
+  const nic = { ...LINK, driver: "virtio_net", pciAddress: "0000:00:03.0", defaultRoute: true };
+  assert.deepEqual(checkLink(nic), nic);
+  assert.deepEqual(checkLink({ ...LINK, defaultRoute: false }), LINK, "false is the same as absent");
+  assert.throws(() => checkLink({ ...LINK, driver: 7 }), /bad driver/);
+  assert.throws(() => checkLink({ ...LINK, pciAddress: null }), /bad pciAddress/);
+  assert.throws(() => checkLink({ ...LINK, defaultRoute: "yes" }), /bad defaultRoute/);
+});
+
 Deno.test("parseRequest() reads every op and reports bad ones with their id", () => {
   assert.deepEqual(parseRequest('{"id":1,"op":"list"}'), { id: 1, op: "list" });
   assert.deepEqual(

@@ -6,6 +6,7 @@ import { JsonValue } from "../json/value";
 import { IFF_LOOPBACK, IFF_LOWER_UP, IFF_UP, IFLA_LINK } from "../netlink/constants";
 import { LinkMessage } from "../netlink/link";
 import { macvlanModeName } from "../netlink/macvlan";
+import { driverOf, pciAddressOf } from "../hostdev/bus_device";
 
 /**
  * When the broker first saw each ifindex: netlink keeps no creation time, and the
@@ -32,7 +33,11 @@ export class FirstSeen {
   }
 }
 
-export function linkToJson(link: LinkMessage, firstSeenMs: f64): JsonValue {
+/**
+ * The protocol's Link for `link`; `defaultRoutes` are the ifindexes carrying a
+ * default route of the main table (hostdev resources never offer those).
+ */
+export function linkToJson(link: LinkMessage, firstSeenMs: f64, defaultRoutes: i32[] = []): JsonValue {
   const out = JsonValue.object()
     .setNumber("ifindex", <f64>link.index)
     .setString("name", link.name != null ? link.name! : "")
@@ -49,12 +54,21 @@ export function linkToJson(link: LinkMessage, firstSeenMs: f64): JsonValue {
   if (link.has(IFLA_LINK) && link.link != 0) out.setNumber("lowerIfindex", <f64>link.link);
   const info = link.linkInfo;
   if (info != null && info.macvlan != null) out.setString("macvtapMode", macvlanModeName(info.macvlan!.mode));
-  // Only devices on a bus have a NUMA node; asking for virtual links would only cost a failed open.
+  // Only devices on a bus have a NUMA node, a driver and a PCI address; asking for virtual links would only cost failed opens.
   if (parentDev != null && link.name != null) {
     const node = numaNode(link.name!);
     if (node >= 0) out.setNumber("numaNode", <f64>node);
+    setDeviceFields(out, link);
   }
+  if (defaultRoutes.includes(link.index)) out.setBool("defaultRoute", true);
   return out;
+}
+
+function setDeviceFields(out: JsonValue, link: LinkMessage): void {
+  const driver = driverOf(link);
+  if (driver != null) out.setString("driver", driver!);
+  const pci = pciAddressOf(link);
+  if (pci != null) out.setString("pciAddress", pci!);
 }
 
 function numaNode(name: string): i32 {

@@ -43,7 +43,8 @@ export function isTempLinkName(name: string): bool {
   return true;
 }
 
-export function listAll(conn: NetlinkConn, seen: FirstSeen, now: f64, tempOnly: bool): Answer {
+/** Every link (or only temp macvtaps); `defaultRoutes` marks the default-route interfaces. */
+export function listAll(conn: NetlinkConn, seen: FirstSeen, now: f64, tempOnly: bool, defaultRoutes: i32[]): Answer {
   const listed = listLinks(conn);
   if (listed.error != null) return Answer.netlink(listed.error!);
   const links = JsonValue.array();
@@ -51,7 +52,7 @@ export function listAll(conn: NetlinkConn, seen: FirstSeen, now: f64, tempOnly: 
   for (let i = 0; i < all.length; i++) {
     const link = all[i];
     if (tempOnly && !isTempMacvtap(link)) continue;
-    links.push(linkToJson(link, seen.touch(link.index, now)));
+    links.push(linkToJson(link, seen.touch(link.index, now), defaultRoutes));
   }
   return Answer.ok(JsonValue.object().set("links", links));
 }

@@ -1,14 +1,22 @@
 // One broker process: answers request lines, and after "watch" forwards
-// RTMGRP_LINK events. Requests and events use separate sockets so an event never
-// lands in the middle of a request's answer.
+// RTMGRP_LINK events (plus a link's new state when it gains or loses a default
+// route). Requests and events use separate sockets so an event never lands in
+// the middle of a request's answer.
 
 import { JsonValue } from "../json/value";
 import { parseJson } from "../json/parse";
 import { stringify } from "../json/stringify";
-import { RTM_DELLINK, RTM_NEWLINK, RTMGRP_LINK } from "../netlink/constants";
+import {
+  RTM_DELLINK, RTM_DELROUTE, RTM_NEWLINK, RTM_NEWROUTE, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_ROUTE, RTMGRP_LINK,
+} from "../netlink/constants";
 import { NetlinkConn } from "../netlink/conn";
 import { ENOBUFS } from "../netlink/errno";
 import { LinkMessage } from "../netlink/link";
+import { Message } from "../netlink/message";
+import { RouteMessage } from "../netlink/route";
+import { getLinkByIndex } from "../netlink/rtnl";
+import { isMainDefault } from "../hostdev/default_route";
+import { DefaultRoutes } from "./default_routes";
 import { FirstSeen, linkToJson } from "./link_json";
 import { Answer, createMacvtap, deleteTempLink, listAll } from "./operations";
 
@@ -17,6 +25,7 @@ export const PROTOCOL_VERSION = 1;
 export class BrokerSession {
   events: NetlinkConn | null = null;
   private seen: FirstSeen = new FirstSeen();
+  private defaultRoutes: DefaultRoutes = new DefaultRoutes();
 
   constructor(public requests: NetlinkConn) {}
 
@@ -42,8 +51,12 @@ export class BrokerSession {
 
   private run(request: JsonValue, now: f64): Answer {
     const op = stringMember(request, "op");
-    if (op == "list") return listAll(this.requests, this.seen, now, false);
-    if (op == "listTempLinks") return listAll(this.requests, this.seen, now, true);
+    if (op == "list") {
+      const routes = this.defaultRoutes.refresh(this.requests);
+      if (routes.error != null) return Answer.netlink(routes.error!);
+      return listAll(this.requests, this.seen, now, false, this.defaultRoutes.indexes);
+    }
+    if (op == "listTempLinks") return listAll(this.requests, this.seen, now, true, this.defaultRoutes.indexes);
     if (op == "watch") return this.watch();
     if (op == "deleteLink") return deleteTempLink(this.requests, this.seen, stringMember(request, "name"));
     if (op == "createMacvtap") {
@@ -56,10 +69,13 @@ export class BrokerSession {
 
   private watch(): Answer {
     if (this.events == null) {
-      const opened = NetlinkConn.open(-1, RTMGRP_LINK);
+      const opened = NetlinkConn.open(-1, RTMGRP_LINK | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE);
       if (opened.error != null) return Answer.netlink(opened.error!);
       this.events = opened.value;
     }
+    // Subscribed first, then read: a default route added in between still arrives as an event.
+    const routes = this.defaultRoutes.refresh(this.requests);
+    if (routes.error != null) return Answer.netlink(routes.error!);
     return Answer.ok(JsonValue.object().setBool("watching", true));
   }
 
@@ -78,6 +94,10 @@ export class BrokerSession {
       const message = next.value;
       if (message == null) return out;
       const type = message.header.type;
+      if (type == RTM_NEWROUTE || type == RTM_DELROUTE) {
+        this.routeEvent(message!, now, out);
+        continue;
+      }
       if (type != RTM_NEWLINK && type != RTM_DELLINK) continue;
       const decoded = LinkMessage.decode(message.payload);
       if (decoded.error != null) {
@@ -88,13 +108,28 @@ export class BrokerSession {
     }
   }
 
+  /** A default route came or went: the links whose flag changed are reported again, in full. */
+  private routeEvent(message: Message, now: f64, out: string[]): void {
+    const route = RouteMessage.decode(message.payload);
+    if (route.error != null || !isMainDefault(route.value!)) return;
+    const routes = this.defaultRoutes.refresh(this.requests);
+    if (routes.error != null) {
+      out.push(resyncLine("cannot list default routes: " + routes.error!.toString()));
+      return;
+    }
+    for (let i = 0; i < routes.changed.length; i++) {
+      const found = getLinkByIndex(this.requests, routes.changed[i]);
+      if (found.value != null) out.push(this.eventLine(found.value!, true, now));
+    }
+  }
+
   private eventLine(link: LinkMessage, isNew: bool, now: f64): string {
     const firstSeen = this.seen.touch(link.index, now);
     if (!isNew) this.seen.forget(link.index);
     return line(JsonValue.object()
       .setString("event", "link")
       .setString("action", isNew ? "new" : "del")
-      .set("link", linkToJson(link, firstSeen)));
+      .set("link", linkToJson(link, firstSeen, this.defaultRoutes.indexes)));
   }
 }
 

@@ -16,6 +16,7 @@ const broker = await loadHarness<{ linksOfDatagram(datagram: Uint8Array): string
       numaLookups++;
       return 0; // node 0: as a single-socket machine with a real NUMA file reports
     },
+    bus_device_link: () => -2, // ENOENT: no sysfs here (hostdev_discovery_golden_test.ts fakes one)
   },
 });
 
