@@ -1,7 +1,8 @@
 // ADD for deviceType "hostdev": find the whole NIC deviceID names in the node
-// netns (nic_lookup.ts), run IPAM, write where it came from into its alias
-// (origin_record.ts), move it into the pod as CNI_IFNAME, and configure it
-// there exactly as a macvtap (pod_side.ts). No /dev node: the pod gets the NIC.
+// netns (nic_lookup.ts), write where it came from into its alias
+// (origin_record.ts), move it into the pod as CNI_IFNAME, and configure it and
+// run IPAM there exactly as for a macvtap (pod_side.ts). No /dev node: the pod
+// gets the NIC.
 // Every step that changes something registers its undo before the next runs.
 
 import { validateIfname } from "../cni/env";
@@ -9,7 +10,7 @@ import { CniError, ERR_NETLINK, invalidConfig } from "../cni/errors";
 import { Invocation, Outcome } from "../cni/invocation";
 import { LinkMessage } from "../netlink/link";
 import { getLinkByName, setLink } from "../netlink/rtnl";
-import { buildResult, ifnameInUse, ipamAdd, macFromIpam, requestedMac } from "../macvtap/add";
+import { buildResult, ifnameInUse, requestedMac } from "../macvtap/add";
 import { netlinkFailure, netnsFailure } from "../macvtap/failures";
 import { configurePodLink } from "../macvtap/pod_side";
 import { Session } from "../macvtap/session";
@@ -55,9 +56,6 @@ function attachNic(inv: Invocation, session: Session, requested: Uint8Array | nu
   if (nic.error != null) return Outcome.failed(nic.error!);
 
   const undo = new UndoStack();
-  const ipam = ipamAdd(inv, undo);
-  if (ipam.error != null) return Outcome.failed(undo.unwind(session, ipam.error!));
-  const mac = ipam.result != null ? macFromIpam(ipam.result!, requested) : requested;
   const record = originOf(nic.link!, deviceID);
   undo.push(new ReturnNicToNode(ifname, deviceID, record.name));
   const moveError = labelAndMove(session, nic.link!.index, record, ifname);
@@ -70,10 +68,10 @@ function attachNic(inv: Invocation, session: Session, requested: Uint8Array | nu
     return Outcome.failed(undo.unwind(session, error));
   }
   // The ifindex may change in the pod (another link there had it); go on with the pod's.
-  const configured = configurePodLink(inv, pod, session.podNetns, moved.value!.index, mac, ipam.result);
+  const configured = configurePodLink(inv, pod, session.podNetns, moved.value!.index, requested, undo);
   if (configured.error != null) return Outcome.failed(undo.unwind(session, configured.error!));
   const pciID = isPciAddress(deviceID) ? deviceID.toLowerCase() : "";
-  return Outcome.done(buildResult(inv, configured.link!, ipam.result, pciID));
+  return Outcome.done(buildResult(inv, configured.link!, configured.ipamResult, pciID));
 }
 
 /**

@@ -7,13 +7,14 @@
 
 import { CniError } from "../cni/errors";
 import { Invocation, Outcome } from "../cni/invocation";
-import { releaseIpamAfter } from "../macvtap/del";
+import { delOutcome, releaseIpam } from "../macvtap/del";
 import { netnsFailure } from "../macvtap/failures";
 import { Session } from "../macvtap/session";
 import { leavePod, restoreOnNode } from "./return_nic";
 
 export function cmdHostdevDel(inv: Invocation): Outcome {
-  return releaseIpamAfter(inv, returnNic(inv));
+  const ipamError = releaseIpam(inv);
+  return delOutcome(ipamError, returnNic(inv));
 }
 
 function returnNic(inv: Invocation): CniError | null {

@@ -1,10 +1,9 @@
 // ADD: take the macvtap the device plugin created for deviceID in the node
-// netns, run IPAM, move it into the pod as CNI_IFNAME, configure it there
+// netns, move it into the pod as CNI_IFNAME, configure it there and run IPAM
 // (pod_side.ts), and hand /dev/tap<ifindex> to QEMU's user.
 // Every step that changes something registers its undo before the next runs.
 
 import { CniError, ERR_IFNAME_IN_USE, ERR_INVALID_ENV, invalidConfig } from "../cni/errors";
-import { execIpam, IpamOutcome } from "../cni/ipam";
 import { Invocation, Outcome } from "../cni/invocation";
 import { parseMac, formatMac } from "../cni/mac";
 import { Attachment, addInterface, normalizeResult, renderResult } from "../cni/result";
@@ -17,7 +16,7 @@ import { netlinkFailure, netnsFailure } from "./failures";
 import { configurePodLink } from "./pod_side";
 import { Session } from "./session";
 import { chownTap } from "./tap_device";
-import { MoveBackToNode, ReleaseIpam, UndoStack } from "./undo";
+import { MoveBackToNode, UndoStack } from "./undo";
 
 export const DEVICE_ID_REQUIRED =
   "deviceID is required: the pod did not request the macvtap resource of this network, or Multus found no " +
@@ -42,7 +41,7 @@ export class MacRequest {
   ) {}
 }
 
-/** MAC precedence, lowest to highest: config "mac" < CNI_ARGS MAC < runtimeConfig.mac (IPAM's comes later). */
+/** MAC precedence, lowest to highest: config "mac" < CNI_ARGS MAC < runtimeConfig.mac (< the IPAM result's, pod_side.ts). */
 export function requestedMac(inv: Invocation): MacRequest {
   let text = inv.conf.mac;
   let source = "mac";
@@ -71,25 +70,14 @@ function attach(inv: Invocation, session: Session, requested: Uint8Array | null)
   if (device.error != null) return Outcome.failed(device.error!);
 
   const undo = new UndoStack();
-  const ipam = ipamAdd(inv, undo);
-  if (ipam.error != null) return Outcome.failed(undo.unwind(session, ipam.error!));
-  const ipamResult = ipam.result;
-  const mac = ipamResult != null ? macFromIpam(ipamResult, requested) : requested;
   const index = device.link!.index;
   const moveError = moveIntoPod(session, host, device.link!, inv.env.ifname, undo);
   if (moveError != null) return Outcome.failed(undo.unwind(session, moveError));
-  const configured = configurePodLink(inv, pod, session.podNetns, index, mac, ipamResult);
+  const configured = configurePodLink(inv, pod, session.podNetns, index, requested, undo);
   if (configured.error != null) return Outcome.failed(undo.unwind(session, configured.error!));
   const tapError = chownTap(index, inv.conf.owner, inv.conf.group);
   if (tapError != null) return Outcome.failed(undo.unwind(session, tapError));
-  return Outcome.done(buildResult(inv, configured.link!, ipamResult));
-}
-
-/** IPAM ADD when the config has ipam; its release is registered first, since a failing ADD may still hold a lease. */
-export function ipamAdd(inv: Invocation, undo: UndoStack): IpamOutcome {
-  if (inv.conf.ipamType.length == 0) return new IpamOutcome(null, null);
-  undo.push(new ReleaseIpam(inv.conf.ipamType, inv.stdin));
-  return execIpam(inv.conf.ipamType, "ADD", inv.stdin);
+  return Outcome.done(buildResult(inv, configured.link!, configured.ipamResult));
 }
 
 /** SPEC.md ADD: "If an interface of the requested name already exists in the container, the plugin MUST return an error". */
@@ -98,19 +86,6 @@ export function ifnameInUse(pod: NetlinkConn, ifname: string, netns: string): Cn
   if (existing.error != null) return netlinkFailure("looking up \"" + ifname + "\" in the pod", existing.error!);
   if (existing.value == null) return null;
   return new CniError(ERR_IFNAME_IN_USE, "interface \"" + ifname + "\" already exists in netns \"" + netns + "\"");
-}
-
-/** kube-ovn answers with the MAC it reserved for the pod: interfaces[0].mac wins over every other source. */
-export function macFromIpam(result: JsonValue, fallback: Uint8Array | null): Uint8Array | null {
-  const interfaces = result.get("interfaces");
-  if (interfaces == null || !interfaces.isArray) return fallback;
-  for (let i = 0; i < interfaces.items.length; i++) {
-    const mac = interfaces.items[i].get("mac");
-    if (mac == null || !mac.isString) continue;
-    const parsed = parseMac(mac.stringValue);
-    if (parsed.error == null) return parsed.bytes;
-  }
-  return fallback;
 }
 
 /**

@@ -12,16 +12,23 @@ import { netlinkFailure, netnsFailure } from "./failures";
 import { Session } from "./session";
 
 export function cmdDel(inv: Invocation): Outcome {
-  return releaseIpamAfter(inv, deletePodLink(inv));
+  const ipamError = releaseIpam(inv);
+  return delOutcome(ipamError, deletePodLink(inv));
 }
 
-/** DEL's second half for both device types: IPAM DEL, then the link step's error if it had one. */
-export function releaseIpamAfter(inv: Invocation, linkError: CniError | null): Outcome {
-  // IPAM DEL runs even when the netns is gone: only it can release the lease.
-  if (inv.conf.ipamType.length > 0) {
-    const released = execIpam(inv.conf.ipamType, "DEL", inv.stdin);
-    if (released.error != null) return Outcome.failed(released.error!);
-  }
+/**
+ * DEL's IPAM half, for both device types. It runs FIRST, while the interface is
+ * still in the pod: the dhcp plugin sends its DHCPRELEASE through it. It runs even
+ * when the netns is gone: only the IPAM plugin can release the lease.
+ */
+export function releaseIpam(inv: Invocation): CniError | null {
+  if (inv.conf.ipamType.length == 0) return null;
+  return execIpam(inv.conf.ipamType, "DEL", inv.stdin).error;
+}
+
+/** The link step runs whatever IPAM answered; the IPAM error, if any, is the one reported. */
+export function delOutcome(ipamError: CniError | null, linkError: CniError | null): Outcome {
+  if (ipamError != null) return Outcome.failed(ipamError);
   return linkError != null ? Outcome.failed(linkError) : Outcome.done(null);
 }
 
