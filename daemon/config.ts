@@ -1,6 +1,8 @@
 /**
  * The device plugin configuration: a JSON array of `{name, lowerDevice, mode, capacity}`, as in
- * kubevirt/macvtap-cni's `DP_MACVTAP_CONF`, validated in full at load time.
+ * kubevirt/macvtap-cni's `DP_MACVTAP_CONF`, validated in full at load time. Entries with
+ * `"kind": "hostdev"` advertise whole NICs instead (`{name, kind, driver | pciAddresses | interfaces}`,
+ * see {@link HostdevResourceConfig}); macvtap stays the default kind.
  *
  * Differences from upstream, all on purpose:
  * - every problem is reported at load, naming the entry (upstream only fails at Allocate);
@@ -35,7 +37,15 @@ export const MAX_CAPACITY = 10_000;
 /** Linux IFNAMSIZ - 1: the longest interface name. */
 const MAX_IFNAME_LENGTH = 15;
 
-const KNOWN_KEYS = new Set(["name", "lowerDevice", "mode", "capacity"]);
+const KNOWN_KEYS = new Set(["name", "kind", "lowerDevice", "mode", "capacity"]);
+
+const HOSTDEV_KEYS = new Set(["name", "kind", "driver", "pciAddresses", "interfaces"]);
+
+/** Driver a hostdev entry selects when it names no selector (the virt-network-device-plugin's default). */
+export const DEFAULT_HOSTDEV_DRIVER = "virtio_net";
+
+/** A PCI address as sysfs spells it: domain (4+ hex digits), bus, device, function. */
+const PCI_ADDRESS_PATTERN = /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 
 /** One advertised resource: `capacity` devices of `macvtap.network.kubevirt.io/<name>` on `lowerDevice`. */
 export interface ResourceConfig {
@@ -49,10 +59,30 @@ export interface ResourceConfig {
   readonly capacity: number;
 }
 
+/**
+ * How a hostdev resource picks its NICs (one device per NIC): by the driver bound to the NIC, by PCI
+ * address, or by interface name. Only naming a NIC lets a virtual link (a veth standing in for a NIC in
+ * tests) in; the node's default-route interface, loopback and macvtaps are never picked.
+ */
+export type NicSelection =
+  | { readonly by: "driver"; readonly driver: string }
+  | { readonly by: "pciAddress"; readonly pciAddresses: readonly string[] }
+  | { readonly by: "name"; readonly interfaces: readonly string[] };
+
+/** One advertised whole-NIC resource: `macvtap.network.kubevirt.io/<name>`, one device per selected NIC. */
+export interface HostdevResourceConfig {
+  /** Resource name suffix. */
+  readonly name: string;
+  readonly kind: "hostdev";
+  readonly select: NicSelection;
+}
+
 /** A loaded configuration. */
 export interface DaemonConfig {
-  /** The configured resources; empty when {@link autoDiscover} is set. */
+  /** The configured macvtap resources; empty when {@link autoDiscover} is set. */
   readonly resources: readonly ResourceConfig[];
+  /** The configured hostdev resources, in config order (an earlier entry wins a NIC two entries select). */
+  readonly hostdevResources: readonly HostdevResourceConfig[];
   /** True for `[]`: one resource per suitable lower link, following links as they come and go. */
   readonly autoDiscover: boolean;
 }
@@ -80,19 +110,32 @@ export function parseConfig(text: string, origin: string): DaemonConfig {
   if (!Array.isArray(document)) {
     throw new ConfigError(`Cannot use config from ${origin}: expected a JSON array of resources`);
   }
-  const resources = document.map((entry, index) => parseEntry(entry, `${origin} entry ${index}`));
-  rejectDuplicateNames(resources, origin);
-  return { resources, autoDiscover: resources.length === 0 };
+  const entries = document.map((entry, index) => parseEntry(entry, `${origin} entry ${index}`));
+  rejectDuplicateNames(entries, origin);
+  return {
+    resources: entries.filter((entry): entry is ResourceConfig => !isHostdev(entry)),
+    hostdevResources: entries.filter(isHostdev),
+    autoDiscover: entries.length === 0,
+  };
 }
 
-function parseEntry(entry: unknown, where: string): ResourceConfig {
+function isHostdev(entry: ResourceConfig | HostdevResourceConfig): entry is HostdevResourceConfig {
+  return "kind" in entry && entry.kind === "hostdev";
+}
+
+function parseEntry(entry: unknown, where: string): ResourceConfig | HostdevResourceConfig {
   if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
     throw new ConfigError(`Cannot use ${where}: expected an object, got ${JSON.stringify(entry)}`);
   }
   const fields = entry as Record<string, unknown>;
   const name = parseName(fields.name, where);
   const at = `${where} ("${name}")`;
-  rejectUnknownKeys(fields, at);
+  const kind = fields.kind ?? "macvtap";
+  if (kind === "hostdev") return parseHostdevEntry(fields, name, at);
+  if (kind !== "macvtap") {
+    throw new ConfigError(`Cannot use ${at}: kind ${JSON.stringify(kind)} is not one of macvtap, hostdev`);
+  }
+  rejectUnknownKeys(fields, at, KNOWN_KEYS);
   const lowerDevice = parseLowerDevice(fields.lowerDevice, name, at);
   const mode = parseMode(fields.mode, at);
   const capacity = parseCapacity(fields.capacity, at);
@@ -114,14 +157,68 @@ function parseName(value: unknown, where: string): string {
   return value;
 }
 
-function rejectUnknownKeys(fields: Record<string, unknown>, at: string): void {
+function rejectUnknownKeys(fields: Record<string, unknown>, at: string, known: Set<string>): void {
   for (const key of Object.keys(fields)) {
-    if (KNOWN_KEYS.has(key)) continue;
+    if (known.has(key)) continue;
     const hint = key === "master" ? ` (renamed "lowerDevice" in 2021)` : "";
     throw new ConfigError(
-      `Cannot use ${at}: unknown key "${key}"${hint}; known keys are ${[...KNOWN_KEYS].join(", ")}`,
+      `Cannot use ${at}: unknown key "${key}"${hint}; known keys are ${[...known].join(", ")}`,
     );
   }
+}
+
+/** `{name, kind: "hostdev"}` plus at most one of driver, pciAddresses, interfaces (default: the virtio_net driver). */
+function parseHostdevEntry(fields: Record<string, unknown>, name: string, at: string): HostdevResourceConfig {
+  rejectUnknownKeys(fields, at, HOSTDEV_KEYS);
+  const given = ["driver", "pciAddresses", "interfaces"].filter((key) => fields[key] != null);
+  if (given.length > 1) {
+    throw new ConfigError(
+      `Cannot use ${at}: give one of driver, pciAddresses, interfaces, not ${given.join(" and ")}`,
+    );
+  }
+  const select: NicSelection = fields.pciAddresses != null
+    ? {
+      by: "pciAddress",
+      pciAddresses: parseList(fields.pciAddresses, "pciAddresses", at, pciAddressProblem),
+    }
+    : fields.interfaces != null
+    ? { by: "name", interfaces: parseList(fields.interfaces, "interfaces", at, ifnameProblem) }
+    : { by: "driver", driver: parseDriver(fields.driver, at) };
+  return { name, kind: "hostdev", select };
+}
+
+function parseDriver(value: unknown, at: string): string {
+  if (value === undefined || value === null) return DEFAULT_HOSTDEV_DRIVER;
+  if (typeof value === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(value)) return value;
+  throw new ConfigError(
+    `Cannot use ${at}: driver ${JSON.stringify(value)} is not a driver name (like virtio_net)`,
+  );
+}
+
+/** A non-empty array of distinct strings, each passing `problemOf`. */
+function parseList(
+  value: unknown,
+  key: string,
+  at: string,
+  problemOf: (item: string) => string | null,
+): string[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new ConfigError(
+      `Cannot use ${at}: "${key}" must be a non-empty array, got ${JSON.stringify(value)}`,
+    );
+  }
+  for (const item of value) {
+    const problem = typeof item === "string" ? problemOf(item) : "is not a string";
+    if (problem) throw new ConfigError(`Cannot use ${at}: ${key} entry ${JSON.stringify(item)} ${problem}`);
+  }
+  if (new Set(value).size !== value.length) {
+    throw new ConfigError(`Cannot use ${at}: "${key}" lists an entry twice`);
+  }
+  return value as string[];
+}
+
+function pciAddressProblem(address: string): string | null {
+  return PCI_ADDRESS_PATTERN.test(address) ? null : "is not a lower-case PCI address like 0000:00:0a.0";
 }
 
 function parseLowerDevice(value: unknown, name: string, at: string): string {
@@ -166,7 +263,7 @@ function parseCapacity(value: unknown, at: string): number {
   return value;
 }
 
-function rejectDuplicateNames(resources: ResourceConfig[], origin: string): void {
+function rejectDuplicateNames(resources: { name: string }[], origin: string): void {
   const firstIndex = new Map<string, number>();
   resources.forEach((resource, index) => {
     const earlier = firstIndex.get(resource.name);

@@ -114,7 +114,7 @@ export class WatchedConfigFile implements ConfigSource {
     this.#current = config;
     this.#log.info("config reloaded", {
       origin: this.origin,
-      resources: config.resources.map((r) => r.name),
+      resources: [...config.resources, ...config.hostdevResources].map((r) => r.name),
       autoDiscover: config.autoDiscover,
     });
     for (const listener of [...this.#listeners]) listener(config);

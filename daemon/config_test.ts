@@ -10,13 +10,14 @@ function rejects(text: string, message: RegExp): void {
 }
 
 Deno.test("parseConfig() accepts upstream's examples", () => {
-  assert.deepEqual(parseConfig("[]", "test"), { resources: [], autoDiscover: true });
+  assert.deepEqual(parseConfig("[]", "test"), { resources: [], hostdevResources: [], autoDiscover: true });
   const explicit = parseConfig(
     '[{"name":"eth0","lowerDevice":"eth0","mode":"bridge","capacity":50}]',
     "test",
   );
   assert.deepEqual(explicit, {
     resources: [{ name: "eth0", lowerDevice: "eth0", mode: "bridge", capacity: 50 }],
+    hostdevResources: [],
     autoDiscover: false,
   });
 });
@@ -80,4 +81,56 @@ Deno.test("parseConfig() keeps device IDs within the kubelet's 63 characters", (
   const name = "n".repeat(58); // "<58>Mvp9999" is 65 characters
   rejects(`[{"name":"${name}","capacity":10000}]`, /device ID "n+Mvp9999" is longer than 63/);
   assert.equal(parseConfig(`[{"name":"${name}","capacity":10}]`, "test").resources[0].capacity, 10);
+});
+
+Deno.test('parseConfig() reads "kind": "hostdev" entries beside macvtap ones; default selector virtio_net', () => {
+  const config = parseConfig(
+    '[{"name":"eth1","kind":"macvtap"},{"name":"nics","kind":"hostdev"},' +
+      '{"name":"fast","kind":"hostdev","driver":"ixgbe"},' +
+      '{"name":"pinned","kind":"hostdev","pciAddresses":["0000:3b:00.0","0000:3b:00.1"]},' +
+      '{"name":"stand-in","kind":"hostdev","interfaces":["veth9"],"driver":null}]',
+    "test",
+  );
+  assert.deepEqual(config.resources, [{ name: "eth1", lowerDevice: "eth1", mode: "bridge", capacity: 100 }]);
+  assert.deepEqual(config.hostdevResources, [
+    { name: "nics", kind: "hostdev", select: { by: "driver", driver: "virtio_net" } },
+    { name: "fast", kind: "hostdev", select: { by: "driver", driver: "ixgbe" } },
+    {
+      name: "pinned",
+      kind: "hostdev",
+      select: { by: "pciAddress", pciAddresses: ["0000:3b:00.0", "0000:3b:00.1"] },
+    },
+    { name: "stand-in", kind: "hostdev", select: { by: "name", interfaces: ["veth9"] } },
+  ]);
+  assert.equal(config.autoDiscover, false);
+});
+
+Deno.test("parseConfig() rejects bad hostdev entries, naming the entry and the field", () => {
+  rejects('[{"name":"a","kind":"sriov"}]', /entry 0 \("a"\): kind "sriov" is not one of macvtap, hostdev/);
+  rejects(
+    '[{"name":"a","kind":"hostdev","capacity":3}]',
+    /unknown key "capacity"; known keys are name, kind, driver/,
+  );
+  rejects('[{"name":"a","kind":"hostdev","mode":"vepa"}]', /unknown key "mode"/);
+  rejects(
+    '[{"name":"a","kind":"hostdev","driver":"e1000","interfaces":["x"]}]',
+    /give one of driver, pciAddresses, interfaces, not driver and interfaces/,
+  );
+  rejects(
+    '[{"name":"a","kind":"hostdev","driver":"virtio net"}]',
+    /driver "virtio net" is not a driver name/,
+  );
+  rejects('[{"name":"a","kind":"hostdev","pciAddresses":[]}]', /"pciAddresses" must be a non-empty array/);
+  rejects(
+    '[{"name":"a","kind":"hostdev","pciAddresses":["00:0a.0"]}]',
+    /entry "00:0a.0" is not a lower-case PCI/,
+  );
+  rejects('[{"name":"a","kind":"hostdev","pciAddresses":["0000:00:0A.0"]}]', /is not a lower-case PCI/);
+  rejects(
+    '[{"name":"a","kind":"hostdev","interfaces":["eth1","eth1"]}]',
+    /"interfaces" lists an entry twice/,
+  );
+  rejects('[{"name":"a","kind":"hostdev","interfaces":["eth1:0"]}]', /contains '\/', ':'/);
+  rejects('[{"name":"a","kind":"hostdev","interfaces":[7]}]', /entry 7 is not a string/);
+  rejects('[{"name":"a"},{"name":"a","kind":"hostdev"}]', /entries 0 and 1 are both named "a"/);
 });

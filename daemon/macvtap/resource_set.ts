@@ -1,5 +1,6 @@
 /**
- * The set of advertised resources: the configured ones, or with `[]` one per suitable lower link.
+ * The set of advertised resources: the configured ones (macvtap and hostdev), or with `[]` one macvtap
+ * resource per suitable lower link.
  *
  * On every change (config reload, link appearing or vanishing under auto-discovery) it works out the
  * difference and only touches what changed: new resources are served, removed ones stopped, changed ones
@@ -8,11 +9,19 @@
  *
  * @module
  */
-import type { DaemonConfig, ResourceConfig } from "../config.ts";
+import type { DaemonConfig, HostdevResourceConfig, ResourceConfig } from "../config.ts";
+import { HostdevPool } from "../hostdev/hostdev_pool.ts";
+import { assignNics } from "../hostdev/nic_selection.ts";
+import type { Link } from "../host/host_links.ts";
 import type { DevicePluginBackend } from "../kubelet/api_types.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { discoverResources } from "./discovery.ts";
 import { MacvtapPool, type PoolContext } from "./macvtap_pool.ts";
+
+/** A served resource of either kind. */
+export type Pool = MacvtapPool | HostdevPool;
+
+type AnyResourceConfig = ResourceConfig | HostdevResourceConfig;
 
 /** Where pools are served (the kubelet machinery). */
 export interface PluginHost {
@@ -22,8 +31,8 @@ export interface PluginHost {
 
 /** The live pools, kept in line with the configuration and, under auto-discovery, with the links. */
 export class ResourceSet implements AsyncDisposable {
-  #pools = new Map<string, MacvtapPool>();
-  #config: DaemonConfig = { resources: [], autoDiscover: false };
+  #pools = new Map<string, Pool>();
+  #config: DaemonConfig = { resources: [], hostdevResources: [], autoDiscover: false };
   #queue: Promise<void> = Promise.resolve();
   #linkWatch: Disposable;
   #log: Logger;
@@ -43,7 +52,7 @@ export class ResourceSet implements AsyncDisposable {
   }
 
   /** The pools, by resource name order. */
-  pools(): MacvtapPool[] {
+  pools(): Pool[] {
     return [...this.#pools.values()].sort((a, b) => a.resourceName < b.resourceName ? -1 : 1);
   }
 
@@ -65,20 +74,24 @@ export class ResourceSet implements AsyncDisposable {
     for (const name of [...this.#pools.keys()]) if (!desired.has(name)) await this.#remove(name);
     for (const [name, resource] of desired) {
       const pool = this.#pools.get(name);
-      if (!pool) this.#add(resource);
-      else if (JSON.stringify(pool.config) !== JSON.stringify(resource)) {
+      if (pool && isHostdevPool(pool) !== isHostdevConfig(resource)) await this.#remove(name);
+      const kept = this.#pools.get(name);
+      if (!kept) this.#add(resource);
+      else if (JSON.stringify(kept.config) !== JSON.stringify(resource)) {
         this.#log.info("resource reconfigured", {
-          resource: pool.resourceName,
-          from: pool.config,
+          resource: kept.resourceName,
+          from: kept.config,
           to: resource,
         });
-        pool.reconfigure(resource);
+        reconfigure(kept, resource);
       }
     }
+    // A changed hostdev entry can move a NIC between hostdev resources.
+    for (const pool of this.#pools.values()) if (isHostdevPool(pool)) pool.refresh();
   }
 
-  #desired(): ResourceConfig[] {
-    if (!this.#config.autoDiscover) return [...this.#config.resources];
+  #desired(): AnyResourceConfig[] {
+    if (!this.#config.autoDiscover) return [...this.#config.resources, ...this.#config.hostdevResources];
     const { resources, skipped } = discoverResources(this.context.links.all());
     if (skipped.length > 0) {
       this.#log.warn("links not usable as resource names were skipped", { links: skipped });
@@ -86,11 +99,19 @@ export class ResourceSet implements AsyncDisposable {
     return resources;
   }
 
-  #add(resource: ResourceConfig): void {
-    const pool = new MacvtapPool(resource, this.context);
+  #add(resource: AnyResourceConfig): void {
+    const pool = isHostdevConfig(resource)
+      ? new HostdevPool(resource, { ...this.context, nics: () => this.#nicsOf(resource.name) })
+      : new MacvtapPool(resource, this.context);
     this.#pools.set(resource.name, pool);
     this.#log.info("resource added", { resource: pool.resourceName, config: resource });
     this.plugins.add(pool);
+  }
+
+  /** The NICs hostdev resource `name` owns now. */
+  #nicsOf(name: string): Link[] {
+    const macvtapLowers = new Set(this.#config.resources.map((r) => r.lowerDevice));
+    return assignNics(this.#config.hostdevResources, this.context.links.all(), macvtapLowers).get(name) ?? [];
   }
 
   async #remove(name: string): Promise<void> {
@@ -100,4 +121,17 @@ export class ResourceSet implements AsyncDisposable {
     await this.plugins.remove(pool.socketName);
     pool[Symbol.dispose]();
   }
+}
+
+function isHostdevConfig(resource: AnyResourceConfig): resource is HostdevResourceConfig {
+  return "kind" in resource && resource.kind === "hostdev";
+}
+
+function isHostdevPool(pool: Pool): pool is HostdevPool {
+  return pool instanceof HostdevPool;
+}
+
+function reconfigure(pool: Pool, resource: AnyResourceConfig): void {
+  if (isHostdevPool(pool)) pool.reconfigure(resource as HostdevResourceConfig);
+  else pool.reconfigure(resource as ResourceConfig);
 }
