@@ -11,19 +11,16 @@ import { type CreateMacvtapArgs, HostLinkError, type HostLinks, type Link } from
 import {
   type ContainerAllocateRequest,
   type ContainerAllocateResponse,
-  type ContainerPreferredAllocationRequest,
-  type ContainerPreferredAllocationResponse,
   type Device,
-  type DevicePluginBackend,
   HEALTHY,
   PluginRequestError,
   UNHEALTHY,
 } from "../kubelet/api_types.ts";
-import { type Logger, silentLogger } from "../log.ts";
+import type { Logger } from "../log.ts";
 import type { AllocationLedger } from "./allocation_ledger.ts";
 import type { LinkTable } from "./link_table.ts";
-import { preferDevices } from "./preferred_allocation.ts";
-import { deviceId, parseDeviceIndex, resourceName, socketFileName } from "./resource_names.ts";
+import { numaTopology, PoolBase } from "./pool_base.ts";
+import { deviceId, parseDeviceIndex } from "./resource_names.ts";
 import { tempLinkName } from "./temp_link_name.ts";
 
 /** Counters a pool reports to metrics. */
@@ -42,60 +39,28 @@ export interface PoolContext {
 }
 
 /** The devices of one configured (or discovered) resource. */
-export class MacvtapPool implements DevicePluginBackend, Disposable {
-  readonly resourceName: string;
-  readonly socketName: string;
-  #config: ResourceConfig;
-  #listeners = new Set<() => void>();
+export class MacvtapPool extends PoolBase<ResourceConfig> {
   #linkWatch: Disposable;
-  #log: Logger;
-  #lastSignature = "";
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(config: ResourceConfig, private context: PoolContext) {
-    this.#config = config;
-    this.resourceName = resourceName(config.name);
-    this.socketName = socketFileName(config.name);
-    this.#log = (context.log ?? silentLogger).child({ resource: this.resourceName });
-    this.#lastSignature = this.#signature();
+    super(config, context.log);
+    this.startTracking();
     this.#linkWatch = context.links.onChange((name) => {
-      if (name === this.#config.lowerDevice) this.#maybeNotify();
+      if (name === this.config.lowerDevice) this.notifyIfChanged();
     });
   }
 
-  /** The resource's current configuration. */
-  get config(): ResourceConfig {
-    return this.#config;
-  }
-
-  /** Applies a changed entry of the same name (capacity, mode or lower); allocated links are left alone. */
-  reconfigure(config: ResourceConfig): void {
-    if (config.name !== this.#config.name) {
-      throw new Error(`pool "${this.#config.name}" cannot become "${config.name}"`);
-    }
-    this.#config = config;
-    this.#maybeNotify();
-  }
-
   devices(): Device[] {
-    const lower = this.context.links.get(this.#config.lowerDevice);
+    const lower = this.context.links.get(this.config.lowerDevice);
     if (!lower) return [];
     const health = lower.up && lower.carrier ? HEALTHY : UNHEALTHY;
-    const topology = lower.numaNode === undefined ? null : { nodes: [{ ID: lower.numaNode }] };
-    return Array.from({ length: this.#config.capacity }, (_, index) => ({
-      ID: deviceId(this.#config.name, index),
+    const topology = numaTopology(lower);
+    return Array.from({ length: this.config.capacity }, (_, index) => ({
+      ID: deviceId(this.config.name, index),
       health,
       topology,
     }));
-  }
-
-  onDevicesChanged(listener: () => void): Disposable {
-    this.#listeners.add(listener);
-    return { [Symbol.dispose]: () => void this.#listeners.delete(listener) };
-  }
-
-  preferredAllocation(request: ContainerPreferredAllocationRequest): ContainerPreferredAllocationResponse {
-    return preferDevices(request);
   }
 
   /**
@@ -111,13 +76,13 @@ export class MacvtapPool implements DevicePluginBackend, Disposable {
     return result;
   }
 
-  [Symbol.dispose](): void {
+  override [Symbol.dispose](): void {
     this.#linkWatch[Symbol.dispose]();
-    this.#listeners.clear();
+    super[Symbol.dispose]();
   }
 
   async #allocate(ids: string[]): Promise<ContainerAllocateResponse> {
-    const config = this.#config;
+    const config = this.config;
     this.#checkRequest(ids, config);
     const created: string[] = [];
     try {
@@ -159,25 +124,10 @@ export class MacvtapPool implements DevicePluginBackend, Disposable {
   }
 
   #checkRequest(ids: string[], config: ResourceConfig): void {
-    if (ids.length === 0) {
-      throw new PluginRequestError("INVALID_ARGUMENT", "Cannot allocate: no device IDs given");
-    }
-    const unknown = ids.filter((id) => {
+    this.checkDeviceIds(ids, (id) => {
       const index = parseDeviceIndex(config.name, id);
-      return index === null || index >= config.capacity;
+      return index !== null && index < config.capacity;
     });
-    if (unknown.length > 0) {
-      throw new PluginRequestError(
-        "NOT_FOUND",
-        `Cannot allocate unknown devices ${unknown.join(",")} of ${this.resourceName}`,
-      );
-    }
-    if (new Set(ids).size !== ids.length) {
-      throw new PluginRequestError(
-        "INVALID_ARGUMENT",
-        `Cannot allocate ${ids.join(",")}: a device is listed twice`,
-      );
-    }
     if (!this.context.links.get(config.lowerDevice)) {
       throw new PluginRequestError(
         "FAILED_PRECONDITION",
@@ -193,27 +143,19 @@ export class MacvtapPool implements DevicePluginBackend, Disposable {
         this.context.ledger.forget(name);
       } catch (error) {
         // The stale link collector removes it later; the Allocate error already tells the kubelet.
-        this.#log.error("cannot undo partial allocation", { link: name, error });
+        this.log.error("cannot undo partial allocation", { link: name, error });
       }
     }
   }
 
-  /** Everything {@link devices} depends on, cheap to compare. */
-  #signature(): string {
-    const { name, capacity, lowerDevice } = this.#config;
+  protected signature(): string {
+    const { name, capacity, lowerDevice } = this.config;
     return JSON.stringify([name, capacity, describeLower(this.context.links.get(lowerDevice), lowerDevice)]);
   }
 
-  #maybeNotify(): void {
-    const signature = this.#signature();
-    if (signature === this.#lastSignature) return;
-    this.#lastSignature = signature;
-    const lower = this.context.links.get(this.#config.lowerDevice);
-    this.#log.info("devices changed", {
-      lower: describeLower(lower, this.#config.lowerDevice),
-      capacity: this.#config.capacity,
-    });
-    for (const listener of [...this.#listeners]) listener();
+  protected describeDevices(): Record<string, unknown> {
+    const { capacity, lowerDevice } = this.config;
+    return { lower: describeLower(this.context.links.get(lowerDevice), lowerDevice), capacity };
   }
 }
 
