@@ -19,15 +19,21 @@ import { statTap, missingTap, tapPath } from "./tap_device";
 import { KEEP_ID } from "../cni/netconf";
 import { ENOENT } from "../netlink/errno";
 
-/** What differs between the attachment in the pod and prevResult's interfaces[index], or null. */
-export type AttachmentCheck = (inv: Invocation, session: Session, result: JsonValue, index: i32) => CniError | null;
+/**
+ * What one device type checks on CNI_IFNAME in the pod against prevResult's entry for it (`expected`);
+ * the rest of CHECK is shared.
+ */
+export type LinkCheck = (inv: Invocation, link: LinkMessage, expected: JsonValue) => CniError | null;
 
 export function cmdCheck(inv: Invocation): Outcome {
-  return runCheck(inv, checkAttachment);
+  return runCheck(inv, checkMacvtap);
 }
 
-/** CHECK's frame, shared by both device types: prevResult, the interface it lists, `check`, then IPAM CHECK. */
-export function runCheck(inv: Invocation, check: AttachmentCheck): Outcome {
+/**
+ * CHECK for both device types: prevResult lists the interface, the pod has it, `check` agrees, its
+ * addresses are there, and so does the IPAM plugin.
+ */
+export function runCheck(inv: Invocation, check: LinkCheck): Outcome {
   const prev = inv.conf.prevResult;
   if (prev == null) return Outcome.failed(invalidConfig("CHECK needs prevResult (the result of ADD)"));
   const result = normalizeResult(prev);
@@ -38,7 +44,7 @@ export function runCheck(inv: Invocation, check: AttachmentCheck): Outcome {
   const opened = Session.open(inv.env.netns);
   if (opened.session == null) return Outcome.failed(netnsFailure(inv.env.netns, opened.errno));
   const session = opened.session!;
-  const error = check(inv, session, result, index);
+  const error = checkAttachment(inv, session, result, index, check);
   session.close();
   if (error != null) return Outcome.failed(error);
   if (inv.conf.ipamType.length > 0) {
@@ -52,7 +58,7 @@ export function mismatch(what: string): CniError {
   return new CniError(ERR_CHECK_MISMATCH, what);
 }
 
-function checkAttachment(inv: Invocation, session: Session, result: JsonValue, index: i32): CniError | null {
+function checkAttachment(inv: Invocation, session: Session, result: JsonValue, index: i32, check: LinkCheck): CniError | null {
   const pod = session.pod();
   if (pod == null) return netlinkFailure("opening a netlink socket in the pod", session.error!);
   const ifname = inv.env.ifname;
@@ -60,18 +66,19 @@ function checkAttachment(inv: Invocation, session: Session, result: JsonValue, i
   if (found.error != null) return netlinkFailure("looking up \"" + ifname + "\"", found.error!);
   if (found.value == null) return mismatch("interface \"" + ifname + "\" is missing from netns \"" + inv.env.netns + "\"");
   const link = found.value!;
-  const expected = result.get("interfaces")!.items[index];
-  const linkError = checkLink(link, ifname, expected, inv.conf.mtu);
+  const linkError = check(inv, link, result.get("interfaces")!.items[index]);
   if (linkError != null) return linkError;
-  const tapError = checkTapOwner(link.index, inv.conf.owner, inv.conf.group);
-  if (tapError != null) return tapError;
   return checkAddresses(pod, link.index, result, index);
 }
 
-function checkLink(link: LinkMessage, ifname: string, expected: JsonValue, mtu: i32): CniError | null {
+/** A macvtap, in the expected state, its /dev/tapN owned as configured. */
+function checkMacvtap(inv: Invocation, link: LinkMessage, expected: JsonValue): CniError | null {
+  const ifname = inv.env.ifname;
   const kind = link.kind;
   if (kind == null || kind != "macvtap") return mismatch("\"" + ifname + "\" is not a macvtap");
-  return checkLinkState(link, ifname, expected, mtu);
+  const stateError = checkLinkState(link, ifname, expected, inv.conf.mtu);
+  if (stateError != null) return stateError;
+  return checkTapOwner(link.index, inv.conf.owner, inv.conf.group);
 }
 
 /** MAC as prevResult says, up, MTU as configured (else as prevResult says). */
