@@ -186,5 +186,19 @@ hostdevTest(
     assert.deepEqual(await nicState(t, "nic5"), { ...PRISTINE, name: "nic5" });
     expectOk(await t.cni("DEL", { ...CONFIG, deviceID: "nic5" }, { netns: podPath }));
     assert.deepEqual(await nicState(t, "nic5"), { ...PRISTINE, name: "nic5" }, "idempotent");
+
+    // A NIC that had no alias on the node has none again afterwards.
+    await t.node.addVeth("dev78", "dev78p", t.wire);
+    await t.node.ip(
+      "link",
+      "set",
+      "dev78",
+      "alias",
+      "macvtap-cni hostdev id=nic6 name=nic6 mtu=1500 mac= up=0 alias=",
+    );
+    expectOk(await t.cni("DEL", { ...CONFIG, deviceID: "nic6" }, { netns: podPath }));
+    const nic6 = await nicState(t, "nic6");
+    assert.equal(nic6.alias, undefined);
+    assert.equal(nic6.up, false, "it was down on the node");
   },
 );
