@@ -113,13 +113,16 @@ export function parseConfig(text: string, origin: string): DaemonConfig {
   const entries = document.map((entry, index) => parseEntry(entry, `${origin} entry ${index}`));
   rejectDuplicateNames(entries, origin);
   return {
-    resources: entries.filter((entry): entry is ResourceConfig => !isHostdev(entry)),
-    hostdevResources: entries.filter(isHostdev),
+    resources: entries.filter((entry): entry is ResourceConfig => !isHostdevResource(entry)),
+    hostdevResources: entries.filter(isHostdevResource),
     autoDiscover: entries.length === 0,
   };
 }
 
-function isHostdev(entry: ResourceConfig | HostdevResourceConfig): entry is HostdevResourceConfig {
+/** Whether a config entry advertises whole NICs (else macvtaps). */
+export function isHostdevResource(
+  entry: ResourceConfig | HostdevResourceConfig,
+): entry is HostdevResourceConfig {
   return "kind" in entry && entry.kind === "hostdev";
 }
 

@@ -9,7 +9,12 @@
  *
  * @module
  */
-import type { DaemonConfig, HostdevResourceConfig, ResourceConfig } from "../config.ts";
+import {
+  type DaemonConfig,
+  type HostdevResourceConfig,
+  isHostdevResource,
+  type ResourceConfig,
+} from "../config.ts";
 import { HostdevPool } from "../hostdev/hostdev_pool.ts";
 import { assignNics } from "../hostdev/nic_selection.ts";
 import type { Link } from "../host/host_links.ts";
@@ -74,7 +79,7 @@ export class ResourceSet implements AsyncDisposable {
     for (const name of [...this.#pools.keys()]) if (!desired.has(name)) await this.#remove(name);
     for (const [name, resource] of desired) {
       const pool = this.#pools.get(name);
-      if (pool && isHostdevPool(pool) !== isHostdevConfig(resource)) await this.#remove(name);
+      if (pool && isHostdevPool(pool) !== isHostdevResource(resource)) await this.#remove(name);
       const kept = this.#pools.get(name);
       if (!kept) this.#add(resource);
       else if (JSON.stringify(kept.config) !== JSON.stringify(resource)) {
@@ -100,7 +105,7 @@ export class ResourceSet implements AsyncDisposable {
   }
 
   #add(resource: AnyResourceConfig): void {
-    const pool = isHostdevConfig(resource)
+    const pool = isHostdevResource(resource)
       ? new HostdevPool(resource, { ...this.context, nics: () => this.#nicsOf(resource.name) })
       : new MacvtapPool(resource, this.context);
     this.#pools.set(resource.name, pool);
@@ -121,10 +126,6 @@ export class ResourceSet implements AsyncDisposable {
     await this.plugins.remove(pool.socketName);
     pool[Symbol.dispose]();
   }
-}
-
-function isHostdevConfig(resource: AnyResourceConfig): resource is HostdevResourceConfig {
-  return "kind" in resource && resource.kind === "hostdev";
 }
 
 function isHostdevPool(pool: Pool): pool is HostdevPool {
