@@ -6,6 +6,12 @@
 //   detached  — nothing in the pod, no lease; the macvtap either back on the node under its temp name
 //               (with its /dev/tapN) or gone entirely;
 // never a half-configured link, never two links, never a lease without a link or a link without a lease.
+//
+// Three tests: 20 rounds at offsets from DEL 20 ms ahead to 75 ms behind, without IPAM (the link's state);
+// and, with host-local behind a gate that holds one call inside its IPAM step, the two interleavings that
+// matter for leases, pinned: DEL whole while ADD waits on its IPAM ADD, ADD whole while DEL waits between
+// its IPAM DEL and its link deletion. (The offset rounds with host-local hit the second one in most runs,
+// so they would only fail at random: the pinned test fails every time instead.)
 import assert from "node:assert/strict";
 import type { CniResult } from "../conformance/harness/expect.ts";
 import { describeRun, type PluginRun } from "../conformance/harness/runner.ts";
@@ -125,45 +131,75 @@ faultTest(
 );
 
 /**
- * `<binDir>/slow-host-local`: Debian's host-local, except that after leasing an address on ADD it marks
- * `<binDir>/leased` and holds its answer back for a second. It widens — it does not create — the window
- * between the IPAM ADD and the move into the pod, so the test can place a DEL there every time instead
- * of hoping a random offset lands in it.
+ * `<binDir>/gated-host-local`: Debian's host-local, except that for one command (the content of
+ * `<binDir>/gated-command`) it marks `<binDir>/gate-reached` once host-local has answered and holds the
+ * answer back until the test creates `<binDir>/gate-open` (at most 20 s). It widens — it does not create —
+ * a window inside one call, so the test can run the other call whole in it, every time, instead of hoping
+ * a random offset lands there.
  */
-async function installSlowHostLocal(binDir: string): Promise<string> {
-  const marker = `${binDir}/leased`;
-  await Deno.writeTextFile(
-    `${binDir}/slow-host-local`,
-    [
-      "#!/bin/sh",
-      "# FAULT DOUBLE (faults/concurrent_add_del_test.ts): host-local, pausing after ADD has leased.",
-      `answer=$(${DEBIAN_CNI_DIR}/host-local)`,
-      "status=$?",
-      `[ "$CNI_COMMAND" = ADD ] && { touch '${marker}'; sleep 1; }`,
-      `printf '%s' "$answer"`,
-      "exit $status",
-      "",
-    ].join("\n"),
-    { mode: 0o755 },
-  );
-  return marker;
+class HostLocalGate {
+  private constructor(private readonly binDir: string) {}
+
+  static async install(binDir: string, command: "ADD" | "DEL"): Promise<HostLocalGate> {
+    await Deno.writeTextFile(`${binDir}/gated-command`, command);
+    await Deno.writeTextFile(
+      `${binDir}/gated-host-local`,
+      [
+        "#!/bin/sh",
+        "# FAULT DOUBLE (faults/concurrent_add_del_test.ts): host-local, held after answering one command.",
+        `answer=$(${DEBIAN_CNI_DIR}/host-local)`,
+        "status=$?",
+        `if [ "$CNI_COMMAND" = "$(cat '${binDir}/gated-command')" ]; then`,
+        `  touch '${binDir}/gate-reached'`,
+        "  i=0",
+        `  while [ ! -e '${binDir}/gate-open' ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done`,
+        "fi",
+        `printf '%s' "$answer"`,
+        "exit $status",
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    return new HostLocalGate(binDir);
+  }
+
+  /** The `ipam` object for host-local behind the gate. */
+  ipam(dataDir: string): Record<string, unknown> {
+    return { ...hostLocalIpam(dataDir, [{ subnet: "10.80.0.0/24" }]), type: "gated-host-local" };
+  }
+
+  reached(): Promise<void> {
+    return waitFor("the gated IPAM call to reach the gate", () => exists(`${this.binDir}/gate-reached`));
+  }
+
+  open(): Promise<void> {
+    return Deno.writeTextFile(`${this.binDir}/gate-open`, "");
+  }
 }
 
+faultTest("DEL runs whole while ADD waits on its IPAM ADD: the lease follows the link", async () => {
+  await using node = await TestNode.create("fcaddelgadd");
+  const gate = await HostLocalGate.install(node.binDir, "ADD");
+  const round = await newRound(node, 0, gate.ipam(node.ipamDataDir));
+  const adding = node.run("ADD", round.pod, round.config);
+  await gate.reached();
+  const del = await node.run("DEL", round.pod, round.config);
+  await gate.open();
+  console.log(`outcome: ${await settle(round, await adding, del)}`);
+  await cleanUp(round);
+});
+
 faultTest(
-  "DEL while ADD sits between its IPAM ADD and the move: the lease follows the link (attached or detached)",
+  "ADD runs whole while DEL waits between its IPAM DEL and the link: the lease follows the link",
   async () => {
-    await using node = await TestNode.create("fcaddelipam");
-    const marker = await installSlowHostLocal(node.binDir);
-    const ipam = {
-      ...hostLocalIpam(node.ipamDataDir, [{ subnet: "10.80.0.0/24" }]),
-      type: "slow-host-local",
-    };
-    const round = await newRound(node, 0, ipam);
-    const adding = node.run("ADD", round.pod, round.config);
-    await waitFor("the ADD's IPAM to lease an address", () => exists(marker));
-    const del = await node.run("DEL", round.pod, round.config);
-    const outcome = await settle(round, await adding, del);
-    console.log(`outcome: ${outcome}`);
+    await using node = await TestNode.create("fcaddelgdel");
+    const gate = await HostLocalGate.install(node.binDir, "DEL");
+    const round = await newRound(node, 0, gate.ipam(node.ipamDataDir));
+    const deleting = node.run("DEL", round.pod, round.config);
+    await gate.reached();
+    const add = await node.run("ADD", round.pod, round.config);
+    await gate.open();
+    console.log(`outcome: ${await settle(round, add, await deleting)}`);
     await cleanUp(round);
   },
 );

@@ -2,8 +2,8 @@
 // hit the window:
 // - a race, many times: `ip netns del` of the pod started at offsets spread over the ADD's whole run, so
 //   it lands before the plugin opens the netns, while it works inside, and after;
-// - pinned: an IPAM wrapper deletes the pod's netns while the plugin holds it open, between IPAM ADD and
-//   the move, every time.
+// - pinned: an IPAM wrapper deletes the pod's netns while the plugin holds it open, every time (IPAM runs
+//   after the link moved into the pod and before it is configured there).
 // Either way: ADD succeeds or fails with a CNI error; once the kernel has destroyed the netns, no macvtap
 // with the device's ifindex exists anywhere (its /dev/tapN is global, so it would show), except the temp
 // link back on the node; DEL with the vanished CNI_NETNS succeeds and releases the lease.
