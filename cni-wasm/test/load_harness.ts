@@ -9,6 +9,9 @@
 import { CNI_WASM_DIR, compileAssembly } from "../../tools/asc.ts";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { createHostImports } from "../host/imports.ts";
+import { Libc, libcPathFor } from "../host/libc.ts";
+import { ModuleMemory } from "../host/memory.ts";
 
 /**
  * Builds (when sources changed) and instantiates harness `name`.
@@ -28,4 +31,31 @@ export async function loadHarness<T>(name: string, imports: Record<string, unkno
   const bindings = await import(pathToFileURL(wasmPath.replace(/\.wasm$/, ".js")).href);
   const module = await WebAssembly.compile(await Deno.readFile(wasmPath));
   return await bindings.instantiate(module, { env: {}, ...imports }) as T;
+}
+
+/** A harness wired to the real capability host (netlink, netns, /dev, sysfs through libc). */
+export interface RealHostHarness<T> extends Disposable {
+  harness: T;
+}
+
+/**
+ * Loads harness `name` with the real `macvtap_host` imports, as the host gives them to the CNI module.
+ * Dispose closes every socket and netns handle the harness opened.
+ *
+ * Requires root for anything that touches the kernel, and `--allow-ffi=<libc path>`.
+ */
+export async function loadHarnessOnRealHost<T extends { memory: WebAssembly.Memory }>(
+  name: string,
+): Promise<RealHostHarness<T>> {
+  const memory = new ModuleMemory();
+  const host = createHostImports({
+    libc: new Libc(libcPathFor(Deno.build.arch)!),
+    memory,
+    ipamEnv: {},
+    timeoutProgram: "/usr/bin/timeout",
+    stdinBuffered: true,
+  });
+  const harness = await loadHarness<T>(name, { macvtap_host: host.imports });
+  memory.attach(harness.memory);
+  return { harness, [Symbol.dispose]: () => host.closeAll() };
 }

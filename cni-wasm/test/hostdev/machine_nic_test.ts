@@ -4,10 +4,7 @@
 // it by its PCI address must find it and refuse it. Its ifindex, name and MAC are compared before and after.
 import assert from "node:assert/strict";
 import { isRoot } from "../../../testing/netns.ts";
-import { createHostImports } from "../../host/imports.ts";
-import { Libc, libcPathFor } from "../../host/libc.ts";
-import { ModuleMemory } from "../../host/memory.ts";
-import { loadHarness } from "../load_harness.ts";
+import { loadHarnessOnRealHost } from "../load_harness.ts";
 import type { HostdevHarness } from "./_hostdev_harness.ts";
 import { machineEth0 } from "./_hostdev_node.ts";
 
@@ -31,17 +28,9 @@ Deno.test({
   ignore: !isRoot || pci === null,
   async fn() {
     const before = await machineEth0();
-    const memory = new ModuleMemory();
-    const host = createHostImports({
-      libc: new Libc(libcPathFor(Deno.build.arch)!),
-      memory,
-      ipamEnv: {},
-      timeoutProgram: "/usr/bin/timeout",
-      stdinBuffered: true,
-    });
+    const loaded = await loadHarnessOnRealHost<HostdevHarness>("hostdev_harness");
     try {
-      const hd = await loadHarness<HostdevHarness>("hostdev_harness", { macvtap_host: host.imports });
-      memory.attach(hd.memory);
+      const hd = loaded.harness;
       const answer = JSON.parse(hd.lookupNic(pci!));
       assert.equal(answer.code, 101, JSON.stringify(answer));
       assert.match(
@@ -49,7 +38,7 @@ Deno.test({
         /refusing to move "eth0" \(deviceID "[0-9a-f:.]+"\) into the pod: it carries a default route/,
       );
     } finally {
-      host.closeAll();
+      loaded[Symbol.dispose]();
     }
     assert.equal(await machineEth0(), before);
   },

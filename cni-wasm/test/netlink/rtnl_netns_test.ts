@@ -7,10 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { isRoot, NEEDS_ROOT, TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
-import { createHostImports } from "../../host/imports.ts";
-import { Libc, libcPathFor } from "../../host/libc.ts";
-import { ModuleMemory } from "../../host/memory.ts";
-import { loadHarness } from "../load_harness.ts";
+import { loadHarnessOnRealHost } from "../load_harness.ts";
 import type { NetlinkHarness } from "./_harness.ts";
 
 const AF_UNSPEC = 0;
@@ -23,17 +20,8 @@ type Json = Record<string, any>;
 
 /** The harness on real host imports; dispose closes every socket and netns handle it opened. */
 async function realKernel(): Promise<{ nl: NetlinkHarness } & Disposable> {
-  const memory = new ModuleMemory();
-  const host = createHostImports({
-    libc: new Libc(libcPathFor(Deno.build.arch)!),
-    memory,
-    ipamEnv: {},
-    timeoutProgram: "/usr/bin/timeout",
-    stdinBuffered: true,
-  });
-  const nl = await loadHarness<NetlinkHarness>("netlink_harness", { macvtap_host: host.imports });
-  memory.attach(nl.memory);
-  return { nl, [Symbol.dispose]: () => host.closeAll() };
+  const loaded = await loadHarnessOnRealHost<NetlinkHarness>("netlink_harness");
+  return { nl: loaded.harness, [Symbol.dispose]: () => loaded[Symbol.dispose]() };
 }
 
 /** Opens a connection in `ns` and returns its number for connSelect. */
