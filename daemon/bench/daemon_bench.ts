@@ -63,23 +63,20 @@ async function timeAllocations(
   return samples;
 }
 
+/** The sandboxed daemon process with one 100-device resource on `lower`, no stale-link collection. */
+async function spawnDaemon(dir: string, lower: string, broker: string): Promise<DaemonProcess> {
+  const configFile = `${dir}/config.json`;
+  await Deno.writeTextFile(configFile, JSON.stringify([{ name: lower, capacity: 100 }]));
+  const paths = { pluginDir: dir, podResourcesSocket: `${dir}/none.sock`, configFile, broker };
+  return DaemonProcess.spawn(paths, ["--gc-interval", "0"]);
+}
+
 /** Daemon process + fake broker: Allocate latency and RSS at idle and after many Allocates. */
 async function processWithFakeBroker(rows: Row[]): Promise<void> {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const configFile = `${dir}/config.json`;
-  await Deno.writeTextFile(configFile, '[{"name":"eth0","capacity":100}]');
   await using kubelet = await KubeletDouble.start(dir);
-  const broker = await writeFakeBrokerScript(dir);
-  await using daemon = DaemonProcess.spawn({
-    pluginDir: dir,
-    podResourcesSocket: `${dir}/none.sock`,
-    configFile,
-    broker,
-  }, [
-    "--gc-interval",
-    "0",
-  ]);
+  await using daemon = await spawnDaemon(dir, "eth0", await writeFakeBrokerScript(dir));
   const resource = "macvtap.network.kubevirt.io/eth0";
   await kubelet.waitForDevices(resource, "100 devices", (d) => d.length === 100);
   await new Promise((resolve) => setTimeout(resolve, 2000)); // settle after start-up
@@ -143,19 +140,8 @@ async function processWithLinkBroker(rows: Row[]): Promise<void> {
   await node.addVeth("lower0", "peer0", peer);
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const configFile = `${dir}/config.json`;
-  await Deno.writeTextFile(configFile, '[{"name":"lower0","capacity":100}]');
   await using kubelet = await KubeletDouble.start(dir);
-  const broker = await writeLinkBrokerScript(dir, node.name);
-  await using _daemon = DaemonProcess.spawn({
-    pluginDir: dir,
-    podResourcesSocket: `${dir}/none.sock`,
-    configFile,
-    broker,
-  }, [
-    "--gc-interval",
-    "0",
-  ]);
+  await using _daemon = await spawnDaemon(dir, "lower0", await writeLinkBrokerScript(dir, node.name));
   const resource = "macvtap.network.kubevirt.io/lower0";
   await kubelet.waitForDevices(resource, "healthy", (d) => d[0]?.health === "Healthy");
   // 100 devices: the first round creates fresh macvtaps, the second replaces the leftovers (a delete,
