@@ -4,7 +4,7 @@
  *
  * ## Why a broker
  * The daemon serves gRPC to the kubelet and holds no FFI permission; the broker is the only process with
- * netlink access (phase 2: the capability host running the shared nlmsg-codec wasm with
+ * netlink access (the capability host running the shared nlmsg-codec wasm, cni-wasm/assembly/broker.ts, with
  * `--allow-ffi=<libc>`). The daemon starts the broker as a child process (its one `--allow-run` program)
  * and talks to it over the child's stdin (requests) and stdout (hello, responses, events). The broker's
  * stderr is for humans and is copied to the daemon's log.
