@@ -82,12 +82,7 @@ async function processWithFakeBroker(rows: Row[]): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 2000)); // settle after start-up
   const idle = rssMiB(daemon.pid);
   const samples = await timeAllocations(kubelet, resource, "eth0", ALLOCATIONS);
-  rows.push({
-    metric: "Allocate round trip (ms)",
-    via: "process, fake broker",
-    value: fmt(summary(samples)),
-    raw: summary(samples),
-  });
+  rows.push(timingRow("Allocate round trip (ms)", "process, fake broker", samples));
   await timeAllocations(kubelet, resource, "eth0", RSS_ALLOCATIONS - ALLOCATIONS);
   const after = rssMiB(daemon.pid);
   const raw = { idleMiB: round1(idle), after1000MiB: round1(after), growthMiB: round1(after - idle) };
@@ -125,12 +120,7 @@ async function healthLatencyInProcess(rows: Row[]): Promise<void> {
     );
     samples.push(performance.now() - started);
   }
-  rows.push({
-    metric: "health change → ListAndWatch update (ms)",
-    via: "in-process, protocol broker",
-    value: fmt(summary(samples)),
-    raw: summary(samples),
-  });
+  rows.push(timingRow("health change → ListAndWatch update (ms)", "in-process, protocol broker", samples));
 }
 
 /** Daemon process + the real link broker in a netns: Allocate with a real macvtap, and peer down/up. */
@@ -153,12 +143,13 @@ async function processWithLinkBroker(rows: Row[]): Promise<void> {
       samples.slice(100),
     ]] as const
   ) {
-    rows.push({
-      metric: `Allocate round trip incl. macvtap create, ${metric} (ms)`,
-      via: "process, link broker, netns",
-      value: fmt(summary(part)),
-      raw: summary(part),
-    });
+    rows.push(
+      timingRow(
+        `Allocate round trip incl. macvtap create, ${metric} (ms)`,
+        "process, link broker, netns",
+        part,
+      ),
+    );
   }
   if (!(await node.link(tempLinkName("lower0Mvp0")))) throw new Error("bench: Allocate made no macvtap");
   const flips: number[] = [];
@@ -169,12 +160,7 @@ async function processWithLinkBroker(rows: Row[]): Promise<void> {
     await kubelet.waitForDevices(resource, "flip", (d) => d[0]?.health === (up ? "Healthy" : "Unhealthy"));
     flips.push(performance.now() - started);
   }
-  rows.push({
-    metric: "peer down/up → ListAndWatch update (ms)",
-    via: "process, link broker, netns",
-    value: fmt(summary(flips)),
-    raw: summary(flips),
-  });
+  rows.push(timingRow("peer down/up → ListAndWatch update (ms)", "process, link broker, netns", flips));
   const restarts: number[] = [];
   for (let i = 0; i < 5; i++) {
     await new Promise((resolve) => setTimeout(resolve, 1100)); // beyond the runner's 1 s restart spacing
@@ -184,12 +170,15 @@ async function processWithLinkBroker(rows: Row[]): Promise<void> {
     await kubelet.waitUntil("re-registration", () => kubelet.registrations.length > count);
     restarts.push(performance.now() - started);
   }
-  rows.push({
-    metric: "kubelet.sock re-created → registered again (ms)",
-    via: "process, link broker, netns",
-    value: fmt(summary(restarts)),
-    raw: summary(restarts),
-  });
+  rows.push(
+    timingRow("kubelet.sock re-created → registered again (ms)", "process, link broker, netns", restarts),
+  );
+}
+
+/** A table row for latency samples: the summary computed once, printed and kept raw. */
+function timingRow(metric: string, via: string, samples: number[]): Row {
+  const raw = summary(samples);
+  return { metric, via, value: fmt(raw), raw };
 }
 
 function fmt(s: Record<string, number>): string {
