@@ -92,6 +92,9 @@ Deno.test("PluginManager serves, then registers, and streams the device list", a
   const devices = await t.kubelet.waitForDevices(RESOURCE, "second list", (d) => d.length === 2);
   assert.deepEqual(devices, [A, B]);
   assert.equal((await Deno.lstat(`${t.dir}/example.com_thing`)).isSocket, true);
+  // The kubelet dials back and streams devices while Register is still in flight, so the device lists above
+  // can arrive before the runner has seen Register's answer: wait for the runner, not just the kubelet.
+  await t.kubelet.waitUntil("the runner reports registered", () => t.manager.status().get(RESOURCE) === true);
   assert.equal(t.manager.status().get(RESOURCE), true);
 });
 
