@@ -50,7 +50,7 @@ export async function compileAssembly(build: AscBuild): Promise<boolean> {
   Deno.chdir(CNI_WASM_DIR);
   try {
     await Deno.mkdir(dirname(outPath), { recursive: true });
-    const { error, stderr } = await asc.main(args, { listFiles });
+    const { error, stderr } = await asc.main(args, { listFiles, writeFile: replaceFile });
     if (error) {
       throw new Error(`Cannot compile "${build.entry}": ${error.message}\n${stderr.toString()}`);
     }
@@ -59,6 +59,19 @@ export async function compileAssembly(build: AscBuild): Promise<boolean> {
   }
   await Deno.writeTextFile(stampPath, key);
   return true;
+}
+
+/**
+ * asc's output, written beside and renamed into place: several processes (parallel test runs) may
+ * compile the same module at once, and none must ever load a half-written file.
+ */
+async function replaceFile(name: string, contents: Uint8Array | string, baseDir: string): Promise<void> {
+  const path = resolve(baseDir, name);
+  const partial = `${path}.${Deno.pid}.partial`;
+  await Deno.mkdir(dirname(path), { recursive: true });
+  if (typeof contents === "string") await Deno.writeTextFile(partial, contents);
+  else await Deno.writeFile(partial, contents);
+  await Deno.rename(partial, path);
 }
 
 /** asc's default lister joins paths in a way Deno's node:path rejects; list ourselves. */

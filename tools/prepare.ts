@@ -1,10 +1,15 @@
 /**
- * Gets a fresh clone ready for `deno task test`: npm dependencies (only when
- * package-lock.json changed), the Debian peers the tests drive (only when root
- * and missing), and the build (`tools/build.ts`, itself incremental).
+ * Gets a fresh clone ready for one purpose, then builds:
  *
- * Requires --allow-run (npm, dpkg-query, apt-get, deno), --allow-read and
- * --allow-write on the repository, --allow-env.
+ *   deno run -A tools/prepare.ts build|demo|test
+ *
+ * - npm dependencies (`npm ci`, only when package-lock.json changed): the AssemblyScript compiler, grpc-js;
+ * - the Debian packages that purpose needs (only when root and missing; apt's output is kept out of the
+ *   way unless it fails): {@link DEBIAN_PACKAGES} is the one list of them;
+ * - the build (tools/build.ts, itself incremental).
+ *
+ * Requires --allow-run (npm, dpkg-query, apt-get, deno), --allow-read and --allow-write on the
+ * repository, --allow-env.
  *
  * @module
  */
@@ -12,26 +17,54 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** Debian packages the tests use as real peers (see README "Tests"). */
-export const DEBIAN_PEERS = [
-  "containernetworking-plugins",
-  "golang-go",
-  "golang-github-appc-cni-dev",
-  "iproute2",
-  "util-linux",
-  "tcpdump",
-  "python3-grpcio",
-  // integration/: a DHCP server for the dhcp IPAM test, and podman's CNI backend run
-  "dnsmasq-base",
-  "podman",
-  "runc",
-  "busybox-static",
-];
+/** Debian packages by purpose; `test` includes the others. */
+export const DEBIAN_PACKAGES = {
+  /** asc → wasm2c → cc: wasm2c and its runtime, a C compiler and the static libc. */
+  build: ["wabt", "gcc", "libc6-dev"],
+  /** The demo: ip, host-local, tcpdump, and python3 for the tap reader. */
+  demo: ["iproute2", "containernetworking-plugins", "tcpdump", "python3"],
+  /** Real peers the tests drive (see README "Tests"). */
+  test: [
+    "containernetworking-plugins",
+    "golang-go",
+    "golang-github-appc-cni-dev",
+    "iproute2",
+    "util-linux",
+    "tcpdump",
+    "python3-grpcio",
+    // integration/: a DHCP server for the dhcp IPAM test, and podman's CNI backend run
+    "dnsmasq-base",
+    "podman",
+    "runc",
+    "busybox-static",
+  ],
+} as const;
 
-async function run(cmd: string, args: string[], cwd = ROOT): Promise<void> {
-  const status = await new Deno.Command(cmd, { args, cwd, stdout: "inherit", stderr: "inherit" }).spawn()
-    .status;
-  if (!status.success) throw new Error(`${cmd} ${args.join(" ")} failed with exit code ${status.code}`);
+/** What each purpose installs. */
+export type Purpose = "build" | "demo" | "test";
+
+/** The packages a purpose needs, without duplicates. */
+export function packagesFor(purpose: Purpose): string[] {
+  const lists = purpose === "build"
+    ? [DEBIAN_PACKAGES.build]
+    : purpose === "demo"
+    ? [DEBIAN_PACKAGES.build, DEBIAN_PACKAGES.demo]
+    : [DEBIAN_PACKAGES.build, DEBIAN_PACKAGES.demo, DEBIAN_PACKAGES.test];
+  return [...new Set(lists.flat())];
+}
+
+async function run(cmd: string, args: string[], quiet = false): Promise<void> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd: ROOT,
+    env: { DEBIAN_FRONTEND: "noninteractive" },
+    stdout: quiet ? "piped" : "inherit",
+    stderr: quiet ? "piped" : "inherit",
+  }).output();
+  if (!out.success) {
+    const output = quiet ? `\n${new TextDecoder().decode(out.stdout)}${new TextDecoder().decode(out.stderr)}` : "";
+    throw new Error(`${cmd} ${args.join(" ")} failed with exit code ${out.code}${output}`);
+  }
 }
 
 function mtime(path: string): number {
@@ -59,24 +92,28 @@ async function isInstalled(pkg: string): Promise<boolean> {
   return new TextDecoder().decode(out.stdout).includes("install ok installed");
 }
 
-/** apt-get install of the missing peers; skipped (with a note) when not root. */
-export async function ensureDebianPeers(packages = DEBIAN_PEERS): Promise<void> {
+/** apt-get install of the missing packages; skipped (with a note) when not root. */
+export async function ensureDebianPackages(packages: string[]): Promise<void> {
   const missing: string[] = [];
   for (const pkg of packages) if (!(await isInstalled(pkg))) missing.push(pkg);
   if (missing.length === 0) return;
   if (Deno.uid() !== 0) {
-    console.error(`prepare: not root, cannot install ${missing.join(" ")}; tests needing them will fail`);
+    console.error(`prepare: not root, cannot install ${missing.join(" ")}; what needs them will fail`);
     return;
   }
   console.error(`prepare: installing Debian packages ${missing.join(" ")}`);
-  const env = { DEBIAN_FRONTEND: "noninteractive" };
-  const update = await new Deno.Command("apt-get", { args: ["update", "-qq"], env }).spawn().status;
-  if (!update.success) throw new Error("apt-get update failed");
-  await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing]);
+  await run("apt-get", ["update", "-qq"], true);
+  await run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], true);
 }
 
 if (import.meta.main) {
+  const purpose = Deno.args[0] ?? "test";
+  if (purpose !== "build" && purpose !== "demo" && purpose !== "test") {
+    console.error(`usage: tools/prepare.ts build|demo|test (got "${purpose}")`);
+    Deno.exit(2);
+  }
   await ensureNpmDependencies();
-  await ensureDebianPeers();
+  await ensureDebianPackages(packagesFor(purpose));
+  // A process of its own: tools/build.ts imports the compiler that npm ci has just installed.
   await run(Deno.execPath(), ["run", "-A", "tools/build.ts"]);
 }

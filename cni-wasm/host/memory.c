@@ -1,0 +1,53 @@
+/*
+ * The module's linear memory as the imports see it, and the two ways a run ends early.
+ *
+ * Every pointer and length the module passes is checked against the memory's current size before
+ * the host touches a byte; a pair outside it ends the run as a trap (CNI error 999). Pointers into
+ * the memory are taken per call and never kept: memory.grow may move it between calls.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "host.h"
+
+uint8_t *module_span(struct host *host, uint32_t ptr, uint32_t len, const char *what) {
+  uint64_t end = (uint64_t)ptr + len;
+  if (host->memory == NULL || end > host->memory->size) {
+    host_trap(host, "%s: bytes %u..%llu lie outside the module's memory (%u bytes)", what, ptr,
+              (unsigned long long)end, host->memory == NULL ? 0 : host->memory->size);
+  }
+  return host->memory->data + ptr;
+}
+
+void module_store_u32(struct host *host, uint32_t ptr, uint32_t value, const char *what) {
+  memcpy(module_span(host, ptr, 4, what), &value, 4);
+}
+
+/*
+ * Copies (ptr, len) into `out` as a NUL-terminated string. Traps when the bytes lie outside the
+ * memory; false when they hold a NUL or do not fit in `cap` (the caller answers -EINVAL).
+ */
+bool module_cstring(struct host *host, uint32_t ptr, uint32_t len, char *out, size_t cap, const char *what) {
+  const uint8_t *bytes = module_span(host, ptr, len, what);
+  if (len >= cap || memchr(bytes, '\0', len) != NULL) return false;
+  memcpy(out, bytes, len);
+  out[len] = '\0';
+  return true;
+}
+
+_Noreturn void host_trap(struct host *host, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  vsnprintf(host->trap_reason, sizeof host->trap_reason, format, args);
+  va_end(args);
+  host->end = HOST_TRAPPED;
+  /* Unwinds to the wasm_rt_impl_try in main, whatever the module's call depth. */
+  wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
+}
+
+_Noreturn void host_exit(struct host *host, int code) {
+  host->end = HOST_EXITED;
+  host->exit_code = code;
+  wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
+}
