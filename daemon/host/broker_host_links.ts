@@ -33,13 +33,22 @@ export interface BrokerHostLinksOptions {
 const DEFAULT_RESTART_DELAYS_MS = [500, 1000, 2000, 5000, 10_000, 30_000];
 
 /**
- * Starts `program` (no arguments) as a broker child process with piped stdin/stdout; its stderr lines go to
- * `log` as warnings.
+ * Starts `program` (no arguments) as a broker child process with piped stdin/stdout and an empty
+ * environment; its stderr lines go to `log` as warnings.
+ *
+ * The broker needs no variable, and whatever the daemon's environment holds (the pod's service
+ * variables, `DP_MACVTAP_CONF`, `GRPC_*`) is none of its business: a child inherits everything unless
+ * told otherwise, whatever `--allow-env` the daemon itself has.
  *
  * Requires `--allow-run=<program>`.
  */
 export function spawnBroker(program: string, log: Logger = silentLogger): BrokerTransport {
-  const child = new Deno.Command(program, { stdin: "piped", stdout: "piped", stderr: "piped" }).spawn();
+  const child = new Deno.Command(program, {
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
   (async () => {
     for await (const line of readLines(child.stderr, 64 * 1024)) log.warn("link broker stderr", { line });
   })().catch(() => {});

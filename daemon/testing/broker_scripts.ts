@@ -1,7 +1,8 @@
 /**
- * TEST HELPER: writes launcher scripts for brokers (the real link broker entered into a test netns, the
+ * TEST HELPER: writes wrapper scripts for brokers (the real link broker entered into a test netns, the
  * in-memory fake), so a test can pass one program path to `--broker` (the daemon may run exactly that one
- * program).
+ * program). The daemon starts them with an empty environment, so they name every program by a path `sh`
+ * finds on its default PATH or by an absolute one.
  *
  * @module
  */
@@ -32,13 +33,22 @@ export async function writeLinkBrokerScript(dir: string, netns: string): Promise
 /**
  * Writes `<dir>/link-broker-fake`, which runs the in-memory fake broker (one `eth0`, no kernel access).
  *
+ * @param environFile when given, the script first writes the environment it was started with there, one
+ *   `NAME=value` per line (from /proc: what its parent passed, before the shell adds anything), and
+ *   only then runs the broker
  * @returns the script's absolute path
  */
-export async function writeFakeBrokerScript(dir: string): Promise<string> {
+export async function writeFakeBrokerScript(dir: string, environFile?: string): Promise<string> {
   const path = `${dir}/link-broker-fake`;
+  // Written beside and renamed, so a reader never sees a half-written file.
+  const partial = `${environFile}.partial`;
+  const record = environFile
+    ? [`tr '\\0' '\\n' < /proc/$$/environ > '${partial}' && mv '${partial}' '${environFile}' || exit 1`]
+    : [];
   const script = [
     "#!/bin/sh",
     "# TEST link broker (in-memory fake links), written by a test; not for deployment.",
+    ...record,
     `exec ${Deno.execPath()} run --no-prompt ${FAKE}`,
     "",
   ].join("\n");

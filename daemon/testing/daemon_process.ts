@@ -27,8 +27,15 @@ export class DaemonProcess implements AsyncDisposable {
     this.exited = child.status;
   }
 
-  /** Starts the daemon with sandbox flags for `paths` and the matching command line plus `extraArgs`. */
-  static spawn(paths: SandboxPaths & { configFile: string }, extraArgs: string[] = []): DaemonProcess {
+  /**
+   * Starts the daemon with sandbox flags for `paths` and the matching command line plus `extraArgs`, in
+   * this process's environment plus `env`.
+   */
+  static spawn(
+    paths: SandboxPaths & { configFile: string },
+    extraArgs: string[] = [],
+    env: Record<string, string> = {},
+  ): DaemonProcess {
     const args = [
       "run",
       ...DAEMON_RUNTIME_FLAGS,
@@ -48,6 +55,7 @@ export class DaemonProcess implements AsyncDisposable {
     const child = new Deno.Command(Deno.execPath(), {
       args,
       cwd: ROOT,
+      env,
       stdout: "piped",
       stderr: "piped",
       stdin: "null",
