@@ -13,7 +13,7 @@ import { type Metrics, parseListenAddress } from "./metrics.ts";
 /** The variable holding the configuration when no `--config` is given (kubevirt/macvtap-cni's name). */
 export const CONFIG_ENV = "DP_MACVTAP_CONF";
 
-/** The link broker launcher `deno task build` writes (see README). */
+/** The link broker `deno task build` writes: a static executable (see README, "The link broker"). */
 export const DEFAULT_BROKER = fileURLToPath(new URL("../dist/link-broker", import.meta.url));
 
 /** Everything the command line decides. */

@@ -4,10 +4,11 @@
  *
  * ## Why a broker
  * The daemon serves gRPC to the kubelet and holds no FFI permission; the broker is the only process with
- * netlink access (the capability host running the shared nlmsg-codec wasm, cni-wasm/assembly/broker.ts, with
- * `--allow-ffi=<libc>`). The daemon starts the broker as a child process (its one `--allow-run` program)
- * and talks to it over the child's stdin (requests) and stdout (hello, responses, events). The broker's
- * stderr is for humans and is copied to the daemon's log.
+ * netlink access (`dist/link-broker`: the native capability host in stream mode, compiled together with the
+ * shared nlmsg-codec wasm, cni-wasm/assembly/broker.ts). The daemon starts the broker as a child process
+ * (its one `--allow-run` program, with an empty environment) and talks to it over the child's stdin
+ * (requests) and stdout (hello, responses, events). The broker's stderr is for humans and is copied to the
+ * daemon's log.
  *
  * ## Framing
  * UTF-8 JSON objects, one per line (`\n`-terminated, no pretty printing), at most {@link MAX_LINE_BYTES}
