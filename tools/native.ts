@@ -63,7 +63,9 @@ function compileFlags(build: NativeBuild): string[] {
 }
 
 function linkFlags(build: NativeBuild): string[] {
-  return build.sanitize ? ["-fsanitize=address,undefined"] : ["-static", "-s"];
+  // The host sees every memory.grow of the module (memory.c) to name an out-of-memory trap.
+  const wrap = "-Wl,--wrap=wasm_rt_grow_memory";
+  return build.sanitize ? [wrap, "-fsanitize=address,undefined"] : [wrap, "-static", "-s"];
 }
 
 /** Runs a program; throws with its output when it fails. */
@@ -97,6 +99,28 @@ function hostSources(): string[] {
     .filter((entry) => entry.isFile && /\.[ch]$/.test(entry.name))
     .map((entry) => `${HOST_SOURCE_DIR}/${entry.name}`)
     .sort();
+}
+
+/** "module.name" of every function the host grants, read from cni-wasm/host/imports.h. */
+function grantedImports(): Set<string> {
+  const header = Deno.readTextFileSync(`${HOST_SOURCE_DIR}/imports.h`);
+  return new Set([...header.matchAll(/\bZ_(\w+?)Z_(\w+)\(/g)].map((m) => `${m[1]}.${m[2]}`));
+}
+
+/**
+ * Refuses a module that imports anything the host does not grant, naming it (the link would fail
+ * too, but with a linker's words).
+ */
+function checkImports(build: NativeBuild, header: string): void {
+  const granted = grantedImports();
+  const wanted = [...header.matchAll(/\/\* import: '([^']+)' '([^']+)' \*\//g)].map((m) => `${m[1]}.${m[2]}`);
+  const refused = wanted.filter((name) => !granted.has(name));
+  if (refused.length > 0) {
+    throw new Error(
+      `Cannot build "${build.name}" from ${build.wasm}: it imports ${refused.join(", ")}, which the ` +
+        "capability host does not grant (cni-wasm/host/imports.h)",
+    );
+  }
 }
 
 /** Compiles `sources` to objects in `dir`, two compilers at a time (the generated C dominates). */
@@ -138,7 +162,12 @@ export async function compileNative(build: NativeBuild): Promise<boolean> {
   await Deno.mkdir(work, { recursive: true });
   try {
     await run("wasm2c", [build.wasm, "-n", "plugin", "-o", `${work}/plugin.c`]);
-    const sources = [`${work}/plugin.c`, `${WASM_RT_DIR}/wasm-rt-impl.c`, ...hostFiles.filter((f) => f.endsWith(".c"))];
+    checkImports(build, await Deno.readTextFile(`${work}/plugin.h`));
+    const sources = [
+      `${work}/plugin.c`,
+      `${WASM_RT_DIR}/wasm-rt-impl.c`,
+      ...hostFiles.filter((f) => f.endsWith(".c")),
+    ];
     const objects = await compileObjects(build, work, sources);
     await Deno.mkdir(build.out.slice(0, build.out.lastIndexOf("/")), { recursive: true });
     // Linked beside it and renamed: a running copy (a test, the daemon's broker) is never overwritten in place.

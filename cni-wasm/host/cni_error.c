@@ -59,6 +59,32 @@ static bool skip_container(struct reader *r, int depth, char close, bool keyed) 
   return take(r, close);
 }
 
+static bool skip_digits(struct reader *r) {
+  const uint8_t *start = r->at;
+  while (r->at < r->end && *r->at >= '0' && *r->at <= '9') r->at++;
+  return r->at > start;
+}
+
+/* -?digits(.digits)?([eE][+-]?digits)? (leading zeros are let through: only the structure matters here). */
+static bool skip_number(struct reader *r) {
+  if (r->at < r->end && *r->at == '-') r->at++;
+  if (!skip_digits(r)) return false;
+  if (r->at < r->end && *r->at == '.' && (r->at++, !skip_digits(r))) return false;
+  if (r->at < r->end && (*r->at == 'e' || *r->at == 'E')) {
+    r->at++;
+    if (r->at < r->end && (*r->at == '+' || *r->at == '-')) r->at++;
+    if (!skip_digits(r)) return false;
+  }
+  return true;
+}
+
+static bool skip_literal(struct reader *r, const char *word) {
+  size_t len = strlen(word);
+  if ((size_t)(r->end - r->at) < len || memcmp(r->at, word, len) != 0) return false;
+  r->at += len;
+  return true;
+}
+
 static bool skip_value(struct reader *r, int depth) {
   const uint8_t *start;
   size_t len;
@@ -67,9 +93,7 @@ static bool skip_value(struct reader *r, int depth) {
   if (*r->at == '"') return read_string(r, &start, &len);
   if (take(r, '{')) return skip_container(r, depth, '}', true);
   if (take(r, '[')) return skip_container(r, depth, ']', false);
-  start = r->at;
-  while (r->at < r->end && *r->at != '\0' && strchr("0123456789+-.eEtruefalsn", *r->at) != NULL) r->at++;
-  return r->at > start;
+  return skip_literal(r, "true") || skip_literal(r, "false") || skip_literal(r, "null") || skip_number(r);
 }
 
 static bool is_version(const uint8_t *text, size_t len) {

@@ -88,6 +88,8 @@ struct Z_wasi_snapshot_preview1_instance_t {
 uint8_t *module_span(struct host *host, uint32_t ptr, uint32_t len, const char *what);
 void module_store_u32(struct host *host, uint32_t ptr, uint32_t value, const char *what);
 bool module_cstring(struct host *host, uint32_t ptr, uint32_t len, char *out, size_t cap, const char *what);
+/* Pages of the last memory.grow refused at the host's limit, or 0. */
+uint32_t memory_refused_grow_pages(void);
 /* Ends the run as a trap with a reason (printf format); unwinds to main. */
 _Noreturn void host_trap(struct host *host, const char *format, ...) __attribute__((format(printf, 2, 3)));
 /* Ends the run normally with an exit code; unwinds to main. */

@@ -114,8 +114,14 @@ static int finish(wasm_rt_trap_t trap) {
     return host.exit_code;
   }
   char details[600];
-  if (host.end == HOST_TRAPPED) snprintf(details, sizeof details, "%s", host.trap_reason);
-  else snprintf(details, sizeof details, "wasm trap: %s", wasm_rt_strerror(trap));
+  if (host.end == HOST_TRAPPED) {
+    snprintf(details, sizeof details, "%s", host.trap_reason);
+  } else if (memory_refused_grow_pages() > 0) {
+    snprintf(details, sizeof details, "out of memory: the module needed more than %u MiB of linear memory (%s)",
+             host.memory->max_pages / 16, wasm_rt_strerror(trap));
+  } else {
+    snprintf(details, sizeof details, "wasm trap: %s", wasm_rt_strerror(trap));
+  }
   print_internal_error(&host, "macvtap plugin trapped", details);
   return 1;
 }

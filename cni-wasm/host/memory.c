@@ -11,6 +11,26 @@
 
 #include "host.h"
 
+/* The size of the last memory.grow the host refused (0: none), to name an out-of-memory trap. */
+static uint32_t refused_grow_pages;
+
+uint32_t __real_wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint32_t pages);
+
+/*
+ * Every memory.grow of the module passes here (the build links with --wrap=wasm_rt_grow_memory): a grow
+ * past the host's limit fails as the wasm spec says (the module sees -1), and is remembered, because
+ * AssemblyScript answers it with `unreachable` and the trap alone would not say why.
+ */
+uint32_t __wrap_wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint32_t pages) {
+  uint32_t previous = __real_wasm_rt_grow_memory(memory, pages);
+  if (previous == UINT32_MAX) refused_grow_pages = pages;
+  return previous;
+}
+
+uint32_t memory_refused_grow_pages(void) {
+  return refused_grow_pages;
+}
+
 uint8_t *module_span(struct host *host, uint32_t ptr, uint32_t len, const char *what) {
   uint64_t end = (uint64_t)ptr + len;
   if (host->memory == NULL || end > host->memory->size) {

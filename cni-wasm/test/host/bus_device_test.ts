@@ -2,9 +2,8 @@
 // machine's eth0 (a virtio NIC here: virtio2 on bus virtio, under PCI device 0000:00:03.0), compared with
 // what Deno itself reads; plus the refusals (bad names, which, short buffers, missing devices).
 import assert from "node:assert/strict";
-import { isBusName } from "../../host/bus_device.ts";
 import { ip } from "../../../testing/netns.ts";
-import { runLauncher } from "./_probe_dist.ts";
+import { runProbe } from "./_probe.ts";
 
 /** eth0's parent device as `ip -d` reports it, or null (no eth0, or not a bus device). */
 async function eth0Parent(): Promise<{ bus: string; device: string } | null> {
@@ -19,7 +18,7 @@ async function eth0Parent(): Promise<{ bus: string; device: string } | null> {
 const parent = await eth0Parent();
 
 async function probe(bus: string, device: string, which: number, cap = 4096) {
-  const run = await runLauncher(["bus-device", bus, device, String(which), String(cap)]);
+  const run = await runProbe(["bus-device", bus, device, String(which), String(cap)]);
   assert.equal(run.code, 0, run.stderr);
   return { rc: Number(run.values.get("rc")), target: run.values.get("target") };
 }
@@ -61,9 +60,12 @@ Deno.test({
   },
 });
 
-Deno.test("isBusName(): sysfs bus and device names only", () => {
-  for (const yes of ["pci", "virtio", "0000:3b:00.0", "virtio2", "mlx5_core.eth.0"]) {
-    assert.ok(isBusName(yes), yes);
+Deno.test("bus_device_link: sysfs bus and device names only (up to 64 bytes of [A-Za-z0-9_.:-], not leading - . _ :)", async () => {
+  for (const name of ["pci", "virtio", "0000:3b:00.0", "virtio2", "mlx5_core.eth.0", "x".repeat(64)]) {
+    assert.equal((await probe(name, "nosuchdevice0", 0)).rc, -2, `${name}: a valid name, no such device`);
   }
-  for (const no of ["", ".", "..", "../x", "a/b", "a b", "-x", "x".repeat(65)]) assert.ok(!isBusName(no), no);
+  for (const name of ["", ".", "..", "../x", "a/b", "a b", "-x", ":x", "x".repeat(65)]) {
+    assert.equal((await probe(name, "virtio2", 0)).rc, -22, `bus ${JSON.stringify(name)}`);
+    assert.equal((await probe("virtio", name, 0)).rc, -22, `device ${JSON.stringify(name)}`);
+  }
 });

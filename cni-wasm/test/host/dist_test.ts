@@ -1,147 +1,90 @@
-// The installable CNI bin folder (tools/build.ts writeCniDist + tools/launcher.sh):
-// copied anywhere, run from any cwd with `env -i`, and granting Deno no more than
-// its own folder, the CNI_* variables, libc and coreutils timeout.
+// The installable CNI bin folder `deno task build` writes: dist/cni holds one static executable that runs
+// when copied anywhere (or reached through a symlink), from any cwd, with `env -i` plus the CNI variables,
+// and writes nothing to disk.
 import assert from "node:assert/strict";
-import { CNI_ENV_NAMES } from "../../host/main.ts";
-import { LIBC_PATH, probeDist, run, TEST_DENO_DIR } from "./_probe_dist.ts";
+import { fileURLToPath } from "node:url";
+import { run } from "./_probe.ts";
 
-const DIST_FILES = ["deno", "macvtap", "macvtap-host.js", "macvtap.wasm"];
+const DIST = fileURLToPath(new URL("../../../dist/cni", import.meta.url));
+const PLUGIN = `${DIST}/macvtap`;
 
-/** A temp dir removed on dispose. */
+/** ELF program header types: an interpreter request, dynamic linking information. */
+const PT_DYNAMIC = 2;
+const PT_INTERP = 3;
+
+/** The program header types of a 64-bit little-endian ELF executable. */
+function programHeaderTypes(elf: Uint8Array): number[] {
+  const view = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
+  assert.deepEqual([...elf.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46], "an ELF file");
+  assert.equal(elf[4], 2, "64-bit");
+  const [offset, size, count] = [
+    Number(view.getBigUint64(0x20, true)),
+    view.getUint16(0x36, true),
+    view.getUint16(0x38, true),
+  ];
+  return Array.from({ length: count }, (_, i) => view.getUint32(offset + i * size, true));
+}
+
 async function tempDir(prefix: string): Promise<{ path: string } & AsyncDisposable> {
   const path = await Deno.makeTempDir({ prefix });
   return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
 }
 
-/** `cp <dist>/* <dir>/`, as an installer copies into a CNI bin dir (deno hard-linked to save space). */
-async function install(into: string): Promise<void> {
-  const dist = await probeDist();
-  for (const name of DIST_FILES) {
-    if (name === "deno") await Deno.link(`${dist}/deno`, `${into}/deno`);
-    else await Deno.copyFile(`${dist}/${name}`, `${into}/${name}`);
-  }
-  await Deno.chmod(`${into}/macvtap`, 0o755);
-}
-
-Deno.test("dist: launcher executable, deno a hard link of this Deno, all four files present", async () => {
-  const dist = await probeDist();
-  assert.deepEqual([...Deno.readDirSync(dist)].map((e) => e.name).sort(), DIST_FILES);
-  assert.ok(((await Deno.stat(`${dist}/macvtap`)).mode ?? 0) & 0o111);
-  const [ours, theirs] = [await Deno.stat(`${dist}/deno`), await Deno.stat(Deno.execPath())];
-  assert.deepEqual([ours.dev, ours.ino], [theirs.dev, theirs.ino]);
+Deno.test("dist/cni: exactly one file, macvtap, a static executable (no interpreter, no shared libraries)", async () => {
+  assert.deepEqual([...Deno.readDirSync(DIST)].map((e) => e.name), ["macvtap"]);
+  const info = await Deno.stat(PLUGIN);
+  assert.ok((info.mode ?? 0) & 0o111, "executable");
+  const types = programHeaderTypes(await Deno.readFile(PLUGIN));
+  assert.ok(!types.includes(PT_INTERP), "no ELF interpreter: nothing of the node's libc is needed");
+  assert.ok(!types.includes(PT_DYNAMIC), "no dynamic section");
 });
 
-Deno.test("dist: copied into another bin dir, runs from a foreign cwd under env -i", async () => {
+Deno.test("dist: copied into another bin dir, runs from a foreign cwd under env -i and writes nothing", async () => {
   await using bin = await tempDir("mvtest-cnibin-");
   await using cwd = await tempDir("mvtest-cwd-");
-  await install(bin.path);
-  // A cwd full of things Deno would otherwise pick up: config, lock, CommonJS package.json.
-  await Deno.writeTextFile(`${cwd.path}/deno.json`, '{"imports": {"x": "./nope.ts"}, "lock": true}');
-  await Deno.writeTextFile(`${cwd.path}/package.json`, '{"type": "commonjs"}');
-  await Deno.writeTextFile(`${cwd.path}/deno.lock`, "not a lock file");
+  await Deno.copyFile(PLUGIN, `${bin.path}/macvtap`);
+  await Deno.chmod(`${bin.path}/macvtap`, 0o755);
+  await Deno.writeTextFile(`${cwd.path}/deno.json`, '{"imports": {"x": "./nope.ts"}}');
+  const cacheBefore = await Deno.stat("/var/cache/macvtap-cni").then(() => true, () => false);
   const result = await run("/usr/bin/env", [
     "-i",
     "CNI_COMMAND=VERSION",
-    "PATH=/usr/bin:/bin",
-    `MACVTAP_DENO_DIR=${TEST_DENO_DIR}`,
     `${bin.path}/macvtap`,
-    "env",
-  ], {
-    cwd: cwd.path,
-  });
+  ], { cwd: cwd.path, stdin: '{"cniVersion":"1.0.0"}' });
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stderr, "");
-  assert.ok(result.stdout.includes("env=CNI_COMMAND=VERSION"), result.stdout);
-  const left = [...Deno.readDirSync(cwd.path)].map((e) => e.name).sort();
-  assert.deepEqual(left, ["deno.json", "deno.lock", "package.json"], "nothing written to the cwd");
-});
-
-Deno.test("dist: a symlink to the launcher (e.g. from another bin dir) still finds its folder", async () => {
-  await using elsewhere = await tempDir("mvtest-link-");
-  const dist = await probeDist();
-  await Deno.symlink(`${dist}/macvtap`, `${elsewhere.path}/macvtap`);
-  const result = await run(`${elsewhere.path}/macvtap`, ["exit", "5"], {
-    env: { MACVTAP_DENO_DIR: TEST_DENO_DIR },
-  });
-  assert.equal(result.code, 5, result.stderr);
-});
-
-/** Runs the launcher with `deno` replaced by a recorder; returns Deno's argv and environment. */
-async function recordDenoInvocation(): Promise<{ args: string[]; env: Map<string, string>; dir: string }> {
-  await using bin = await tempDir("mvtest-record-");
-  await install(bin.path);
-  await Deno.remove(`${bin.path}/deno`);
-  await Deno.writeTextFile(
-    `${bin.path}/deno`,
-    `#!/bin/sh\nprintf '%s\\n' "$@" > "\${0%/*}/args"\nenv > "\${0%/*}/env"\n`,
-  );
-  await Deno.chmod(`${bin.path}/deno`, 0o755);
-  const env = {
-    CNI_COMMAND: "ADD",
-    CNI_NETNS: "/run/netns/x",
-    PATH: "/usr/bin:/bin",
-    HOME: "/root",
-    OTHER: "1",
-  };
-  await run(`${bin.path}/macvtap`, [], { env });
-  const args = (await Deno.readTextFile(`${bin.path}/args`)).trimEnd().split("\n");
-  const recorded = (await Deno.readTextFile(`${bin.path}/env`)).trimEnd().split("\n")
-    .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)] as [string, string]);
-  return {
-    args,
-    env: new Map(recorded.filter(([name]) => name !== "PWD")),
-    dir: await Deno.realPath(bin.path),
-  };
-}
-
-Deno.test("launcher: Deno gets exactly the narrow flags and a clean environment", async () => {
-  const { args, env, dir } = await recordDenoInvocation();
-  const flags = args.filter((arg) => arg.startsWith("--allow") || arg === "-A");
-  assert.deepEqual(flags, [
-    `--allow-read=${dir}`,
-    `--allow-env=${[...CNI_ENV_NAMES, "PATH"].join(",")}`,
-    `--allow-ffi=${LIBC_PATH}`,
-    "--allow-run=/usr/bin/timeout",
+  assert.deepEqual(JSON.parse(result.stdout).supportedVersions, [
+    "0.3.0",
+    "0.3.1",
+    "0.4.0",
+    "1.0.0",
+    "1.1.0",
   ]);
-  for (const needed of ["--no-config", "--no-lock", "--no-prompt", "--no-npm", "--no-remote"]) {
-    assert.ok(args.includes(needed), needed);
-  }
   assert.deepEqual(
-    [...env.keys()].sort(),
-    [
-      "CNI_COMMAND",
-      "CNI_NETNS",
-      "DENO_DIR",
-      "DENO_NO_PACKAGE_JSON",
-      "DENO_NO_UPDATE_CHECK",
-      "NO_COLOR",
-      "PATH",
-    ],
+    [...Deno.readDirSync(cwd.path)].map((e) => e.name),
+    ["deno.json"],
+    "nothing written to the cwd",
   );
-  assert.equal(env.get("DENO_DIR"), "/var/cache/macvtap-cni", "its own cache folder, not root's home");
+  assert.deepEqual([...Deno.readDirSync(bin.path)].map((e) => e.name), ["macvtap"], "nor beside itself");
+  const cacheAfter = await Deno.stat("/var/cache/macvtap-cni").then(() => true, () => false);
+  assert.equal(cacheAfter, cacheBefore, "no cache folder on the host");
 });
 
-Deno.test("permission boundary: with the launcher's flags the host cannot read a module outside its folder", async () => {
-  const { args } = await recordDenoInvocation();
-  const dist = await probeDist();
-  await using outside = await tempDir("mvtest-outside-");
-  await Deno.copyFile(`${dist}/macvtap.wasm`, `${outside.path}/macvtap.wasm`);
-  // Same flags as recorded, but the folder the launcher granted is the probe dist, and the module lies outside it.
-  const hostAt = args.findIndex((arg) => arg.endsWith("/macvtap-host.js"));
-  const flags = args.slice(0, hostAt).map((arg) =>
-    arg.startsWith("--allow-read=") ? `--allow-read=${dist}` : arg
-  );
-  const result = await run(`${dist}/deno`, [
-    ...flags,
-    `${dist}/macvtap-host.js`,
-    `${outside.path}/macvtap.wasm`,
-    LIBC_PATH,
-    "--",
-    "exit",
-    "0",
-  ]);
-  assert.equal(result.code, 1);
-  const error = JSON.parse(result.stdout);
-  assert.equal(error.code, 999);
-  assert.match(error.details, /NotCapable: Requires read access/);
+Deno.test("dist: a symlink to the plugin (e.g. from another bin dir) runs it", async () => {
+  await using elsewhere = await tempDir("mvtest-link-");
+  await Deno.symlink(PLUGIN, `${elsewhere.path}/macvtap`);
+  const result = await run(`${elsewhere.path}/macvtap`, [], {
+    env: { CNI_COMMAND: "VERSION" },
+    stdin: '{"cniVersion":"0.4.0"}',
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(JSON.parse(result.stdout).cniVersion, "0.4.0");
+});
+
+Deno.test("dist: the WASI modules the executables were compiled from sit in dist/wasm for inspection", async () => {
+  for (const name of ["macvtap.wasm", "broker.wasm"]) {
+    const bytes = await Deno.readFile(fileURLToPath(new URL(`../../../dist/wasm/${name}`, import.meta.url)));
+    assert.deepEqual([...bytes.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d], `${name} is a wasm module`);
+    assert.ok(WebAssembly.validate(bytes), `${name} validates`);
+  }
 });

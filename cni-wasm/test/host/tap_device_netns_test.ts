@@ -2,7 +2,7 @@
 // symlinks, files that are not character devices, missing nodes, bad ifindexes.
 import assert from "node:assert/strict";
 import { isRoot, TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
-import { runLauncher } from "./_probe_dist.ts";
+import { runProbe } from "./_probe.ts";
 
 /** A macvtap on a veth lower inside a throwaway netns; /dev/tap<ifindex> appears globally. */
 async function withMacvtap(body: (ifindex: number) => Promise<void>): Promise<void> {
@@ -29,19 +29,19 @@ Deno.test({
   ignore: !isRoot,
   async fn() {
     await withMacvtap(async (ifindex) => {
-      const before = await runLauncher(["tap-stat", String(ifindex)]);
+      const before = await runProbe(["tap-stat", String(ifindex)]);
       assert.equal(before.values.get("stat"), "0", before.stdout);
       assert.match(before.values.get("mode") ?? "", /^20\d{3}$/, "a character device");
 
       assert.equal(
-        (await runLauncher(["tap-chown", String(ifindex), "107", "108"])).values.get("chown"),
+        (await runProbe(["tap-chown", String(ifindex), "107", "108"])).values.get("chown"),
         "0",
       );
       const info = await Deno.stat(`/dev/tap${ifindex}`);
       assert.deepEqual([info.uid, info.gid], [107, 108]);
 
-      assert.equal((await runLauncher(["tap-chown", String(ifindex), "-1", "0"])).values.get("chown"), "0");
-      const after = await runLauncher(["tap-stat", String(ifindex)]);
+      assert.equal((await runProbe(["tap-chown", String(ifindex), "-1", "0"])).values.get("chown"), "0");
+      const after = await runProbe(["tap-stat", String(ifindex)]);
       assert.deepEqual([after.values.get("uid"), after.values.get("gid")], ["107", "0"]);
     });
   },
@@ -55,10 +55,10 @@ Deno.test({
     try {
       await withFakeNode((path) => Deno.symlink(target, path), async (ifindex) => {
         assert.equal(
-          (await runLauncher(["tap-chown", String(ifindex), "107", "107"])).values.get("chown"),
+          (await runProbe(["tap-chown", String(ifindex), "107", "107"])).values.get("chown"),
           "-40",
         );
-        assert.equal((await runLauncher(["tap-stat", String(ifindex)])).values.get("stat"), "-40");
+        assert.equal((await runProbe(["tap-stat", String(ifindex)])).values.get("stat"), "-40");
         assert.equal((await Deno.stat(target)).uid, 0);
       });
     } finally {
@@ -73,7 +73,7 @@ Deno.test({
   async fn() {
     await withFakeNode((path) => Deno.writeTextFile(path, ""), async (ifindex) => {
       assert.equal(
-        (await runLauncher(["tap-chown", String(ifindex), "107", "107"])).values.get("chown"),
+        (await runProbe(["tap-chown", String(ifindex), "107", "107"])).values.get("chown"),
         "-19",
       );
       assert.equal((await Deno.stat(`/dev/tap${ifindex}`)).uid, 0);
@@ -86,9 +86,9 @@ Deno.test({
   ignore: !isRoot,
   async fn() {
     const missing = String(uniqueIfindex());
-    assert.equal((await runLauncher(["tap-stat", missing])).values.get("stat"), "-2");
-    assert.equal((await runLauncher(["tap-chown", missing, "1", "1"])).values.get("chown"), "-2");
-    const run = await runLauncher(["bad-handles"]);
+    assert.equal((await runProbe(["tap-stat", missing])).values.get("stat"), "-2");
+    assert.equal((await runProbe(["tap-chown", missing, "1", "1"])).values.get("chown"), "-2");
+    const run = await runProbe(["bad-handles"]);
     for (const key of ["tap_stat_zero", "tap_chown_negative", "tap_chown_bad_uid"]) {
       assert.equal(run.values.get(key), "-22", key);
     }
