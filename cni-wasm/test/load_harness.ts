@@ -1,6 +1,7 @@
 /**
  * Compiles an AssemblyScript test harness (cni-wasm/test/harness/<name>.ts, plain
- * module with raw bindings) and instantiates it for a Deno test.
+ * module with raw bindings) and instantiates it for a Deno test, on the imports the test passes (fakes).
+ * Tests that need the real kernel run harness functions on the native host instead (native_harness.ts).
  *
  * Requires --allow-read/--allow-write on the repository and --allow-env.
  *
@@ -9,9 +10,6 @@
 import { CNI_WASM_DIR, compileAssembly } from "../../tools/asc.ts";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createHostImports } from "../host/imports.ts";
-import { Libc, libcPathFor } from "../host/libc.ts";
-import { ModuleMemory } from "../host/memory.ts";
 
 /**
  * Builds (when sources changed) and instantiates harness `name`.
@@ -31,31 +29,4 @@ export async function loadHarness<T>(name: string, imports: Record<string, unkno
   const bindings = await import(pathToFileURL(wasmPath.replace(/\.wasm$/, ".js")).href);
   const module = await WebAssembly.compile(await Deno.readFile(wasmPath));
   return await bindings.instantiate(module, { env: {}, ...imports }) as T;
-}
-
-/** A harness wired to the real capability host (netlink, netns, /dev, sysfs through libc). */
-export interface RealHostHarness<T> extends Disposable {
-  harness: T;
-}
-
-/**
- * Loads harness `name` with the real `macvtap_host` imports, as the host gives them to the CNI module.
- * Dispose closes every socket and netns handle the harness opened.
- *
- * Requires root for anything that touches the kernel, and `--allow-ffi=<libc path>`.
- */
-export async function loadHarnessOnRealHost<T extends { memory: WebAssembly.Memory }>(
-  name: string,
-): Promise<RealHostHarness<T>> {
-  const memory = new ModuleMemory();
-  const host = createHostImports({
-    libc: new Libc(libcPathFor(Deno.build.arch)!),
-    memory,
-    ipamEnv: {},
-    timeoutProgram: "/usr/bin/timeout",
-    stdinBuffered: true,
-  });
-  const harness = await loadHarness<T>(name, { macvtap_host: host.imports });
-  memory.attach(harness.memory);
-  return { harness, [Symbol.dispose]: () => host.closeAll() };
 }

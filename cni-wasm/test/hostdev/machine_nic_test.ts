@@ -1,11 +1,11 @@
-// The hostdev NIC lookup on THIS machine, read-only: the harness runs findNic() on the capability host's
-// real imports in the machine's own netns (RTM_GETLINK and RTM_GETROUTE dumps, sysfs readlinks; nothing
-// is sent that changes a link). eth0 is this VM's virtio NIC and carries the default route, so asking for
-// it by its PCI address must find it and refuse it. Its ifindex, name and MAC are compared before and after.
+// The hostdev NIC lookup on THIS machine, read-only: the harness runs findNic() on the native capability
+// host (cni-wasm/test/native_harness.ts) in the machine's own netns (RTM_GETLINK and RTM_GETROUTE dumps,
+// sysfs readlinks; nothing is sent that changes a link). eth0 is this VM's virtio NIC and carries the
+// default route, so asking for it by its PCI address must find it and refuse it. Its ifindex, name and MAC
+// are compared before and after.
 import assert from "node:assert/strict";
 import { isRoot } from "../../../testing/netns.ts";
-import { loadHarnessOnRealHost } from "../load_harness.ts";
-import type { HostdevHarness } from "./_hostdev_harness.ts";
+import { NativeHarness } from "../native_harness.ts";
 import { machineEth0 } from "./_hostdev_node.ts";
 
 /** eth0's PCI address from sysfs as Deno reads it (the nearest PCI device above its parent), or null. */
@@ -28,17 +28,14 @@ Deno.test({
   ignore: !isRoot || pci === null,
   async fn() {
     const before = await machineEth0();
-    const loaded = await loadHarnessOnRealHost<HostdevHarness>("hostdev_harness");
-    try {
-      const hd = loaded.harness;
-      const answer = JSON.parse(hd.lookupNic(pci!));
+    {
+      await using harness = await NativeHarness.start();
+      const answer = JSON.parse(await harness.call("lookupNic", pci!));
       assert.equal(answer.code, 101, JSON.stringify(answer));
       assert.match(
         answer.msg,
         /refusing to move "eth0" \(deviceID "[0-9a-f:.]+"\) into the pod: it carries a default route/,
       );
-    } finally {
-      loaded[Symbol.dispose]();
     }
     assert.equal(await machineEth0(), before);
   },

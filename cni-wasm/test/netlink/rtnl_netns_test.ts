@@ -1,14 +1,12 @@
 /**
- * rtnl.ts against the real kernel: the netlink harness runs on the capability
- * host's own imports (cni-wasm/host/imports.ts, libc through FFI) in throwaway
- * namespaces, and every effect is checked with `ip -j`.
+ * rtnl.ts against the real kernel: the netlink harness runs on the native capability host
+ * (cni-wasm/test/native_harness.ts) in throwaway namespaces, and every effect is checked with `ip -j`.
  *
- * Requires root, --allow-ffi=<libc>, --allow-run=ip and read/write on the repository.
+ * Requires root, --allow-run (ip, the harness, wasm2c and cc to build it) and read/write on the repository.
  */
 import assert from "node:assert/strict";
 import { isRoot, NEEDS_ROOT, TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
-import { loadHarnessOnRealHost } from "../load_harness.ts";
-import type { NetlinkHarness } from "./_harness.ts";
+import { type HarnessArgument, NativeHarness } from "../native_harness.ts";
 
 const AF_UNSPEC = 0;
 const AF_INET = 2;
@@ -18,22 +16,39 @@ const RTMGRP_LINK = 1;
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
 
-/** The harness on real host imports; dispose closes every socket and netns handle it opened. */
-async function realKernel(): Promise<{ nl: NetlinkHarness } & Disposable> {
-  const loaded = await loadHarnessOnRealHost<NetlinkHarness>("netlink_harness");
-  return { nl: loaded.harness, [Symbol.dispose]: () => loaded[Symbol.dispose]() };
+/** The netlink harness on the native host: `json` parses a function's JSON answer, `number` its integer. */
+class Kernel implements AsyncDisposable {
+  private constructor(readonly harness: NativeHarness) {}
+
+  static async start(): Promise<Kernel> {
+    return new Kernel(await NativeHarness.start());
+  }
+
+  async json(fn: string, ...args: HarnessArgument[]): Promise<Json> {
+    return JSON.parse(await this.harness.call(fn, ...args));
+  }
+
+  async number(fn: string, ...args: HarnessArgument[]): Promise<number> {
+    const text = await this.harness.call(fn, ...args);
+    assert.match(text, /^-?\d+$/, `${fn} answers an integer`);
+    return Number(text);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.harness.close();
+  }
 }
 
 /** Opens a connection in `ns` and returns its number for connSelect. */
-function connIn(nl: NetlinkHarness, ns: TestNetns, groups = 0): number {
-  const handle = nl.netnsOpen(ns.path);
+async function connIn(nl: Kernel, ns: TestNetns, groups = 0): Promise<number> {
+  const handle = await nl.number("netnsOpen", ns.path);
   assert.ok(handle >= 0, `netns_open ${ns.path}: ${handle}`);
-  const opened = JSON.parse(nl.connOpen(handle, groups));
+  const opened = await nl.json("connOpen", handle, groups);
   assert.equal(opened.error, undefined, opened.text);
   return opened.conn;
 }
 
-const ok = (json: string) => assert.deepEqual(JSON.parse(json), { error: null });
+const ok = async (answer: Promise<Json>) => assert.deepEqual(await answer, { error: null });
 
 Deno.test({
   name: "rtnl on the kernel: create a macvtap, then move + rename + MAC + MTU + up + promisc in ONE message",
@@ -42,20 +57,26 @@ Deno.test({
     await using node = await TestNetns.create("nl-node");
     await using pod = await TestNetns.create("nl-pod");
     await node.addVeth("vlo0", "vlo1");
-    using kernel = await realKernel();
-    const nl = kernel.nl;
-    const nodeConn = connIn(nl, node);
-    const lower = JSON.parse(nl.rtnlGetLinkByName("vlo0")).link;
+    await using nl = await Kernel.start();
+    const nodeConn = await connIn(nl, node);
+    const lower = (await nl.json("rtnlGetLinkByName", "vlo0")).link;
     const index = uniqueIfindex();
-    ok(nl.rtnlCreateMacvlan("macvtap", "mvt0", lower.index, "bridge", index));
+    await ok(nl.json("rtnlCreateMacvlan", "macvtap", "mvt0", lower.index, "bridge", index));
     const created = (await node.link("mvt0"))!;
     assert.equal(created.ifindex, index);
     assert.equal(created.linkinfo?.info_kind, "macvtap");
     assert.equal(created.linkinfo?.info_data?.mode, "bridge");
-    const again = JSON.parse(nl.rtnlCreateMacvlan("macvtap", "mvt0", lower.index, "bridge", uniqueIfindex()));
+    const again = await nl.json(
+      "rtnlCreateMacvlan",
+      "macvtap",
+      "mvt0",
+      lower.index,
+      "bridge",
+      uniqueIfindex(),
+    );
     assert.equal(again.error.errno, 17, again.text);
 
-    const podHandle = nl.netnsOpen(pod.path);
+    const podHandle = await nl.number("netnsOpen", pod.path);
     const change = {
       index,
       netnsFd: podHandle,
@@ -65,7 +86,7 @@ Deno.test({
       up: true,
       promisc: true,
     };
-    ok(nl.rtnlSetLink(JSON.stringify(change)));
+    await ok(nl.json("rtnlSetLink", JSON.stringify(change)));
     assert.equal(await node.link("mvt0"), null, "gone from the node netns");
     const moved = (await pod.link("net1"))!;
     assert.deepEqual(
@@ -74,15 +95,15 @@ Deno.test({
       "the ifindex (and so /dev/tapN) survives the move",
     );
 
-    connIn(nl, pod);
-    const seen = JSON.parse(nl.rtnlGetLinkByName("net1")).link;
+    await connIn(nl, pod);
+    const seen = (await nl.json("rtnlGetLinkByName", "net1")).link;
     assert.equal(seen.index, index);
     assert.deepEqual(seen.linkInfo.kind, "macvtap");
     assert.equal(seen.linkInfo.macvlan.mode, "bridge");
     assert.ok(seen.linkNetnsId >= 0, "the lower link is in another netns");
-    nl.connSelect(nodeConn);
+    await nl.harness.call("connSelect", nodeConn);
     assert.deepEqual(
-      JSON.parse(nl.rtnlGetLinkByIndex(index)),
+      await nl.json("rtnlGetLinkByIndex", index),
       { error: null, link: null },
       "ENODEV in the node",
     );
@@ -100,12 +121,11 @@ Deno.test({
     await using pod = await TestNetns.create("nl-pod");
     await node.addVeth("vlo0", "vlo1");
     await pod.addVeth("net1", "peer1");
-    using kernel = await realKernel();
-    const nl = kernel.nl;
-    connIn(nl, node);
+    await using nl = await Kernel.start();
+    await connIn(nl, node);
     const index = await node.addMacvtap("mvt0", "vlo0");
-    const change = { index, netnsFd: nl.netnsOpen(pod.path), name: "net1", mtu: 1400 };
-    const result = JSON.parse(nl.rtnlSetLink(JSON.stringify(change)));
+    const change = { index, netnsFd: await nl.number("netnsOpen", pod.path), name: "net1", mtu: 1400 };
+    const result = await nl.json("rtnlSetLink", JSON.stringify(change));
     assert.equal(result.error.errno, 17, result.text);
     assert.equal(await node.link("mvt0"), null, "left the node netns");
     const moved = (await pod.link("mvt0"))!;
@@ -123,10 +143,9 @@ Deno.test({
   async fn() {
     await using pod = await TestNetns.create("nl-pod");
     await pod.addVeth("eth1", "peer1");
-    using kernel = await realKernel();
-    const nl = kernel.nl;
-    connIn(nl, pod);
-    const link = JSON.parse(nl.rtnlGetLinkByName("eth1")).link;
+    await using nl = await Kernel.start();
+    await connIn(nl, pod);
+    const link = (await nl.json("rtnlGetLinkByName", "eth1")).link;
     const v4 = {
       family: AF_INET,
       prefixLen: 24,
@@ -135,36 +154,32 @@ Deno.test({
       address: "10.1.2.3",
       broadcast: "10.1.2.255",
     };
-    ok(nl.rtnlAddAddress(JSON.stringify(v4)));
-    ok(
-      nl.rtnlAddAddress(
-        JSON.stringify({ family: AF_INET6, prefixLen: 64, flags: 2, index: link.index, address: "fd00::3" }),
-      ),
-    );
-    assert.equal(JSON.parse(nl.rtnlAddAddress(JSON.stringify(v4))).error.errno, 17);
-    const addresses = JSON.parse(nl.rtnlListAddresses(AF_UNSPEC, link.index)).addresses.map((a: Json) =>
-      `${a.address}/${a.prefixLen}`
-    );
+    await ok(nl.json("rtnlAddAddress", JSON.stringify(v4)));
+    const v6 = { family: AF_INET6, prefixLen: 64, flags: 2, index: link.index, address: "fd00::3" };
+    await ok(nl.json("rtnlAddAddress", JSON.stringify(v6)));
+    assert.equal((await nl.json("rtnlAddAddress", JSON.stringify(v4))).error.errno, 17);
+    const listed = await nl.json("rtnlListAddresses", AF_UNSPEC, link.index);
+    const addresses = listed.addresses.map((a: Json) => `${a.address}/${a.prefixLen}`);
     assert.ok(addresses.includes("10.1.2.3/24") && addresses.includes("fd00::3/64"), addresses.join(" "));
 
     const route = { family: AF_INET, gateway: "10.1.2.1", oif: link.index, priority: 100 };
-    ok(nl.rtnlAddRoute(JSON.stringify(route)));
-    assert.equal(JSON.parse(nl.rtnlAddRoute(JSON.stringify(route))).error.errno, 17);
+    await ok(nl.json("rtnlAddRoute", JSON.stringify(route)));
+    assert.equal((await nl.json("rtnlAddRoute", JSON.stringify(route))).error.errno, 17);
     assert.match(await pod.ip("route", "show", "default"), /default via 10\.1\.2\.1 dev eth1 .*metric 100/);
     assert.ok(
-      JSON.parse(nl.rtnlListRoutes(AF_INET)).routes.some((r: Json) =>
+      (await nl.json("rtnlListRoutes", AF_INET)).routes.some((r: Json) =>
         r.gateway === "10.1.2.1" && r.dstLen === 0
       ),
     );
 
-    const tooBig = JSON.parse(nl.rtnlSetLink(JSON.stringify({ index: link.index, mtu: 70000 })));
+    const tooBig = await nl.json("rtnlSetLink", JSON.stringify({ index: link.index, mtu: 70000 }));
     assert.equal(tooBig.error.errno, 22);
     assert.equal(tooBig.error.message, "mtu greater than device maximum", "the kernel's ext-ack words");
 
-    ok(nl.rtnlDeleteLink(link.index));
-    assert.deepEqual(JSON.parse(nl.rtnlGetLinkByName("eth1")), { error: null, link: null });
-    assert.equal(JSON.parse(nl.rtnlDeleteLink(link.index)).error.errno, 19);
-    assert.equal(JSON.parse(nl.rtnlListLinks()).links.map((l: Json) => l.name).join(","), "lo");
+    await ok(nl.json("rtnlDeleteLink", link.index));
+    assert.deepEqual(await nl.json("rtnlGetLinkByName", "eth1"), { error: null, link: null });
+    assert.equal((await nl.json("rtnlDeleteLink", link.index)).error.errno, 19);
+    assert.equal((await nl.json("rtnlListLinks")).links.map((l: Json) => l.name).join(","), "lo");
   },
 });
 
@@ -173,16 +188,15 @@ Deno.test({
   ignore: !isRoot,
   async fn() {
     await using node = await TestNetns.create("nl-events");
-    using kernel = await realKernel();
-    const nl = kernel.nl;
-    connIn(nl, node, RTMGRP_LINK);
+    await using nl = await Kernel.start();
+    await connIn(nl, node, RTMGRP_LINK);
     await node.addVeth("evt0", "evt1");
     await node.ip("link", "del", "evt0");
     const seen: string[] = [];
     for (
-      let event = JSON.parse(nl.connRecvEvent(1000));
+      let event = await nl.json("connRecvEvent", 1000);
       event.message;
-      event = JSON.parse(nl.connRecvEvent(200))
+      event = await nl.json("connRecvEvent", 200)
     ) {
       assert.equal(event.error, null);
       seen.push(`${event.message.type} ${event.message.link.name}`);
