@@ -13,6 +13,7 @@ import { normalizeResult } from "./result";
 /** errno values the host returns from ipam_exec. */
 const ENOENT: i32 = 2;
 const EINVAL: i32 = 22;
+const EMSGSIZE: i32 = 90;
 const ETIMEDOUT: i32 = 110;
 
 export class IpamOutcome {
@@ -58,6 +59,7 @@ function spawnError(ipamType: string, command: string, errno: i32): CniError {
   if (errno == ENOENT) return new CniError(ERR_IPAM, what + ": not found in CNI_PATH");
   if (errno == EINVAL) return new CniError(ERR_IPAM, what + ": not a valid plugin name");
   if (errno == ETIMEDOUT) return new CniError(ERR_IPAM, what + ": killed after its timeout");
+  if (errno == EMSGSIZE) return new CniError(ERR_IPAM, what + ": printed more than 4 MiB, stopped");
   return new CniError(ERR_IPAM, what + ": could not run it (errno " + errno.toString() + ")");
 }
 

@@ -2,8 +2,10 @@
 // (besides the WASI preview1 subset the wasi-shim binds: args, environ,
 // fd_read on stdin, fd_write on stdout/stderr, clock, random, proc_exit).
 //
-// Conventions shared with the host (cni-wasm/host/imports.ts):
+// Conventions shared with the host (cni-wasm/host/*.c, declared in cni-wasm/host/imports.h):
 // - Strings cross as UTF-8 bytes: (ptr, len) into this module's memory.
+// - Every (ptr, len) must lie inside this module's memory: anything else ends the run as a trap
+//   (CNI error 999), never a host read or write.
 // - Results are i32: >= 0 is success (a handle or a byte count), < 0 is a
 //   negated Linux errno (e.g. -2 ENOENT, -11 EAGAIN for a timeout, -1 EPERM
 //   when the host refuses the request).
@@ -67,11 +69,12 @@ export declare function host_tap_chown(ifindex: i32, uid: i32, gid: i32): i32;
 @external("macvtap_host", "tap_stat")
 export declare function host_tap_stat(ifindex: i32, out: usize): i32;
 
-/** Runs the IPAM plugin `ipamType` (a bare file name, looked up in CNI_PATH by the host) with
- *  CNI_COMMAND = command, the plugin's own CNI_* environment, and `stdin` as its stdin.
- *  The host kills it after its timeout. Output: the length of its stdout (fetch it with
- *  ipam_output) and its exit status at statusOut (i32), or -errno when it could not run
- *  (-ENOENT not found in CNI_PATH, -ETIMEDOUT killed on timeout, -EINVAL bad type name). */
+/** Runs the IPAM plugin `ipamType` (a bare file name, looked up in CNI_PATH by the host) with the
+ *  runtime's whole environment (CNI spec: a delegate gets the same environment), CNI_COMMAND = command,
+ *  and `stdin` as its stdin, in a process group of its own. The host ends the group at its timeout.
+ *  Output: the length of its stdout (fetch it with ipam_output) and its exit status at statusOut (i32,
+ *  128 + signal when a signal ended it), or -errno when it could not run: -ENOENT not found in CNI_PATH,
+ *  -EINVAL bad type name or command, -ETIMEDOUT killed at the timeout, -EMSGSIZE stdout over 4 MiB. */
 @external("macvtap_host", "ipam_exec")
 export declare function host_ipam_exec(
   ipamType: usize, ipamTypeLen: i32,
