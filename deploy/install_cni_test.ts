@@ -1,29 +1,24 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import {
-  contentVersion,
-  installCni,
-  listDistFiles,
-  PLUGIN_NAME,
-  VERSIONS_DIR,
-  wrapperScript,
-} from "./install_cni.ts";
+import { checkDist, contentVersion, installCni, PLUGIN_NAME, VERSIONS_DIR } from "./install_cni.ts";
 
 const REAL_DIST = fileURLToPath(new URL("../dist/cni", import.meta.url));
 
-/** A fake dist folder whose launcher prints its own tag and its sibling's, to catch mixed versions. */
+/**
+ * A fake dist folder whose plugin prints its tag and arguments. The print comes after 256 KiB of comment,
+ * so a run of a half-written copy prints nothing, and the file is big enough to be caught mid-write.
+ */
 async function fakeDist(root: string, tag: string): Promise<string> {
   const dir = `${root}/dist-${tag}`;
   await Deno.mkdir(dir, { recursive: true });
-  const launcher = [
+  const script = [
     "#!/bin/sh",
-    'dir=$(dirname "$(readlink -f -- "$0")")',
-    `printf 'launcher=${tag} payload=%s args=%s\\n' "$(cat "$dir/payload")" "$*"`,
+    ...Array.from({ length: 4096 }, (_, i) => `# padding line ${i} `.padEnd(63, "-")),
+    `printf 'plugin=${tag} args=%s\\n' "$*"`,
     "",
   ].join("\n");
-  await Deno.writeTextFile(`${dir}/${PLUGIN_NAME}`, launcher, { mode: 0o755 });
+  await Deno.writeTextFile(`${dir}/${PLUGIN_NAME}`, script);
   await Deno.chmod(`${dir}/${PLUGIN_NAME}`, 0o755);
-  await Deno.writeTextFile(`${dir}/payload`, tag, { mode: 0o644 });
   return dir;
 }
 
@@ -49,13 +44,22 @@ async function names(dir: string): Promise<string[]> {
   return found.sort();
 }
 
-Deno.test("installCni() writes a version folder and a wrapper that runs it from any cwd", async () => {
+/** Whether the bin dir's plugin is the very file installed as `version` (one copy on disk). */
+async function isInstalledAs(to: string, version: string): Promise<boolean> {
+  const [plugin, installed] = await Promise.all([
+    Deno.lstat(`${to}/${PLUGIN_NAME}`),
+    Deno.lstat(`${to}/${VERSIONS_DIR}/${version}`),
+  ]);
+  return plugin.isFile && plugin.ino === installed.ino && plugin.dev === installed.dev;
+}
+
+Deno.test("installCni() installs the plugin as macvtap.d/<version>, linked as macvtap, runnable from any cwd", async () => {
   await withTempDir(async (root) => {
     const from = await fakeDist(root, "v1");
     const to = `${root}/bin`;
     await Deno.mkdir(to);
     const result = await installCni(from, to);
-    assert.equal(result.version, await contentVersion(from, await listDistFiles(from)));
+    assert.equal(result.version, await contentVersion(`${from}/${PLUGIN_NAME}`));
     assert.deepEqual({ ...result, version: "" }, {
       version: "",
       previous: null,
@@ -63,21 +67,19 @@ Deno.test("installCni() writes a version folder and a wrapper that runs it from 
       removed: [],
     });
     assert.deepEqual(await names(to), [PLUGIN_NAME, VERSIONS_DIR]);
-    assert.deepEqual(await names(`${to}/${VERSIONS_DIR}/${result.version}`), [PLUGIN_NAME, "payload"]);
+    assert.deepEqual(await names(`${to}/${VERSIONS_DIR}`), [result.version]);
+    assert.ok(await isInstalledAs(to, result.version));
     assert.equal((await Deno.stat(`${to}/${PLUGIN_NAME}`)).mode! & 0o777, 0o755);
-    assert.equal((await Deno.stat(`${to}/${VERSIONS_DIR}/${result.version}/payload`)).mode! & 0o777, 0o644);
-    assert.equal(
-      await run(`${to}/${PLUGIN_NAME}`, ["a b", "c"], root),
-      "launcher=v1 payload=v1 args=a b c\n",
-    );
+    assert.equal(await run(`${to}/${PLUGIN_NAME}`, ["a b", "c"], root), "plugin=v1 args=a b c\n");
   });
 });
 
-Deno.test("installCni() is idempotent, keeps the previous version and removes older ones", async () => {
+Deno.test("installCni() is idempotent, and an upgrade removes the version it replaced", async () => {
   await withTempDir(async (root) => {
     const to = `${root}/bin`;
     await Deno.mkdir(to);
     const first = await installCni(await fakeDist(root, "v1"), to);
+    const { ino } = await Deno.lstat(`${to}/${PLUGIN_NAME}`);
     const again = await installCni(`${root}/dist-v1`, to);
     assert.deepEqual(again, {
       version: first.version,
@@ -85,47 +87,85 @@ Deno.test("installCni() is idempotent, keeps the previous version and removes ol
       replacedForeignPlugin: false,
       removed: [],
     });
+    assert.equal((await Deno.lstat(`${to}/${PLUGIN_NAME}`)).ino, ino, "the same build is not swapped");
     const second = await installCni(await fakeDist(root, "v2"), to);
-    assert.equal(second.previous, first.version);
-    assert.deepEqual(second.removed, []);
-    assert.deepEqual(await names(`${to}/${VERSIONS_DIR}`), [first.version, second.version].sort());
-    const third = await installCni(await fakeDist(root, "v3"), to);
-    assert.deepEqual(third.removed, [first.version]);
-    assert.deepEqual(await names(`${to}/${VERSIONS_DIR}`), [second.version, third.version].sort());
-    assert.equal(await run(`${to}/${PLUGIN_NAME}`), "launcher=v3 payload=v3 args=\n");
+    assert.deepEqual(second, {
+      version: second.version,
+      previous: first.version,
+      replacedForeignPlugin: false,
+      removed: [first.version],
+    });
+    assert.deepEqual(await names(`${to}/${VERSIONS_DIR}`), [second.version]);
+    assert.ok(await isInstalledAs(to, second.version));
+    assert.equal(await run(`${to}/${PLUGIN_NAME}`), "plugin=v2 args=\n");
   });
 });
 
 Deno.test("installCni() replaces a foreign plugin binary and removes leftovers of a crashed install", async () => {
   await withTempDir(async (root) => {
     const to = `${root}/bin`;
-    await Deno.mkdir(`${to}/${VERSIONS_DIR}/.${PLUGIN_NAME}-staging-deadbeef-1`, { recursive: true });
-    await Deno.writeTextFile(`${to}/.${PLUGIN_NAME}-staging-${PLUGIN_NAME}-7`, "half a wrapper");
+    await Deno.mkdir(`${to}/${VERSIONS_DIR}`, { recursive: true });
+    await Deno.writeTextFile(`${to}/${VERSIONS_DIR}/.${PLUGIN_NAME}-staging-deadbeef-1`, "half a plugin");
+    await Deno.writeTextFile(`${to}/.${PLUGIN_NAME}-staging-${PLUGIN_NAME}-7`, "a link never renamed");
     await Deno.writeFile(`${to}/${PLUGIN_NAME}`, new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0xff, 0xfe, 0]));
     await Deno.writeTextFile(`${to}/bridge`, "another plugin");
     const result = await installCni(await fakeDist(root, "v1"), to);
     assert.equal(result.replacedForeignPlugin, true);
+    assert.equal(result.previous, null);
     assert.deepEqual(await names(to), ["bridge", PLUGIN_NAME, VERSIONS_DIR]);
     assert.deepEqual(await names(`${to}/${VERSIONS_DIR}`), [result.version]);
     assert.equal(await Deno.readTextFile(`${to}/bridge`), "another plugin");
   });
 });
 
-Deno.test("installCni() refuses a folder without the launcher or with other entries", async () => {
+Deno.test("installCni() takes over an earlier install's wrapper and version folder (the Deno-based layout)", async () => {
+  await withTempDir(async (root) => {
+    const to = `${root}/bin`;
+    const old = "0123456789abcdef";
+    await Deno.mkdir(`${to}/${VERSIONS_DIR}/${old}`, { recursive: true });
+    for (const file of [PLUGIN_NAME, "macvtap-host.js", "macvtap.wasm", "deno"]) {
+      await Deno.writeTextFile(`${to}/${VERSIONS_DIR}/${old}/${file}`, "old");
+    }
+    const wrapper = [
+      "#!/bin/sh",
+      `# ${PLUGIN_NAME} CNI plugin, installed by deploy/install_cni.ts (the files are in ${VERSIONS_DIR}/).`,
+      `# version=${old}`,
+      'self=$(readlink -f -- "$0") || exit 1',
+      `exec "\${self%/*}/${VERSIONS_DIR}/${old}/${PLUGIN_NAME}" "$@"`,
+      "",
+    ].join("\n");
+    await Deno.writeTextFile(`${to}/${PLUGIN_NAME}`, wrapper, { mode: 0o755 });
+    const result = await installCni(await fakeDist(root, "v1"), to);
+    assert.deepEqual({ ...result, version: "" }, {
+      version: "",
+      previous: old,
+      replacedForeignPlugin: false,
+      removed: [old],
+    });
+    assert.deepEqual(await names(`${to}/${VERSIONS_DIR}`), [result.version]);
+    assert.equal(await run(`${to}/${PLUGIN_NAME}`), "plugin=v1 args=\n");
+  });
+});
+
+Deno.test("installCni() refuses a dist without the plugin, with other files, or with a plugin it cannot run", async () => {
   await withTempDir(async (root) => {
     const to = `${root}/bin`;
     await Deno.mkdir(to);
     const from = await fakeDist(root, "v1");
+    await Deno.writeTextFile(`${from}/macvtap-host.js`, "left by an older build");
+    await assert.rejects(installCni(from, to), /holds "macvtap-host\.js" besides "macvtap"/);
+    await Deno.remove(`${from}/macvtap-host.js`);
+    await Deno.chmod(`${from}/${PLUGIN_NAME}`, 0o644);
+    await assert.rejects(installCni(from, to), /macvtap": not executable/);
     await Deno.remove(`${from}/${PLUGIN_NAME}`);
-    await assert.rejects(installCni(from, to), /no launcher "macvtap"/);
-    await fakeDist(root, "v1");
-    await Deno.mkdir(`${from}/nested`);
-    await assert.rejects(installCni(from, to), /"nested" is not a regular file/);
+    await assert.rejects(installCni(from, to), /no "macvtap" \(run deno task build\)/);
+    await Deno.mkdir(`${from}/${PLUGIN_NAME}`);
+    await assert.rejects(checkDist(from), /macvtap": not a regular file/);
     assert.deepEqual(await names(to), [], "a refused install writes nothing");
   });
 });
 
-Deno.test("an invocation during upgrades always runs one whole version, never a mix", async () => {
+Deno.test("an invocation during upgrades always runs one whole version", async () => {
   await withTempDir(async (root) => {
     const to = `${root}/bin`;
     await Deno.mkdir(to);
@@ -133,46 +173,50 @@ Deno.test("an invocation during upgrades always runs one whole version, never a 
     await installCni(dists[0], to);
     let installing = true;
     const upgrades = (async () => {
-      for (let i = 1; i <= 20; i++) await installCni(dists[i % 2], to);
-      installing = false;
+      try {
+        for (let i = 1; i <= 20 && installing; i++) await installCni(dists[i % 2], to);
+      } finally {
+        installing = false;
+      }
     })();
     const seen = new Set<string>();
-    while (installing) seen.add(await run(`${to}/${PLUGIN_NAME}`));
-    await upgrades;
-    for (const line of seen) assert.match(line, /^launcher=(v\d) payload=\1 args=\n$/);
+    try {
+      while (installing) seen.add(await run(`${to}/${PLUGIN_NAME}`));
+    } finally {
+      // A failed run ends the upgrades before the temp dir goes; a failed upgrade ends the runs.
+      installing = false;
+      await upgrades;
+    }
+    for (const line of seen) assert.match(line, /^plugin=v[12] args=\n$/);
   });
 });
 
-Deno.test("the wrapper runs the real build's launcher (CNI VERSION through the installed files)", async () => {
-  await Deno.stat(`${REAL_DIST}/${PLUGIN_NAME}`).catch(() => {
-    throw new Error(`${REAL_DIST} has no launcher: run deno task build first`);
+Deno.test("the real build installs as one small file that answers VERSION from / with an empty environment", async () => {
+  const built = await Deno.stat(`${REAL_DIST}/${PLUGIN_NAME}`).catch(() => {
+    throw new Error(`${REAL_DIST} has no plugin: run deno task build first`);
   });
   await withTempDir(async (root) => {
     const to = `${root}/opt/cni/bin`;
     await Deno.mkdir(to, { recursive: true });
-    await installCni(REAL_DIST, to);
-    const out = await new Deno.Command(`${to}/${PLUGIN_NAME}`, {
+    const { version } = await installCni(REAL_DIST, to);
+    const installed = await Deno.stat(`${to}/${PLUGIN_NAME}`);
+    assert.equal(installed.size, built.size);
+    assert.equal(installed.nlink, 2, "macvtap and macvtap.d/<version> are one file");
+    assert.ok(await isInstalledAs(to, version));
+    const child = new Deno.Command(`${to}/${PLUGIN_NAME}`, {
       clearEnv: true,
-      // The launcher's Deno cache would go to the node's /var/cache/macvtap-cni: keep it in the temp dir.
-      env: { CNI_COMMAND: "VERSION", PATH: "/usr/bin:/bin", MACVTAP_DENO_DIR: `${root}/deno-cache` },
+      env: { CNI_COMMAND: "VERSION" },
       cwd: "/",
       stdin: "piped",
       stdout: "piped",
     }).spawn();
-    const writer = out.stdin.getWriter();
+    const writer = child.stdin.getWriter();
     await writer.write(new TextEncoder().encode('{"cniVersion":"1.0.0"}'));
     await writer.close();
-    const { success, stdout } = await out.output();
+    const { success, stdout } = await child.output();
     assert.ok(success);
     assert.ok(JSON.parse(new TextDecoder().decode(stdout)).supportedVersions.includes("1.0.0"));
   });
-});
-
-Deno.test("wrapperScript() names its version and execs the launcher inside the versions folder", () => {
-  const script = wrapperScript("0123456789abcdef");
-  assert.match(script, /^#!\/bin\/sh\n/);
-  assert.match(script, /^# version=0123456789abcdef$/m);
-  assert.match(script, /^exec "\$\{self%\/\*\}\/macvtap\.d\/0123456789abcdef\/macvtap" "\$@"$/m);
 });
 
 Deno.test("the installer runs under the init container's narrow permissions (read both dirs, write the target)", async () => {
@@ -198,6 +242,7 @@ Deno.test("the installer runs under the init container's narrow permissions (rea
     assert.ok(out.success, new TextDecoder().decode(out.stderr));
     const report = JSON.parse(new TextDecoder().decode(out.stdout));
     assert.equal(report.plugin, PLUGIN_NAME);
-    assert.equal(await run(`${to}/${PLUGIN_NAME}`), "launcher=v1 payload=v1 args=\n");
+    assert.equal(report.replacedForeignPlugin, false);
+    assert.equal(await run(`${to}/${PLUGIN_NAME}`), "plugin=v1 args=\n");
   });
 });
