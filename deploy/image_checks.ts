@@ -44,12 +44,8 @@ export function imagePaths(
     { path: posix.join(workingDir, "package.json"), usedBy: `${daemonName} (npm packages)` },
     { path: posix.join(workingDir, "node_modules/@grpc/grpc-js"), usedBy: `${daemonName} (grpc-js)` },
     { path: posix.join(workingDir, "proto"), usedBy: `${daemonName} (kubelet API protos)` },
+    // One static executable: nothing beside it is needed.
     { path: daemonArgs(daemon).options.broker, usedBy: `${daemonName} --broker` },
-    // tools/broker_launcher.sh runs the files of the broker/ folder beside it.
-    {
-      path: posix.join(posix.dirname(daemonArgs(daemon).options.broker), "broker"),
-      usedBy: "the link broker launcher",
-    },
   ];
 }
 
@@ -85,8 +81,11 @@ function stageRuns(stages: Stage[], name: string): string[] {
   return (stage?.instructions ?? []).filter((i) => i.keyword === "RUN").map((i) => i.args);
 }
 
+/** Where the containers find `deno`. */
+export const DENO_ON_PATH = "/usr/local/bin/deno";
+
 /**
- * The containers' `deno` is the pinned Deno from the build, linked onto the PATH, and the daemon's module
+ * The containers' `deno` is the pinned Deno from the build, copied onto the PATH, and the daemon's module
  * cache is filled at build time into a DENO_DIR inside the image (the root filesystem is read-only).
  */
 export function denoProblems(
@@ -94,7 +93,6 @@ export function denoProblems(
   stages: Stage[],
   workload: Resource,
   pinned: string,
-  repo: Repository,
 ): string[] {
   const problems: string[] = [];
   const final = stages.at(-1)!;
@@ -108,18 +106,37 @@ export function denoProblems(
       problems.push(`a stage installs deno@${version}`);
     }
   }
-  const runs = final.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args).join(" && ");
-  const link = /ln -s (\S+) (\/usr\/local\/bin\/deno)\b/.exec(runs);
-  if (!link) problems.push("nothing puts deno on the PATH (/usr/local/bin/deno)");
-  else problems.push(...imagePathProblems(stages, { path: link[1], usedBy: "/usr/local/bin/deno" }, repo));
+  problems.push(...denoBinaryProblems(stages));
   for (const c of podContainers(workload)) {
     if (!Array.isArray(c.command) || c.command[0] !== "deno") {
       problems.push(`container "${c.name}" runs no deno`);
     }
   }
+  const runs = final.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args).join(" && ");
   if (!final.env.DENO_DIR) problems.push("the final stage sets no DENO_DIR, so the cache goes to $HOME");
   if (!/\bdeno cache daemon\/main\.ts\b/.test(runs)) problems.push("the daemon's modules are not cached");
   return problems;
+}
+
+/**
+ * {@link DENO_ON_PATH} is copied from a stage that installs deno from npm and writes that path from the
+ * binary the installed `deno` runs (`Deno.execPath()`: the npm command itself is a Node wrapper).
+ */
+function denoBinaryProblems(stages: Stage[]): string[] {
+  const origin = originOf(stages, DENO_ON_PATH);
+  if (!origin) return [`nothing puts deno on the PATH (${DENO_ON_PATH})`];
+  if ("context" in origin) {
+    return [`${DENO_ON_PATH} comes from "${origin.context}", not from the npm install`];
+  }
+  const { stage, path } = origin.built;
+  const runs = stageRuns(stages, stage);
+  if (!runs.some((r) => /\bnpm install\b.*\bdeno@/.test(r))) {
+    return [`stage ${stage} installs no deno from npm`];
+  }
+  const writes = runs.some((r) => r.includes(path) && r.includes("Deno.execPath()"));
+  return writes
+    ? []
+    : [`${DENO_ON_PATH} comes from ${stage}:${path}, which is not the installed deno binary`];
 }
 
 /** The `ARG DENO_VERSION=` default before the first `FROM`, if any. */

@@ -188,14 +188,32 @@ Deno.test("imagePathProblems() and denoProblems() find paths the image lacks and
     /not in the repo/,
   );
   reports(
-    imagePathProblems(real, { path: "/opt/macvtap/dist/x", usedBy: "x" }, nothing),
-    /does not write "dist\/x"/,
+    imagePathProblems(real, { path: "/opt/macvtap/dist/cni/x", usedBy: "x" }, nothing),
+    /does not write "dist\/cni\/x"/,
+  );
+  const noBroker = parseStages(
+    CONTAINERFILE.replace("COPY --from=build /src/dist/link-broker dist/link-broker\n", ""),
+  );
+  reports(
+    imagePathProblems(noBroker, { path: "/opt/macvtap/dist/link-broker", usedBy: "x" }, everythingExists),
+    /not copied/,
   );
   const { daemonSet } = daemonOf(BASE);
-  const other = CONTAINERFILE.replace("ARG DENO_VERSION=2.9.3", "ARG DENO_VERSION=2.9.6");
-  reports(denoProblems(other, parseStages(other), daemonSet, "2.9.3", everythingExists), /2\.9\.6/);
-  const unlinked = CONTAINERFILE.replace("ln -s /opt/macvtap/dist/cni/deno /usr/local/bin/deno", "true");
-  reports(denoProblems(unlinked, parseStages(unlinked), daemonSet, "2.9.3", everythingExists), /on the PATH/);
+  const deno = (containerfile: string) =>
+    denoProblems(containerfile, parseStages(containerfile), daemonSet, "2.9.3");
+  const copy = "COPY --from=build /deno/deno /usr/local/bin/deno";
+  assert.ok(CONTAINERFILE.includes(copy));
+  reports(deno(CONTAINERFILE.replace("ARG DENO_VERSION=2.9.3", "ARG DENO_VERSION=2.9.6")), /2\.9\.6/);
+  reports(deno(CONTAINERFILE.replace(copy, "")), /on the PATH/);
+  // The npm command: a Node wrapper, not the binary; and a binary from the build context, not the npm install.
+  reports(
+    deno(CONTAINERFILE.replace(copy, "COPY --from=build /usr/local/bin/deno /usr/local/bin/deno")),
+    /not the installed deno binary/,
+  );
+  reports(
+    deno(CONTAINERFILE.replace(copy, "COPY tools/deno /usr/local/bin/deno")),
+    /not from the npm install/,
+  );
 });
 
 Deno.test("the example checks find unknown resources, unmatched limits, bindings and kube-ovn drift", async () => {
