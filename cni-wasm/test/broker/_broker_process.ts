@@ -1,21 +1,18 @@
 /**
- * TEST HELPER: the built link broker (dist/link-broker) as a child process entered into a test's node
- * netns, with a line reader that can wait for a predicate, and the one rebuild of dist/broker a test
- * process needs.
+ * TEST HELPER: the built link broker (dist/link-broker, the native executable) as a child process entered
+ * into a test's node netns, with a line reader that can wait for a predicate, and the one rebuild of
+ * dist/link-broker a test process needs.
  *
- * Requires root, `--allow-run` (nsenter, the broker), read/write on the repository.
+ * Requires root, `--allow-run` (nsenter, the broker, wasm2c and cc for the rebuild), read/write on the
+ * repository.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { readLines } from "../../../daemon/host/json_lines.ts";
 import { isRoot, type TestNetns } from "../../../testing/netns.ts";
-import {
-  BROKER_DIST_DIR,
-  BROKER_LAUNCHER,
-  buildBrokerModule,
-  writeBrokerDist,
-} from "../../../tools/build.ts";
+import { BROKER_EXECUTABLE, BROKER_MODULE, brokerExecutable, buildModule } from "../../../tools/build.ts";
+import { compileNative } from "../../../tools/native.ts";
 
 /** One protocol line. */
 export type Line = Record<string, unknown>;
@@ -30,7 +27,7 @@ export class Broker implements AsyncDisposable {
   /** @param node the netns to run in (a TestNetns, or `{path: "/proc/self/ns/net"}` for the one the test runs in) */
   constructor(node: Pick<TestNetns, "path">) {
     this.#child = new Deno.Command("nsenter", {
-      args: [`--net=${node.path}`, "--", BROKER_LAUNCHER],
+      args: [`--net=${node.path}`, "--", BROKER_EXECUTABLE],
       stdin: "piped",
       stdout: "piped",
       stderr: "inherit",
@@ -74,10 +71,13 @@ export class Broker implements AsyncDisposable {
 
 let built: Promise<void> | null = null;
 
-/** Rebuilds dist/broker from the current sources, once per test process (only as root: tests need root). */
+/**
+ * Rebuilds dist/link-broker from the current sources when they changed (the build is incremental and safe
+ * beside other processes building), once per test process; only as root, since the tests need root.
+ */
 export function buildBroker(): Promise<void> {
   built ??= isRoot
-    ? buildBrokerModule().then((wasm) => writeBrokerDist(BROKER_DIST_DIR, wasm))
+    ? buildModule(BROKER_MODULE).then(async (wasm) => void await compileNative(brokerExecutable(wasm)))
     : Promise.resolve();
   return built;
 }
