@@ -1,34 +1,39 @@
 /**
  * Concurrency: 50 pods starting at once on one node. Each round allocates 50 devices through the real
  * daemon and link broker (50 temp macvtaps on one lower link, kernel-chosen ifindexes), creates 50 pod
- * netns, then starts the 50 CNI ADDs together and, once all are done, the 50 DELs together. Reports the
- * wall time of each burst and every single ADD's and DEL's latency inside it, checks that every call
- * succeeded and that the 50 pods hold 50 distinct /dev/tapN, and, as the yardstick measured in the same
- * run, the latency of ADDs done one at a time (so wall / (50 × serial p50) says how much the burst
- * overlaps). No IPAM, like bench/cni_bench.ts: this measures the plugin and the kernel.
+ * netns, then execs the 50 CNI ADDs together and, once all are done, the 50 DELs together. It reports the
+ * wall time of each burst and every call's latency inside it, checks that every call succeeded and that
+ * the 50 pods hold 50 distinct /dev/tapN.
  *
- * `deno run -A bench/concurrency_bench.ts [--json FILE]`. Needs root and `deno task build`.
+ * Yardsticks, measured in the same process between the rounds: the iproute2 floor of one ADD and one DEL
+ * (bench/cni_bench.ts), and the plugin's own ADD and DEL one at a time. A burst's wall over 50 × the
+ * floor's p50 says how a node starting 50 pods compares with doing the same moves by hand one by one.
+ * Every exec comes from bench/exec_timer.c in the node netns, as a runtime's would. No IPAM, like
+ * bench/cni_bench.ts: this measures the plugin and the kernel.
+ *
+ * `deno run -A bench/concurrency_bench.ts [--json FILE]`. Needs root, gcc and `deno task build`.
  *
  * @module
  */
-import { describeRun, type PluginRun } from "../conformance/harness/runner.ts";
 import { DaemonNode } from "../faults/harness/daemon_node.ts";
 import { tapExists } from "../faults/harness/leaks.ts";
 import type { Allocation } from "../integration/harness/test_node.ts";
-import { macvtapConfig } from "../integration/harness/test_node.ts";
 import { TestNetns } from "../testing/netns.ts";
-import { describe, summarize, type Summary } from "./stats.ts";
+import { type Bench, floorCycle, pluginJob, Samples, type Side } from "./cni_bench.ts";
+import { type Batch, ExecTimer, mustSucceed } from "./exec_timer.ts";
+import { describe, describeRatio, type Ratio, ratio, round2, summarize, type Summary } from "./stats.ts";
 
 /** Pods per burst. */
 export const BURST = 50;
-const ROUNDS = 3;
-const SERIAL_RUNS = 10;
+const ROUNDS = 5;
+/** Serial yardstick cycles (floor and plugin each) before every round. */
+const SERIAL_PER_ROUND = 6;
 
 /** What the concurrency bench measured (ms unless named otherwise). */
 export interface ConcurrencyResult {
   burst: number;
   rounds: number;
-  /** Calls that exited 0, of all made (ADDs and DELs of every round). */
+  /** Calls that exited 0, of all made in the bursts (ADDs and DELs of every round). */
   succeeded: number;
   calls: number;
   /** Distinct /dev/tapN held by the pods of each round (each must be `burst`). */
@@ -38,35 +43,21 @@ export interface ConcurrencyResult {
   addEach: Summary;
   delWall: Summary;
   delEach: Summary;
-  serialAdd: Summary;
-  /** p50 of addWall / (burst × p50 of serialAdd): 1 = no overlap at all, lower = the burst overlaps. */
-  addWallVsSerial: number;
+  floorAdd: Side;
+  floorDel: Side;
+  serialAdd: Side;
+  serialDel: Side;
+  /** Burst wall over `burst` × the floor's p50; paired: each round over its own floor samples' p50. */
+  addWallVsFloor: Ratio;
+  delWallVsFloor: Ratio;
+  /** Burst wall over `burst` × the plugin's serial p50: 1 = no overlap at all, lower = the burst overlaps. */
+  addWallVsSerial: Ratio;
 }
 
 interface Pod {
   allocation: Allocation;
   netns: TestNetns;
   containerId: string;
-}
-
-/** Execs `command` for one pod and times it. */
-async function timedRun(node: DaemonNode, command: string, pod: Pod): Promise<[PluginRun, number]> {
-  const config = macvtapConfig("1.0.0", "burst", { deviceID: pod.allocation.deviceId });
-  const attachment = { containerId: pod.containerId, ifname: "net1", pod: pod.netns };
-  const started = performance.now();
-  const run = await node.test.run(command, attachment, config);
-  return [run, performance.now() - started];
-}
-
-/** Runs `command` for every pod at once; returns the wall time, each call's time, and the runs. */
-async function burst(node: DaemonNode, command: string, pods: Pod[]) {
-  const started = performance.now();
-  const timedRuns = await Promise.all(pods.map((pod) => timedRun(node, command, pod)));
-  return {
-    wall: performance.now() - started,
-    each: timedRuns.map(([, ms]) => ms),
-    runs: timedRuns.map(([r]) => r),
-  };
 }
 
 /** Allocates `count` devices at once and makes a pod netns for each. */
@@ -93,68 +84,106 @@ async function distinctTaps(pods: Pod[]): Promise<number> {
   return taps.size;
 }
 
-/** ADD then DEL, one pod at a time: the yardstick for the bursts. */
-async function serialAdds(node: DaemonNode, runs: number): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const [[pod]] = await preparePods(node, 1, -1 - i);
-    await using _netns = pod.netns;
-    const [add, ms] = await timedRun(node, "ADD", pod);
-    if (add.code !== 0) throw new Error(`serial ADD failed: ${describeRun(add)}`);
-    samples.push(ms);
-    const [del] = await timedRun(node, "DEL", pod);
-    if (del.code !== 0) throw new Error(`serial DEL failed: ${describeRun(del)}`);
+/** Execs `command` for every pod at once, each pod with a MAC of its own. */
+function burst(timer: ExecTimer, command: string, pods: Pod[]): Promise<Batch> {
+  const mac = (i: number) => `02:5a:00:00:01:${i.toString(16).padStart(2, "0")}`;
+  return timer.parallel(
+    pods.map((pod, i) => pluginJob(pod.netns, command, pod.allocation.deviceId, pod.containerId, mac(i))),
+  );
+}
+
+/** Yardstick samples, kept per round so each round's burst can be set against its own. */
+class Yardsticks {
+  readonly floorAdd = new Samples();
+  readonly floorDel = new Samples();
+  readonly serialAdd = new Samples();
+  readonly serialDel = new Samples();
+  /** p50 of each round's floor ADD and DEL samples. */
+  readonly roundFloorAdd: number[] = [];
+  readonly roundFloorDel: number[] = [];
+
+  /** `count` floor cycles and `count` plugin ADD + DEL one at a time, alternating. */
+  async measure(node: DaemonNode, timer: ExecTimer, count: number): Promise<void> {
+    await using pod = await TestNetns.create("burst-serial");
+    const bench: Bench = { timer, node: node.test.node, pod };
+    const add: number[] = [];
+    const del: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const [floorAdd, floorDel] = await floorCycle(bench);
+      this.floorAdd.add(floorAdd);
+      this.floorDel.add(floorDel);
+      add.push(floorAdd.wallMs);
+      del.push(floorDel.wallMs);
+      const allocation = await node.allocate(`lower0Mvp${i}`);
+      const job = (command: string) => pluginJob(pod, command, allocation.deviceId, `serial${i}`);
+      this.serialAdd.add(mustSucceed(await timer.sequence([job("ADD")]), "serial ADD"));
+      this.serialDel.add(mustSucceed(await timer.sequence([job("DEL")]), "serial DEL"));
+    }
+    this.roundFloorAdd.push(summarize(add).p50);
+    this.roundFloorDel.push(summarize(del).p50);
   }
-  return samples;
+}
+
+/** Wall of each burst over `size` × the yardstick: of the medians, and each round against its own. */
+function vsYardstick(walls: number[], yardstick: number[], roundYardsticks: number[], size: number): Ratio {
+  const ofMedians = round2(summarize(walls).p50 / (size * summarize(yardstick).p50));
+  return { ofMedians, paired: ratio(walls, roundYardsticks.map((p50) => size * p50)).paired };
 }
 
 /**
  * Runs the bench on a fresh node.
  *
- * Requires root, `deno task build`, `--allow-all` in practice (netns, processes, temp files).
+ * Requires root, gcc, `deno task build`, `--allow-all` in practice (netns, processes, temp files).
  */
 export async function benchConcurrency(size = BURST, rounds = ROUNDS): Promise<ConcurrencyResult> {
   await using node = await DaemonNode.start("burst", { capacity: size });
-  const serial = await serialAdds(node, SERIAL_RUNS);
-  const samples = { allocateWall: [] as number[], addWall: [] as number[], addEach: [] as number[] };
-  const dels = { delWall: [] as number[], delEach: [] as number[] };
+  await using timer = await ExecTimer.start(node.test.node.path);
+  await new Yardsticks().measure(node, timer, 1); // warm-up, not counted
+  const yardsticks = new Yardsticks();
+  const walls = { allocate: [] as number[], add: [] as number[], del: [] as number[] };
+  const each = { add: [] as number[], del: [] as number[] };
   const distinct: number[] = [];
   let succeeded = 0;
   let failure = "";
   for (let round = 0; round < rounds; round++) {
+    await yardsticks.measure(node, timer, SERIAL_PER_ROUND);
     const [pods, allocateWall] = await preparePods(node, size, round);
     await using stack = new AsyncDisposableStack();
     for (const pod of pods) stack.use(pod.netns);
-    samples.allocateWall.push(allocateWall);
-    const adds = await burst(node, "ADD", pods);
-    samples.addWall.push(adds.wall);
-    samples.addEach.push(...adds.each);
+    walls.allocate.push(allocateWall);
+    const adds = await burst(timer, "ADD", pods);
     distinct.push(await distinctTaps(pods));
-    const deleted = await burst(node, "DEL", pods);
-    dels.delWall.push(deleted.wall);
-    dels.delEach.push(...deleted.each);
-    for (const run of [...adds.runs, ...deleted.runs]) {
-      if (run.code === 0) succeeded++;
-      else failure ||= describeRun(run);
+    const dels = await burst(timer, "DEL", pods);
+    for (const [batch, wall, times] of [[adds, walls.add, each.add], [dels, walls.del, each.del]] as const) {
+      wall.push(batch.wallMs);
+      times.push(...batch.runs.map((run) => run.ms));
+      for (const run of batch.runs) {
+        if (run.code === 0) succeeded++;
+        else failure ||= `exit ${run.code}: ${run.stdout}${run.stderr}`;
+      }
     }
   }
   if (failure) console.error(`concurrency bench: a call failed, e.g.\n  ${failure}`);
-  const result = {
+  const serialAdd = yardsticks.serialAdd.summary();
+  return {
     burst: size,
     rounds,
     succeeded,
     calls: 2 * size * rounds,
     distinctTapsPerRound: distinct,
-    allocateWall: summarize(samples.allocateWall),
-    addWall: summarize(samples.addWall),
-    addEach: summarize(samples.addEach),
-    delWall: summarize(dels.delWall),
-    delEach: summarize(dels.delEach),
-    serialAdd: summarize(serial),
-    addWallVsSerial: 0,
+    allocateWall: summarize(walls.allocate),
+    addWall: summarize(walls.add),
+    addEach: summarize(each.add),
+    delWall: summarize(walls.del),
+    delEach: summarize(each.del),
+    floorAdd: yardsticks.floorAdd.summary(),
+    floorDel: yardsticks.floorDel.summary(),
+    serialAdd,
+    serialDel: yardsticks.serialDel.summary(),
+    addWallVsFloor: vsYardstick(walls.add, yardsticks.floorAdd.ms, yardsticks.roundFloorAdd, size),
+    delWallVsFloor: vsYardstick(walls.del, yardsticks.floorDel.ms, yardsticks.roundFloorDel, size),
+    addWallVsSerial: { ofMedians: round2(summarize(walls.add).p50 / (size * serialAdd.ms.p50)) },
   };
-  result.addWallVsSerial = Math.round((result.addWall.p50 / (size * result.serialAdd.p50)) * 100) / 100;
-  return result;
 }
 
 /** The result as `[metric, value]` rows for the bench table. */
@@ -165,10 +194,15 @@ export function concurrencyRows(r: ConcurrencyResult): [string, string][] {
     [`${r.burst} concurrent Allocates, wall`, describe(r.allocateWall)],
     [`${r.burst} concurrent ADDs, wall`, describe(r.addWall)],
     ["  each ADD inside the burst", describe(r.addEach)],
-    ["  one ADD at a time (same run)", describe(r.serialAdd)],
-    [`  wall p50 / (${r.burst} × serial p50)`, `${r.addWallVsSerial}`],
+    ["  floor ADD, one at a time (yardstick)", describe(r.floorAdd.ms)],
+    [`  wall / (${r.burst} × floor ADD p50)`, describeRatio(r.addWallVsFloor)],
+    ["  plugin ADD, one at a time", describe(r.serialAdd.ms)],
+    [`  wall / (${r.burst} × plugin ADD p50)`, describeRatio(r.addWallVsSerial)],
     [`${r.burst} concurrent DELs, wall`, describe(r.delWall)],
     ["  each DEL inside the burst", describe(r.delEach)],
+    ["  floor DEL, one at a time (yardstick)", describe(r.floorDel.ms)],
+    [`  wall / (${r.burst} × floor DEL p50)`, describeRatio(r.delWallVsFloor)],
+    ["  plugin DEL, one at a time", describe(r.serialDel.ms)],
   ];
 }
 

@@ -1,14 +1,17 @@
 /**
  * `deno task bench`: every figure the project reports, measured in one run on this machine, printed as a
- * table and written to bench/results/latest.json with the machine, Deno version, date and load. Figures are
- * percentiles with their spread, and ratios against a floor measured in the same run — never a lone number
- * meant as a target. Needs root (throwaway netns) and a build (`deno task bench` prepares it).
+ * table and written to bench/results/latest.json (and the judged figures to bench/results/latest.md)
+ * with the machine, Deno version, date and the load at the start of every section. Figures are
+ * percentiles with their spread, and ratios against a yardstick measured in the same run — never a lone
+ * number meant as a target. Needs root (throwaway netns), gcc (bench/exec_timer.c) and a build
+ * (`deno task bench` prepares it).
  *
- * Sections: CNI ADD/DEL vs the iproute2 floor and cold start (bench/cni_bench.ts); the daemon's Allocate,
- * health propagation, re-registration and RSS (daemon/bench/daemon_bench.ts); codec costs
- * (cni-wasm/test/netlink/codec_bench.ts); 100k-input fuzzing of the netlink decoders and the CNI front door;
- * 50 concurrent ADDs/DELs (bench/concurrency_bench.ts); the Allocate → ADD → DEL soak, SOAK_CYCLES cycles
- * (bench/soak_bench.ts); artifact sizes.
+ * Sections: CNI ADD/DEL vs the iproute2 floor, cold start vs /bin/true and `ip -V`, peak RSS per call
+ * (bench/cni_bench.ts); the daemon's Allocate, health propagation, re-registration, daemon and link
+ * broker RSS (daemon/bench/daemon_bench.ts); codec costs (cni-wasm/test/netlink/codec_bench.ts);
+ * 100k-input fuzzing of the netlink decoders and the CNI front door, and `deno task fuzz` when the
+ * project has one; 50 concurrent ADDs/DELs (bench/concurrency_bench.ts); the Allocate → ADD → DEL soak,
+ * SOAK_CYCLES cycles (bench/soak_bench.ts); installed sizes. Then the targets (bench/targets.ts).
  *
  * @module
  */
@@ -16,7 +19,15 @@ import { fileURLToPath } from "node:url";
 import { benchCni, type CniBenchResult } from "./cni_bench.ts";
 import { type ConcurrencyResult, concurrencyRows } from "./concurrency_bench.ts";
 import { DEFAULT_SOAK_CYCLES, type SoakResult, soakRows } from "./soak_bench.ts";
-import { describe } from "./stats.ts";
+import { describe, describeRatio, type Summary } from "./stats.ts";
+import {
+  type BrokerMemory,
+  markdownTable,
+  type Sizes,
+  type TargetRow,
+  targetRows,
+  verdict,
+} from "./targets.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const FUZZ_ITERATIONS = 100_000;
@@ -25,6 +36,14 @@ interface Row {
   section: string;
   metric: string;
   value: string;
+}
+
+/** Load average when each section started: the machine is shared, the figures should say how busy. */
+const loadBySection: Record<string, number[]> = {};
+
+function startSection(name: string): void {
+  loadBySection[name] = Deno.loadavg();
+  console.error(`bench: ${name} (load ${Deno.loadavg().join(" ")})`);
 }
 
 async function run(
@@ -44,32 +63,51 @@ async function run(
 
 function cniRows(cni: CniBenchResult): Row[] {
   const row = (metric: string, value: string) => ({ section: "CNI", metric, value });
+  const kib = (s: Summary) => describe(s, "KiB");
   return [
-    row("ADD (plugin, via nsenter)", describe(cni.add)),
-    row("ADD floor (ip ×3 + chown)", describe(cni.floorAdd)),
-    row("ADD ratio p50/p50", `${cni.addRatio}×`),
-    row("DEL (plugin, via nsenter)", describe(cni.del)),
-    row("DEL floor (ip link del)", describe(cni.floorDel)),
-    row("DEL ratio p50/p50", `${cni.delRatio}×`),
-    row("cold start (VERSION: launcher + deno + host + wasm)", describe(cni.coldStartVersion)),
+    row("ADD (plugin exec'd from the node netns)", describe(cni.add.ms)),
+    row("ADD floor (ip ×3 + chown)", describe(cni.floorAdd.ms)),
+    row("ADD / floor", describeRatio(cni.addRatio)),
+    row("DEL (plugin)", describe(cni.del.ms)),
+    row("DEL floor (ip link del)", describe(cni.floorDel.ms)),
+    row("DEL / floor", describeRatio(cni.delRatio)),
+    row(
+      "CPU time (user+sys): ADD / floor ADD",
+      `${describe(cni.add.cpuMs)} / ${describe(cni.floorAdd.cpuMs)}`,
+    ),
+    row(
+      "CPU time (user+sys): DEL / floor DEL",
+      `${describe(cni.del.cpuMs)} / ${describe(cni.floorDel.cpuMs)}`,
+    ),
+    row("cold start: VERSION (exec + host + module)", describe(cni.version.ms)),
+    row("cold start: /bin/true", describe(cni.binTrue.ms)),
+    row("cold start: ip -V", describe(cni.ipVersion.ms)),
+    row("VERSION / /bin/true", describeRatio(cni.versionRatio)),
+    row("VERSION − /bin/true next to it", describe(cni.versionOverTrue)),
+    row("CPU time: VERSION / /bin/true", `${describe(cni.version.cpuMs)} / ${describe(cni.binTrue.cpuMs)}`),
+    row(
+      "floor ADD by step, p50",
+      Object.entries(cni.floorAddSteps).map(([step, ms]) => `${step} ${ms} ms`).join(", "),
+    ),
+    row("peak RSS: ADD / floor's largest ip", `${kib(cni.add.maxrssKiB)} / ${kib(cni.floorAdd.maxrssKiB)}`),
+    row("peak RSS: DEL / ip link del", `${kib(cni.del.maxrssKiB)} / ${kib(cni.floorDel.maxrssKiB)}`),
+    row("peak RSS: VERSION / /bin/true", `${kib(cni.version.maxrssKiB)} / ${kib(cni.binTrue.maxrssKiB)}`),
   ];
 }
 
-async function daemonSection(): Promise<{ rows: Row[]; raw: unknown }> {
-  const file = await Deno.makeTempFile({ suffix: ".json" });
-  try {
-    const result = await run(["run", "-A", "daemon/bench/daemon_bench.ts", "--json", file]);
-    if (!result.ok) throw new Error("daemon bench failed");
-    const raw = JSON.parse(await Deno.readTextFile(file));
-    const rows = (raw.rows as { metric: string; via: string; value: string }[]).map((r) => ({
-      section: "daemon",
-      metric: `${r.metric} [${r.via}]`,
-      value: r.value,
-    }));
-    return { rows, raw };
-  } finally {
-    await Deno.remove(file);
-  }
+interface DaemonRow {
+  metric: string;
+  via: string;
+  value: string;
+  raw: Record<string, number>;
+}
+
+async function daemonSection(): Promise<{ rows: Row[]; raw: { rows: DaemonRow[] }; broker: BrokerMemory }> {
+  const raw = await jsonBench<{ rows: DaemonRow[] }>("daemon/bench/daemon_bench.ts");
+  const rows = raw.rows.map((r) => ({ section: "daemon", metric: `${r.metric} [${r.via}]`, value: r.value }));
+  const brokerRow = raw.rows.find((r) => r.metric === "link broker RSS (MiB)");
+  if (!brokerRow) throw new Error("the daemon bench measured no link broker RSS (not root?)");
+  return { rows, raw, broker: { allocations: 1000, ...brokerRow.raw } as BrokerMemory };
 }
 
 /** Runs a bench script that writes its result with `--json FILE` (its own process: grpc-js lingers). */
@@ -114,33 +152,85 @@ async function codecSection(): Promise<{ rows: Row[]; raw: unknown }> {
   return { rows, raw };
 }
 
+/** The project's `deno task fuzz` (the native fuzzers), when deno.json has one. */
+function hasFuzzTask(): boolean {
+  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
+  return typeof config.tasks?.fuzz === "string";
+}
+
 async function fuzzSection(): Promise<Row[]> {
   const rows: Row[] = [];
-  const suites = [
-    ["netlink decoders (8 decoders, per decoder)", "cni-wasm/test/netlink/decoders_fuzz_test.ts"],
-    ["CNI front door (env, CNI_ARGS, config)", "cni-wasm/test/cni/dispatch_fuzz_test.ts"],
+  const suites: [string, string[]][] = [
+    ["netlink decoders (8 decoders, per decoder)", [
+      "test",
+      "-A",
+      "--quiet",
+      "cni-wasm/test/netlink/decoders_fuzz_test.ts",
+    ]],
+    ["CNI front door (env, CNI_ARGS, config)", [
+      "test",
+      "-A",
+      "--quiet",
+      "cni-wasm/test/cni/dispatch_fuzz_test.ts",
+    ]],
   ];
-  for (const [what, file] of suites) {
+  if (hasFuzzTask()) suites.push(["deno task fuzz (native)", ["task", "fuzz"]]);
+  for (const [what, args] of suites) {
     const started = performance.now();
-    const result = await run(["test", "-A", "--quiet", file], { FUZZ_ITERATIONS: String(FUZZ_ITERATIONS) });
+    const result = await run(args, { FUZZ_ITERATIONS: String(FUZZ_ITERATIONS) });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     rows.push({
       section: "fuzz",
-      metric: `${what}: ${FUZZ_ITERATIONS} inputs`,
-      value: result.ok ? `no trap, ${seconds} s` : `FAILED (see output), ${seconds} s`,
+      metric: `${what}: FUZZ_ITERATIONS=${FUZZ_ITERATIONS}`,
+      value: result.ok ? `no failure, ${seconds} s` : `FAILED (see output), ${seconds} s`,
     });
-    if (!result.ok) throw new Error(`fuzzing ${file} found a failure`);
+    if (!result.ok) throw new Error(`fuzzing (${what}) found a failure`);
   }
   return rows;
 }
 
-function sizeRows(): Row[] {
-  const files = ["dist/cni/macvtap.wasm", "dist/cni/macvtap-host.js", "dist/broker/broker.wasm"];
-  return files.map((file) => ({
+function bytesUnder(dir: string): number {
+  let total = 0;
+  for (const entry of Deno.readDirSync(dir)) {
+    const path = `${dir}/${entry.name}`;
+    total += entry.isDirectory ? bytesUnder(path) : Deno.statSync(path).size;
+  }
+  return total;
+}
+
+function sizes(): Sizes {
+  const wasmBytes: Record<string, number> = {};
+  for (const entry of Deno.readDirSync(`${ROOT}dist/wasm`)) {
+    wasmBytes[`dist/wasm/${entry.name}`] = Deno.statSync(`${ROOT}dist/wasm/${entry.name}`).size;
+  }
+  let debianMacvlanBytes: number | null = null;
+  try {
+    debianMacvlanBytes = Deno.statSync("/usr/lib/cni/macvlan").size;
+  } catch {
+    // containernetworking-plugins not installed: no reference size
+  }
+  return {
+    cniBytes: bytesUnder(`${ROOT}dist/cni`),
+    linkBrokerBytes: Deno.statSync(`${ROOT}dist/link-broker`).size,
+    wasmBytes,
+    debianMacvlanBytes,
+  };
+}
+
+function sizeRows(s: Sizes): Row[] {
+  const row = (metric: string, bytes: number) => ({
     section: "size",
-    metric: file,
-    value: `${(Deno.statSync(`${ROOT}${file}`).size / 1024).toFixed(1)} KiB`,
-  }));
+    metric,
+    value: `${bytes} B (${(bytes / 1024).toFixed(1)} KiB)`,
+  });
+  return [
+    row("dist/cni (all files)", s.cniBytes),
+    row("dist/link-broker", s.linkBrokerBytes),
+    ...Object.entries(s.wasmBytes).map(([file, bytes]) => row(file, bytes)),
+    ...(s.debianMacvlanBytes === null
+      ? []
+      : [row("/usr/lib/cni/macvlan (Debian, reference)", s.debianMacvlanBytes)]),
+  ];
 }
 
 function machine(): Record<string, unknown> {
@@ -157,7 +247,7 @@ function machine(): Record<string, unknown> {
 }
 
 function printTable(rows: Row[]): void {
-  const width = Math.max(...rows.map((r) => r.section.length + r.metric.length + 3));
+  const width = Math.max(...rows.map((r) => r.metric.length));
   let section = "";
   for (const row of rows) {
     if (row.section !== section) {
@@ -168,15 +258,31 @@ function printTable(rows: Row[]): void {
   }
 }
 
-if (import.meta.main) {
-  if (Deno.uid() !== 0) throw new Error("deno task bench needs root: it creates network namespaces");
-  const meta = machine();
-  const cni = await benchCni(30);
+function printTargets(rows: TargetRow[]): void {
+  console.log("\nTARGETS (each against a yardstick measured in this run)");
+  for (const row of rows) {
+    console.log(`  [${verdict(row).padEnd(6)}] ${row.figure}: ${row.value}`);
+    console.log(`           yardstick ${row.yardstick}`);
+    console.log(`           ratio ${row.ratio}; target ${row.target}`);
+  }
+}
+
+/** Every section, one after another, each noting the load it started under. */
+async function measureAll() {
+  startSection("cni");
+  const cni = await benchCni();
+  startSection("daemon");
   const daemon = await daemonSection();
+  startSection("codec");
   const codec = await codecSection();
+  startSection("fuzz");
   const fuzz = await fuzzSection();
+  startSection("concurrency");
   const concurrency = await concurrencySection();
+  startSection("soak");
   const soak = await soakSection();
+  const size = sizes();
+  const targets = targetRows({ cni, concurrency: concurrency.raw, broker: daemon.broker, sizes: size });
   const rows = [
     ...cniRows(cni),
     ...daemon.rows,
@@ -184,19 +290,41 @@ if (import.meta.main) {
     ...fuzz,
     ...concurrency.rows,
     ...soak.rows,
-    ...sizeRows(),
+    ...sizeRows(size),
   ];
-  printTable(rows);
+  const raw = { cni, daemon: daemon.raw, codec: codec.raw, concurrency: concurrency.raw, soak: soak.raw };
+  return { targets, rows, raw: { ...raw, sizes: size } };
+}
+
+/** latest.json: everything; latest.md: the judged figures as a Markdown table. */
+async function writeResults(meta: Record<string, unknown>, measured: Awaited<ReturnType<typeof measureAll>>) {
+  const end = Deno.loadavg();
   const results = {
-    machine: { ...meta, loadavgAtEnd: Deno.loadavg() },
-    rows,
-    cni,
-    daemon: daemon.raw,
-    codec: codec.raw,
-    concurrency: concurrency.raw,
-    soak: soak.raw,
+    machine: { ...meta, loadavgBySection: loadBySection, loadavgAtEnd: end },
+    targets: measured.targets,
+    rows: measured.rows,
+    ...measured.raw,
   };
   await Deno.mkdir(`${ROOT}bench/results`, { recursive: true });
   await Deno.writeTextFile(`${ROOT}bench/results/latest.json`, JSON.stringify(results, null, 2) + "\n");
-  console.log(`\nwrote bench/results/latest.json`);
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
+  const start = meta.loadavgAtStart as number[];
+  const markdown = [
+    `Run of ${meta.date}: ${meta.cpus} CPUs, Deno ${meta.deno}, load average (1/5/15 min) at start ` +
+    `${load(start)}, at end ${load(end)}.`,
+    "",
+    markdownTable(measured.targets),
+    "",
+  ].join("\n");
+  await Deno.writeTextFile(`${ROOT}bench/results/latest.md`, markdown);
+}
+
+if (import.meta.main) {
+  if (Deno.uid() !== 0) throw new Error("deno task bench needs root: it creates network namespaces");
+  const meta = machine();
+  const measured = await measureAll();
+  printTable(measured.rows);
+  printTargets(measured.targets);
+  await writeResults(meta, measured);
+  console.log(`\nwrote bench/results/latest.json and bench/results/latest.md`);
 }

@@ -20,6 +20,7 @@ import { KubeletDouble } from "../testing/kubelet_double.ts";
 import { writeFakeBrokerScript, writeLinkBrokerScript } from "../testing/broker_scripts.ts";
 import { isRoot, TestNetns } from "../../testing/netns.ts";
 import { summarize } from "../../bench/stats.ts";
+import { childPids, commandLine, isRunning } from "../../faults/harness/processes.ts";
 
 const ALLOCATIONS = 200;
 const HEALTH_FLIPS = 40;
@@ -37,9 +38,29 @@ function summary(samples: number[]): Record<string, number> {
   return { ...summarize(samples) };
 }
 
-function rssMiB(pid: number): number {
+/** A VmRSS-style field (e.g. "VmRSS", "VmHWM": peak) of /proc/<pid>/status, in MiB. */
+function statusMiB(pid: number, field = "VmRSS"): number {
   const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  const kib = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+  if (!kib) throw new Error(`no ${field} in /proc/${pid}/status`);
+  return Number(kib[1]) / 1024;
+}
+
+/** The daemon's link broker: its one live child (the script execs into `ip netns exec`, then the broker). */
+function brokerPid(daemon: DaemonProcess): number {
+  const children = childPids(daemon.pid).filter(isRunning);
+  if (children.length !== 1) {
+    throw new Error(`daemon ${daemon.pid} has ${children.length} children, not 1 broker`);
+  }
+  if (!commandLine(children[0]).includes("link-broker")) {
+    throw new Error(`daemon's child ${children[0]} is not the link broker: "${commandLine(children[0])}"`);
+  }
+  return children[0];
+}
+
+/** The broker's resident and peak memory now, MiB. */
+function brokerMemory(pid: number): { rssMiB: number; hwmMiB: number } {
+  return { rssMiB: round1(statusMiB(pid)), hwmMiB: round1(statusMiB(pid, "VmHWM")) };
 }
 
 async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
@@ -80,11 +101,11 @@ async function processWithFakeBroker(rows: Row[]): Promise<void> {
   const resource = "macvtap.network.kubevirt.io/eth0";
   await kubelet.waitForDevices(resource, "100 devices", (d) => d.length === 100);
   await new Promise((resolve) => setTimeout(resolve, 2000)); // settle after start-up
-  const idle = rssMiB(daemon.pid);
+  const idle = statusMiB(daemon.pid);
   const samples = await timeAllocations(kubelet, resource, "eth0", ALLOCATIONS);
   rows.push(timingRow("Allocate round trip (ms)", "process, fake broker", samples));
   await timeAllocations(kubelet, resource, "eth0", RSS_ALLOCATIONS - ALLOCATIONS);
-  const after = rssMiB(daemon.pid);
+  const after = statusMiB(daemon.pid);
   const raw = { idleMiB: round1(idle), after1000MiB: round1(after), growthMiB: round1(after - idle) };
   rows.push({
     metric: "daemon RSS (MiB)",
@@ -131,9 +152,12 @@ async function processWithLinkBroker(rows: Row[]): Promise<void> {
   await using tmp = await tempDir();
   const dir = tmp.path;
   await using kubelet = await KubeletDouble.start(dir);
-  await using _daemon = await spawnDaemon(dir, "lower0", await writeLinkBrokerScript(dir, node.name));
+  await using daemon = await spawnDaemon(dir, "lower0", await writeLinkBrokerScript(dir, node.name));
   const resource = "macvtap.network.kubevirt.io/lower0";
   await kubelet.waitForDevices(resource, "healthy", (d) => d[0]?.health === "Healthy");
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // settle after start-up
+  const broker = brokerPid(daemon);
+  const idle = brokerMemory(broker);
   // 100 devices: the first round creates fresh macvtaps, the second replaces the leftovers (a delete,
   // which costs the kernel an RCU grace period, plus a create). A pod start is normally the first kind.
   const samples = await timeAllocations(kubelet, resource, "lower0", ALLOCATIONS);
@@ -152,6 +176,8 @@ async function processWithLinkBroker(rows: Row[]): Promise<void> {
     );
   }
   if (!(await node.link(tempLinkName("lower0Mvp0")))) throw new Error("bench: Allocate made no macvtap");
+  await timeAllocations(kubelet, resource, "lower0", RSS_ALLOCATIONS - ALLOCATIONS);
+  rows.push(brokerRssRow(idle, brokerMemory(broker)));
   const flips: number[] = [];
   for (let i = 0; i < 10; i++) {
     const up = i % 2 === 1;
@@ -175,6 +201,26 @@ async function processWithLinkBroker(rows: Row[]): Promise<void> {
   );
 }
 
+/** The broker's memory at idle and after RSS_ALLOCATIONS Allocates (each a macvtap create or replace). */
+function brokerRssRow(
+  idle: { rssMiB: number; hwmMiB: number },
+  after: { rssMiB: number; hwmMiB: number },
+): Row {
+  const raw = {
+    idleMiB: idle.rssMiB,
+    idleHwmMiB: idle.hwmMiB,
+    afterMiB: after.rssMiB,
+    afterHwmMiB: after.hwmMiB,
+  };
+  return {
+    metric: "link broker RSS (MiB)",
+    via: "process, link broker, netns",
+    value: `idle ${idle.rssMiB} (peak ${idle.hwmMiB}), after ${RSS_ALLOCATIONS} Allocate ${after.rssMiB} ` +
+      `(peak ${after.hwmMiB})`,
+    raw,
+  };
+}
+
 /** A table row for latency samples: the summary computed once, printed and kept raw. */
 function timingRow(metric: string, via: string, samples: number[]): Row {
   const raw = summary(samples);
@@ -182,7 +228,7 @@ function timingRow(metric: string, via: string, samples: number[]): Row {
 }
 
 function fmt(s: Record<string, number>): string {
-  return `p50 ${s.p50}  p95 ${s.p95}  max ${s.max}  (n=${s.n})`;
+  return `p50 ${s.p50}  p10–p90 ${s.p10}–${s.p90}  max ${s.max}  (n=${s.n})`;
 }
 
 function round1(x: number): number {
