@@ -233,6 +233,17 @@ function sizeRows(s: Sizes): Row[] {
   ];
 }
 
+/** SHA-256 (first 16 hex digits) of each executable measured: a rebuild during the run would show. */
+async function artifactHashes(): Promise<Record<string, string>> {
+  const hashes: Record<string, string> = {};
+  for (const file of ["dist/cni/macvtap", "dist/link-broker"]) {
+    const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(`${ROOT}${file}`));
+    hashes[file] = Array.from(new Uint8Array(digest).slice(0, 8), (b) => b.toString(16).padStart(2, "0"))
+      .join("");
+  }
+  return hashes;
+}
+
 function machine(): Record<string, unknown> {
   return {
     date: new Date().toISOString(),
@@ -275,12 +286,12 @@ async function measureAll() {
   const daemon = await daemonSection();
   startSection("codec");
   const codec = await codecSection();
-  startSection("fuzz");
-  const fuzz = await fuzzSection();
   startSection("concurrency");
   const concurrency = await concurrencySection();
   startSection("soak");
   const soak = await soakSection();
+  startSection("fuzz"); // last: `deno task fuzz` may rebuild dist/
+  const fuzz = await fuzzSection();
   const size = sizes();
   const targets = targetRows({ cni, concurrency: concurrency.raw, broker: daemon.broker, sizes: size });
   const rows = [
@@ -321,8 +332,12 @@ async function writeResults(meta: Record<string, unknown>, measured: Awaited<Ret
 
 if (import.meta.main) {
   if (Deno.uid() !== 0) throw new Error("deno task bench needs root: it creates network namespaces");
-  const meta = machine();
+  const meta: Record<string, unknown> = { ...machine(), artifactsAtStart: await artifactHashes() };
   const measured = await measureAll();
+  meta.artifactsAtEnd = await artifactHashes();
+  if (JSON.stringify(meta.artifactsAtStart) !== JSON.stringify(meta.artifactsAtEnd)) {
+    console.error("bench: WARNING dist/ changed during the run (someone rebuilt it); the sections differ");
+  }
   printTable(measured.rows);
   printTargets(measured.targets);
   await writeResults(meta, measured);
