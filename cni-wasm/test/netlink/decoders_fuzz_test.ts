@@ -4,81 +4,17 @@
  * A crasher found here goes into REGRESSIONS under a name saying what it broke.
  * None has been found yet (about 1.3 million inputs tried with other seeds);
  * REGRESSIONS holds the hand-picked edge cases the decoders were written against.
+ * The inputs come from ../fuzz/_inputs.ts, shared with the native fuzzer (ASan + UBSan).
  */
 import assert from "node:assert/strict";
 import { loadNetlink, NetlinkHarness } from "./_harness.ts";
-import { bytesToHex, hexToBytes, loadFixture } from "./_fixtures.ts";
-import { mulberry32 } from "../../../testing/random.ts";
+import { bytesToHex, hexToBytes } from "./_fixtures.ts";
+import { corpus, decoderInputs, fuzzIterations } from "../fuzz/_inputs.ts";
 
 const { nl } = await loadNetlink();
 const DECODERS = nl.decoderNames().split(",");
-const SEED = 0x6e6c6d73; // "nlms"
 /** Inputs per decoder: 4000 in `deno task test`; FUZZ_ITERATIONS raises it (the bench task runs 100k). */
-const INPUTS_PER_DECODER = Number(Deno.env.get("FUZZ_ITERATIONS") ?? 4000);
-const RANDOM_INPUTS = Math.round(INPUTS_PER_DECODER * 0.375);
-const MUTATED_INPUTS = INPUTS_PER_DECODER - RANDOM_INPUTS;
-
-/** Where each decoder's input starts inside a recorded message: whole datagram, payload, or attributes. */
-const START_IN_MESSAGE: Record<string, number> = {
-  messages: 0,
-  error: 0,
-  done: 0,
-  describe: 0,
-  link: 16,
-  address: 16,
-  route: 16,
-  attributes: 32,
-};
-
-function corpus(): Uint8Array[] {
-  const files = [
-    "link_dump",
-    "link_eth0",
-    "link_events",
-    "errors",
-    "addr_dump",
-    "route_dump",
-    "iproute2_requests",
-  ];
-  return files.flatMap((f) => [...loadFixture(f).values()]);
-}
-
-type Rng = () => number;
-
-function randomBytes(rng: Rng, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = Math.floor(rng() * 256);
-  return out;
-}
-
-/** Lengths that sit on the edges the decoders check. */
-const INTERESTING_U16 = [0, 1, 3, 4, 5, 8, 15, 16, 17, 0x7fff, 0x8000, 0xfffc, 0xffff];
-
-function mutate(rng: Rng, input: Uint8Array): Uint8Array {
-  const out = input.slice();
-  const pick = (n: number) => Math.floor(rng() * n);
-  switch (pick(5)) {
-    case 0: // flip a few bytes
-      for (let i = 0; i < 1 + pick(4) && out.length; i++) out[pick(out.length)] ^= 1 << pick(8);
-      return out;
-    case 1: // truncate
-      return out.slice(0, pick(out.length + 1));
-    case 2: { // an edge-case length (nla_len / nlmsg_len) at a 4-byte boundary
-      if (out.length < 2) return out;
-      const at = pick(Math.floor(out.length / 4)) * 4;
-      new DataView(out.buffer).setUint16(
-        Math.min(at, out.length - 2),
-        INTERESTING_U16[pick(INTERESTING_U16.length)],
-        true,
-      );
-      return out;
-    }
-    case 3: // duplicate a slice (nested structures inside structures)
-      return new Uint8Array([...out.slice(0, pick(out.length)), ...out.slice(pick(out.length))]);
-    default: // random tail
-      return new Uint8Array([...out.slice(0, pick(out.length + 1)), ...randomBytes(rng, pick(64))]);
-  }
-}
+const INPUTS_PER_DECODER = fuzzIterations(4000);
 
 /** Runs one decoder; a trap becomes an assertion naming the decoder and the bytes to keep as a regression. */
 function decodeOrFail(harness: NetlinkHarness, decoder: string, input: Uint8Array, origin: string): void {
@@ -92,22 +28,9 @@ function decodeOrFail(harness: NetlinkHarness, decoder: string, input: Uint8Arra
 }
 
 Deno.test("fuzz: every decoder survives random and mutated inputs", () => {
-  const seeds = corpus();
-  DECODERS.forEach((decoder, index) => {
-    const rng = mulberry32(SEED + index);
-    for (let i = 0; i < RANDOM_INPUTS; i++) {
-      decodeOrFail(
-        nl,
-        decoder,
-        randomBytes(rng, Math.floor(rng() * 200)),
-        `random #${i} (seed ${SEED + index})`,
-      );
-    }
-    for (let i = 0; i < MUTATED_INPUTS; i++) {
-      const base = seeds[Math.floor(rng() * seeds.length)].subarray(START_IN_MESSAGE[decoder] ?? 0);
-      decodeOrFail(nl, decoder, mutate(rng, base), `mutation #${i} (seed ${SEED + index})`);
-    }
-  });
+  for (const input of decoderInputs(DECODERS, INPUTS_PER_DECODER)) {
+    decodeOrFail(nl, input.decoder, input.bytes, input.origin);
+  }
 });
 
 Deno.test("fuzz: the recorded fixtures themselves decode cleanly", () => {
