@@ -52,12 +52,21 @@ function compileFlags(build: NativeBuild): string[] {
   return [
     ...common,
     "-O1",
-    "-g",
+    // Line tables are all a report's stack trace needs (ASan names stack objects from its own metadata);
+    // full -g makes GCC's variable tracking on the generated C four times slower (54 s against 14 s).
+    "-g1",
     "-fno-omit-frame-pointer",
     "-fsanitize=address,undefined",
+    // The first report ends the run (exit code from ASAN_OPTIONS/UBSAN_OPTIONS): a fuzzer cannot miss it.
     "-fno-sanitize-recover=all",
+    // Explicit bounds checks before every load and store, and the linear memory one calloc'd heap block
+    // instead of an 8 GiB reservation behind guard pages: a host access past the module's memory lands in
+    // ASan's redzone, one through a pointer kept across memory.grow (realloc) is a use-after-free, and no
+    // SIGSEGV handler of wasm2c competes with ASan's.
     "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0",
-    // Explicit stack-depth counting replaces the guard page; sanitizer frames are large, so keep it modest.
+    // That also switches stack-overflow detection to depth counting. The largest frame of a generated
+    // function under ASan at -O1 is under 400 bytes (-fstack-usage), so 4000 calls stay far inside the
+    // 8 MiB main stack and a runaway recursion ends as a clean trap, never as ASan's stack-overflow.
     "-DWASM_RT_MAX_CALL_STACK_DEPTH=4000",
   ];
 }
