@@ -91,7 +91,8 @@ async function run(program: string, args: string[], cwd?: string): Promise<void>
 
 /** Every input of the build, hashed: a change in any of them rebuilds. */
 async function cacheKey(build: NativeBuild, sources: string[]): Promise<string> {
-  const parts: Uint8Array[] = [new TextEncoder().encode(JSON.stringify({ ...build, sources }))];
+  const flags = { compile: compileFlags(build), link: linkFlags(build), warnings: HOST_WARNINGS };
+  const parts: Uint8Array[] = [new TextEncoder().encode(JSON.stringify({ ...build, sources, flags }))];
   for (const file of [build.wasm, ...sources]) parts.push(await Deno.readFile(file));
   const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength + 1, 0));
   let offset = 0;
