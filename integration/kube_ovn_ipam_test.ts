@@ -109,12 +109,14 @@ integrationTest(
 );
 
 integrationTest(
-  "kube-ovn double: it gets the full config, the CNI_* env and the pod's K8S_POD_* args",
+  "kube-ovn double: it gets the full config, the runtime's whole environment and the pod's K8S_POD_* args",
   async () => {
     await using node = await TestNode.create("kovnenv");
     const { allocation, pod } = await setUp(node, DUAL_STACK);
     const request = multusDelegate(pod, kubeOvnNad("1.0.0"), {}, 1, allocation.deviceId);
-    const run = await runDelegate(node, "ADD", request);
+    // Multus runs in a pod: its environment holds the service variables, which IPAM plugins may rely on.
+    const runtimeOwn = { KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443" };
+    const run = await runDelegate(node, "ADD", request, request.config, { env: runtimeOwn });
     expectResult(run, "1.0.0");
 
     const calls = await kubeOvnCalls(node.binDir);
@@ -129,6 +131,7 @@ integrationTest(
       CNI_ARGS: request.addArgs,
       CNI_PATH: node.cniPath,
       PATH: PLUGIN_PATH,
+      ...runtimeOwn,
     });
   },
 );

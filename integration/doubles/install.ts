@@ -3,8 +3,9 @@
  * reached them. Every double records each CNI_COMMAND it was run with, so a test can prove that an IPAM
  * DEL followed a failed ADD.
  *
- * - `kube-ovn`: kube_ovn_ipam_double.ts behind a /bin/sh wrapper (the plugin runs IPAM binaries with only
- *   CNI_* and PATH, so the wrapper supplies Deno's own settings).
+ * - `kube-ovn`: kube_ovn_ipam_double.ts behind a /bin/sh wrapper (the plugin hands IPAM the runtime's
+ *   environment, which has no Deno settings: the wrapper adds them, and the double leaves them out of what
+ *   it records).
  * - {@link installSleepingIpam}: never answers ADD (for the IPAM timeout).
  * - {@link installPrintingIpam}: prints fixed bytes on ADD and exits 0 (garbage, or a result without IPs).
  *
@@ -13,7 +14,13 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { CALLS_FILE, type KubeOvnCall, type KubeOvnPlan, PLAN_FILE } from "./kube_ovn_ipam_double.ts";
+import {
+  CALLS_FILE,
+  type KubeOvnCall,
+  type KubeOvnPlan,
+  PLAN_FILE,
+  type WRAPPER_VARIABLES,
+} from "./kube_ovn_ipam_double.ts";
 
 const KUBE_OVN_DOUBLE = fileURLToPath(new URL("./kube_ovn_ipam_double.ts", import.meta.url));
 
@@ -35,12 +42,19 @@ async function writeExecutable(path: string, text: string): Promise<void> {
 export async function installKubeOvnDouble(binDir: string, plan: KubeOvnPlan): Promise<void> {
   await setKubeOvnPlan(binDir, plan);
   const dir = shellQuote(binDir);
+  // Deno's cache in the bin dir (gone with the node), no update check, no colours in recorded output.
+  const settings: Record<typeof WRAPPER_VARIABLES[number], string> = {
+    DENO_DIR: `${binDir}/.deno`,
+    DENO_NO_UPDATE_CHECK: "1",
+    NO_COLOR: "1",
+  };
+  const assignments = Object.entries(settings).map(([name, value]) => `${name}=${shellQuote(value)}`);
   await writeExecutable(
     `${binDir}/kube-ovn`,
     [
       "#!/bin/sh",
       "# TEST DOUBLE of kube-ovn's CNI binary in IPAM mode (integration/doubles/kube_ovn_ipam_double.ts).",
-      `exec env DENO_DIR=${shellQuote(`${binDir}/.deno`)} DENO_NO_UPDATE_CHECK=1 NO_COLOR=1 \\`,
+      `exec env ${assignments.join(" ")} \\`,
       `  ${shellQuote(Deno.execPath())} run --quiet --no-config --no-lock --no-prompt \\`,
       `  --allow-read=${dir} --allow-write=${dir} --allow-env ${shellQuote(KUBE_OVN_DOUBLE)} ${dir}`,
       "",

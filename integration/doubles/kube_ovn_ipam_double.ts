@@ -40,10 +40,16 @@ export interface KubeOvnPlan {
   error?: { code: number; msg: string; details?: string };
 }
 
+/** Variables the double's wrapper sets for Deno itself (see install.ts). */
+export const WRAPPER_VARIABLES = ["DENO_DIR", "DENO_NO_UPDATE_CHECK", "NO_COLOR"] as const;
+
+/** What the wrapper adds to the environment it was given: its settings, and PWD (the shell exports it). */
+const NOT_RECORDED: readonly string[] = [...WRAPPER_VARIABLES, "PWD"];
+
 /** One recorded invocation. */
 export interface KubeOvnCall {
   command: string;
-  /** The CNI_* variables and PATH the double was started with. */
+  /** The environment the delegating plugin started the double with (the wrapper's additions left out). */
   env: Record<string, string>;
   /** stdin exactly as received. */
   stdin: string;
@@ -61,7 +67,7 @@ class CniFailure extends Error {
 async function main(dir: string): Promise<void> {
   const stdin = await new Response(Deno.stdin.readable).text();
   const env = Object.fromEntries(
-    Object.entries(Deno.env.toObject()).filter(([key]) => key.startsWith("CNI_") || key === "PATH"),
+    Object.entries(Deno.env.toObject()).filter(([key]) => !NOT_RECORDED.includes(key)),
   );
   const command = env.CNI_COMMAND ?? "";
   const call: KubeOvnCall = { command, env, stdin };
