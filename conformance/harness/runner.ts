@@ -11,7 +11,10 @@
  * @module
  */
 
-/** PATH handed to plugins: enough for a shell launcher, nothing from the test process. */
+/**
+ * PATH handed to plugins, as a runtime's environment has one (Debian's plugins and the IPAM plugins ours
+ * runs may exec programs by name); nothing else of the test process reaches a plugin.
+ */
 export const PLUGIN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 /** A plugin that has not answered after this long is killed and reported. */

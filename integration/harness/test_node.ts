@@ -54,7 +54,7 @@ export interface ExecOptions {
   netns?: string;
   /** CNI_PATH; default {@link TestNode.cniPath}. */
   cniPath?: string;
-  /** More variables for the launcher (e.g. MACVTAP_IPAM_TIMEOUT_MS). */
+  /** More variables of the runtime's environment (e.g. MACVTAP_IPAM_TIMEOUT_MS for the plugin). */
   env?: Record<string, string>;
 }
 
