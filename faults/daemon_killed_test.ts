@@ -20,7 +20,8 @@ faultTest(
     await using node = await DaemonNode.start("fkill", { capacity: IN_FLIGHT });
     const oldBroker = node.brokerPid();
     assert.ok(oldBroker !== null, "the daemon runs a link broker child");
-    assert.match(commandLine(oldBroker), /broker\.wasm/, "that child is the link broker itself");
+    // The wrapper execs `ip netns exec`, which execs the broker: by its hello, the pid is the broker's.
+    assert.match(commandLine(oldBroker), /\/dist\/link-broker$/, "that child is the link broker itself");
 
     const kubelet = node.kubelet!;
     const allocations = Array.from(
