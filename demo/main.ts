@@ -164,7 +164,7 @@ async function frameFromVm(world: World, steps: Steps): Promise<void> {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  await waitForListening(capture.stderr);
+  await listening(capture.stderr);
   await sh("python3", [
     TAP_IO,
     "write",
@@ -174,20 +174,27 @@ async function frameFromVm(world: World, steps: Steps): Promise<void> {
     VM_MAC,
     "hello from the VM",
   ]);
-  const seen = await capture.output();
+  const [seen] = await Promise.all([new Response(capture.stdout).text(), capture.status]);
   steps.note(`uid ${QEMU_UID} wrote one frame to ${world.tap}; tcpdump on the switch port saw:`);
-  steps.note(new TextDecoder().decode(seen.stdout).trim());
+  steps.note(seen.trim());
 }
 
-/** Waits until tcpdump says it is capturing (then no frame can slip past it). */
-async function waitForListening(stderr: ReadableStream<Uint8Array>): Promise<void> {
-  const decoder = new TextDecoder();
-  let text = "";
-  for await (const chunk of stderr) {
-    text += decoder.decode(chunk);
-    if (text.includes("listening on")) return;
-  }
-  throw new Error(`tcpdump did not start: ${text}`);
+/**
+ * Resolves once tcpdump's whole "listening on …" line is out (then no frame can slip past it), and goes on
+ * reading its stderr to the end: a tcpdump whose stderr was closed under it (stopping at the first chunk
+ * that held "listening on" did that) exits without printing the frame it captured.
+ */
+function listening(stderr: ReadableStream<Uint8Array>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    (async () => {
+      let text = "";
+      for await (const chunk of stderr.pipeThrough(new TextDecoderStream())) {
+        text += chunk;
+        if (/listening on .*\n/.test(text)) resolve();
+      }
+      reject(new Error(`tcpdump did not start: ${text}`));
+    })().catch(reject);
+  });
 }
 
 async function frameToVm(world: World, steps: Steps): Promise<void> {
