@@ -94,9 +94,14 @@ Deno.test({
       });
 
       await t.step("stale temp links are collected; links held by pods and other links are not", async () => {
-        await node.addMacvtap(tempLinkName("lower0Mvp5"), "lower0"); // nobody holds lower0Mvp5
+        // GC runs every 200 ms with no grace: lower0Mvp5 is held by a pod while it is made (else GC could
+        // delete it before addMacvtap reads it back), and becomes stale when that pod goes.
+        const vmA = PodResourcesDouble.pod("vm-a", LOWER0, ["lower0Mvp1", "lower0Mvp6"]);
+        podResources.pods = [vmA, PodResourcesDouble.pod("vm-gone", LOWER0, ["lower0Mvp5"])];
+        await node.addMacvtap(tempLinkName("lower0Mvp5"), "lower0");
         await node.addMacvtap(tempLinkName("lower0Mvp6"), "lower0"); // vm-a holds lower0Mvp6
         await node.addMacvtap("keep0", "lower0"); // not ours at all
+        podResources.pods = [vmA];
         await daemon.waitForLog(
           "GC of lower0Mvp5",
           (r) => r.msg === "deleted stale temp link" && r.link === tempLinkName("lower0Mvp5"),
@@ -134,6 +139,8 @@ Deno.test({
             JSON.stringify(error.error),
             /mode \\"bridged\\" is not one of bridge, vepa, private, passthru, source/,
           );
+          // Held by a pod, so the 200 ms GC leaves it for the mode check below.
+          podResources.pods = [...podResources.pods, PodResourcesDouble.pod("vm-b", LOWER1, ["lower1Mvp0"])];
           const response = await kubelet.allocate(LOWER1, ["lower1Mvp0"]);
           assert.ok(
             response.container_responses[0].devices[0].host_path.startsWith("/dev/tap"),
