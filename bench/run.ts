@@ -38,12 +38,15 @@ interface Row {
   value: string;
 }
 
-/** Load average when each section started: the machine is shared, the figures should say how busy. */
-const loadBySection: Record<string, number[]> = {};
+/**
+ * Load average when each section started (the machine is shared: the figures should say how busy it
+ * was) and the hashes of the executables it measured (others may rebuild dist/ meanwhile).
+ */
+const sections: Record<string, { loadavg: number[]; artifacts: Record<string, string> }> = {};
 
-function startSection(name: string): void {
-  loadBySection[name] = Deno.loadavg();
-  console.error(`bench: ${name} (load ${Deno.loadavg().join(" ")})`);
+async function startSection(name: string): Promise<void> {
+  sections[name] = { loadavg: Deno.loadavg(), artifacts: await artifactHashes() };
+  console.error(`bench: ${name} (load ${sections[name].loadavg.map((x) => x.toFixed(2)).join(" ")})`);
 }
 
 async function run(
@@ -280,19 +283,19 @@ function printTargets(rows: TargetRow[]): void {
 
 /** Every section, one after another, each noting the load it started under. */
 async function measureAll() {
-  startSection("cni");
+  await startSection("cni");
   const cni = await benchCni();
-  startSection("daemon");
+  await startSection("daemon");
   const daemon = await daemonSection();
-  startSection("codec");
+  await startSection("codec");
   const codec = await codecSection();
-  startSection("concurrency");
+  await startSection("concurrency");
   const concurrency = await concurrencySection();
-  startSection("soak");
+  await startSection("soak");
   const soak = await soakSection();
-  startSection("fuzz"); // last: `deno task fuzz` may rebuild dist/
-  const fuzz = await fuzzSection();
   const size = sizes();
+  await startSection("fuzz"); // last: `deno task fuzz` may rebuild dist/
+  const fuzz = await fuzzSection();
   const targets = targetRows({ cni, concurrency: concurrency.raw, broker: daemon.broker, sizes: size });
   const rows = [
     ...cniRows(cni),
@@ -311,7 +314,7 @@ async function measureAll() {
 async function writeResults(meta: Record<string, unknown>, measured: Awaited<ReturnType<typeof measureAll>>) {
   const end = Deno.loadavg();
   const results = {
-    machine: { ...meta, loadavgBySection: loadBySection, loadavgAtEnd: end },
+    machine: { ...meta, sections, loadavgAtEnd: end },
     targets: measured.targets,
     rows: measured.rows,
     ...measured.raw,
@@ -335,8 +338,10 @@ if (import.meta.main) {
   const meta: Record<string, unknown> = { ...machine(), artifactsAtStart: await artifactHashes() };
   const measured = await measureAll();
   meta.artifactsAtEnd = await artifactHashes();
-  if (JSON.stringify(meta.artifactsAtStart) !== JSON.stringify(meta.artifactsAtEnd)) {
-    console.error("bench: WARNING dist/ changed during the run (someone rebuilt it); the sections differ");
+  const first = JSON.stringify(meta.artifactsAtStart);
+  const changed = Object.keys(sections).filter((name) => JSON.stringify(sections[name].artifacts) !== first);
+  if (changed.length > 0) {
+    console.error(`bench: WARNING dist/ was rebuilt before section(s) ${changed.join(", ")}`);
   }
   printTable(measured.rows);
   printTargets(measured.targets);
