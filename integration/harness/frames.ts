@@ -54,9 +54,14 @@ async function runOnce(command: Deno.Command): Promise<FramesEvent> {
 }
 
 /** Writes one frame into /dev/tap<ifindex> as `as` (QEMU's side of the tap). */
-export async function sendOnTap(ifindex: number, frame: Uint8Array, as?: Credentials): Promise<void> {
-  const event = await runOnce(framesCommand(["send-tap", `/dev/tap${ifindex}`, toHex(frame)], undefined, as));
-  if (event.event !== "sent") throw new Error(`writing to /dev/tap${ifindex}: ${JSON.stringify(event)}`);
+export function sendOnTap(ifindex: number, frame: Uint8Array, as?: Credentials): Promise<void> {
+  return sendOnTapPath(`/dev/tap${ifindex}`, frame, as);
+}
+
+/** Writes one frame into the tap character device at `path` as `as`. */
+export async function sendOnTapPath(path: string, frame: Uint8Array, as?: Credentials): Promise<void> {
+  const event = await runOnce(framesCommand(["send-tap", path, toHex(frame)], undefined, as));
+  if (event.event !== "sent") throw new Error(`writing to ${path}: ${JSON.stringify(event)}`);
 }
 
 /** Sends one frame out of `ifname` in `netns`. */

@@ -3,19 +3,20 @@
 // (pod_side.ts), and hand /dev/tap<ifindex> to QEMU's user.
 // Every step that changes something registers its undo before the next runs.
 
-import { CniError, ERR_IFNAME_IN_USE, ERR_INVALID_ENV, invalidConfig } from "../cni/errors";
+import { CniError, ERR_IFNAME_IN_USE, ERR_INVALID_ENV, ERR_NETLINK, ERR_TAP_DEVICE, invalidConfig } from "../cni/errors";
 import { Invocation, Outcome } from "../cni/invocation";
 import { parseMac, formatMac } from "../cni/mac";
 import { Attachment, addInterface, normalizeResult, renderResult } from "../cni/result";
 import { JsonValue } from "../json/value";
 import { NetlinkConn } from "../netlink/conn";
+import { EBUSY } from "../netlink/errno";
 import { LinkMessage } from "../netlink/link";
-import { getLinkByName, setLink } from "../netlink/rtnl";
-import { findDeviceLink } from "./device_link";
+import { getLinkByIndex, getLinkByName, setLink } from "../netlink/rtnl";
+import { findDeviceLink, findMovedMacvtap } from "./device_link";
 import { netlinkFailure, netnsFailure } from "./failures";
 import { configurePodLink } from "./pod_side";
 import { Session } from "./session";
-import { chownTap } from "./tap_device";
+import { chownTap, tapPath } from "./tap_device";
 import { MoveBackToNode, UndoStack } from "./undo";
 
 export const DEVICE_ID_REQUIRED =
@@ -70,12 +71,14 @@ function attach(inv: Invocation, session: Session, requested: Uint8Array | null)
   if (device.error != null) return Outcome.failed(device.error!);
 
   const undo = new UndoStack();
-  const index = device.link!.index;
-  const moveError = moveIntoPod(session, host, device.link!, inv.env.ifname, undo);
+  const original = device.link!;
+  const moveError = moveIntoPod(session, host, pod, original, inv.env.ifname, undo);
   if (moveError != null) return Outcome.failed(undo.unwind(session, moveError));
-  const configured = configurePodLink(inv, pod, session.podNetns, index, requested, undo);
+  const moved = movedIntoPod(pod, original, inv.env.ifname);
+  if (moved.error != null) return Outcome.failed(undo.unwind(session, moved.error!));
+  const configured = configurePodLink(inv, pod, session.podNetns, moved.link!.index, requested, undo);
   if (configured.error != null) return Outcome.failed(undo.unwind(session, configured.error!));
-  const tapError = chownTap(index, inv.conf.owner, inv.conf.group);
+  const tapError = chownTap(original.index, inv.conf.owner, inv.conf.group);
   if (tapError != null) return Outcome.failed(undo.unwind(session, tapError));
   return Outcome.done(buildResult(inv, configured.link!, configured.ipamResult));
 }
@@ -90,20 +93,69 @@ export function ifnameInUse(pod: NetlinkConn, ifname: string, netns: string): Cn
 
 /**
  * One RTM_NEWLINK moves and renames: the kernel renames inside the target netns,
- * so the name cannot clash in the node's. The undo is registered before the move:
- * when the rename fails, the kernel has already moved the link (measured on 6.18),
- * and it must still come back.
+ * so the name cannot clash in the node's. It also pins the ifindex: the device
+ * plugin told the kubelet /dev/tap<ifindex>, and the kernel renames that node
+ * when it renumbers the link, so a pod netns that already uses the ifindex must
+ * refuse the move (EBUSY) rather than take a macvtap whose /dev/tapN is gone.
+ * The undo is registered before the move: when the rename fails, the kernel has
+ * already moved the link (measured on 6.18), and it must still come back.
  */
-function moveIntoPod(session: Session, host: NetlinkConn, device: LinkMessage, ifname: string, undo: UndoStack): CniError | null {
+function moveIntoPod(
+  session: Session,
+  host: NetlinkConn,
+  pod: NetlinkConn,
+  device: LinkMessage,
+  ifname: string,
+  undo: UndoStack,
+): CniError | null {
   const nodeName = device.name != null ? device.name! : "";
   const move = new LinkMessage();
   move.index = device.index;
   move.netnsFd = session.podNetns;
   move.name = ifname;
-  undo.push(new MoveBackToNode(device.index, nodeName, ifname));
+  move.newIfindex = device.index;
+  undo.push(new MoveBackToNode(device, ifname));
   const error = setLink(host, move);
   if (error == null) return null;
+  if (error.errno == EBUSY) {
+    const holder = getLinkByIndex(pod, device.index);
+    if (holder.error == null && holder.value != null) return ifindexTaken(device.index, holder.value!);
+  }
   return netlinkFailure("moving \"" + nodeName + "\" into the pod as \"" + ifname + "\"", error);
+}
+
+/**
+ * Our macvtap in the pod, found by what the move set (see findMovedMacvtap), at
+ * its node ifindex. A kernel that ignores IFLA_NEW_IFINDEX renumbers instead of
+ * refusing: the same answer then, and the undo brings the macvtap back.
+ */
+function movedIntoPod(pod: NetlinkConn, device: LinkMessage, ifname: string): MovedLink {
+  const found = findMovedMacvtap(pod, [ifname], device.link);
+  if (found.error != null) return new MovedLink(null, netlinkFailure("finding \"" + ifname + "\" in the pod", found.error!));
+  const link = found.link;
+  if (link == null) {
+    return new MovedLink(null, new CniError(ERR_NETLINK, "our macvtap is not in the pod as \"" + ifname + "\" after the move"));
+  }
+  if (link.index != device.index) return new MovedLink(null, ifindexTaken(device.index, null));
+  return new MovedLink(link, null);
+}
+
+class MovedLink {
+  constructor(
+    public link: LinkMessage | null,
+    public error: CniError | null,
+  ) {}
+}
+
+/** The pod netns already uses the macvtap's ifindex (`holder`, when known). */
+function ifindexTaken(index: i32, holder: LinkMessage | null): CniError {
+  const who = holder != null && holder.name != null ? " (\"" + holder.name! + "\")" : "";
+  return new CniError(
+    ERR_TAP_DEVICE,
+    "the pod netns already has ifindex " + index.toString() + who + ": the macvtap would be renumbered there, and " +
+      tapPath(index) + ", which the kubelet gave the pod, would no longer exist",
+    "the kernel names a macvtap's character device after its ifindex and renames it when a move renumbers the link",
+  );
 }
 
 /** prevResult (if any) plus our interface and the IPAM result, rendered in the config's version. */

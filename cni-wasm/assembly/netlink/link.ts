@@ -11,8 +11,8 @@ import { ByteReader } from "./buffer";
 import {
   AF_UNSPEC, IFF_PROMISC, IFF_UP, IFLA_ADDRESS, IFLA_BROADCAST, IFLA_CARRIER, IFLA_EXT_MASK, IFLA_GROUP, IFLA_IFALIAS,
   IFLA_IFNAME, IFLA_LINK, IFLA_LINK_NETNSID, IFLA_LINKINFO, IFLA_MASTER, IFLA_MAX_MTU, IFLA_MIN_MTU, IFLA_MTU,
-  IFLA_NET_NS_FD, IFLA_NET_NS_PID, IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_OPERSTATE, IFLA_PARENT_DEV_BUS_NAME,
-  IFLA_PARENT_DEV_NAME, IFLA_PERM_ADDRESS, IFLA_PROMISCUITY, IFLA_TXQLEN,
+  IFLA_NET_NS_FD, IFLA_NET_NS_PID, IFLA_NEW_IFINDEX, IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_OPERSTATE,
+  IFLA_PARENT_DEV_BUS_NAME, IFLA_PARENT_DEV_NAME, IFLA_PERM_ADDRESS, IFLA_PROMISCUITY, IFLA_TXQLEN,
 } from "./constants";
 import { LinkInfo } from "./linkinfo";
 import { Decoded, MessageBuilder } from "./message";
@@ -106,6 +106,12 @@ export class LinkMessage {
   /** IFLA_NET_NS_FD (requests): move the link into the netns this fd (of the sending process) refers to. */
   get netnsFd(): i32 { return <i32>this.num(IFLA_NET_NS_FD); }
   set netnsFd(value: i32) { this.setNum(IFLA_NET_NS_FD, <u32>value); }
+  /**
+   * IFLA_NEW_IFINDEX: with netnsFd, the ifindex the link must have in the target netns. The kernel then
+   * refuses the move (EBUSY) when that netns already uses it, instead of renumbering the link there.
+   */
+  get newIfindex(): i32 { return <i32>this.num(IFLA_NEW_IFINDEX); }
+  set newIfindex(value: i32) { this.setNum(IFLA_NEW_IFINDEX, <u32>value); }
   /** IFLA_NET_NS_PID (requests): move the link into the netns of this pid. */
   get netnsPid(): u32 { return this.num(IFLA_NET_NS_PID); }
   set netnsPid(value: u32) { this.setNum(IFLA_NET_NS_PID, value); }
@@ -189,7 +195,7 @@ export class LinkMessage {
     e.optionalBytes(IFLA_PERM_ADDRESS, this.permAddress);
     e.optionalString(IFLA_PARENT_DEV_NAME, this.parentDevName);
     e.optionalString(IFLA_PARENT_DEV_BUS_NAME, this.parentBusName);
-    this.encodeNumbers(e, [IFLA_NET_NS_FD, IFLA_NET_NS_PID, IFLA_EXT_MASK]);
+    this.encodeNumbers(e, [IFLA_NET_NS_FD, IFLA_NET_NS_PID, IFLA_NEW_IFINDEX, IFLA_EXT_MASK]);
     const info = this.linkInfo;
     if (info != null) info.encode(e);
   }
@@ -256,6 +262,7 @@ function isNumericAttribute(type: u16): bool {
     case IFLA_MTU: case IFLA_LINK: case IFLA_MASTER: case IFLA_TXQLEN: case IFLA_OPERSTATE: case IFLA_CARRIER:
     case IFLA_NET_NS_FD: case IFLA_NET_NS_PID: case IFLA_GROUP: case IFLA_PROMISCUITY: case IFLA_NUM_TX_QUEUES:
     case IFLA_NUM_RX_QUEUES: case IFLA_LINK_NETNSID: case IFLA_MIN_MTU: case IFLA_MAX_MTU: case IFLA_EXT_MASK:
+    case IFLA_NEW_IFINDEX:
       return true;
   }
   return false;
