@@ -3,7 +3,7 @@
 
 import { host_link_numa_node } from "../host/bindings";
 import { JsonValue } from "../json/value";
-import { IFF_LOOPBACK, IFF_LOWER_UP, IFF_UP, IFLA_LINK } from "../netlink/constants";
+import { IFF_LOOPBACK, IFF_LOWER_UP, IFF_UP, IFLA_LINK, IFLA_MASTER } from "../netlink/constants";
 import { LinkMessage } from "../netlink/link";
 import { macvlanModeName } from "../netlink/macvlan";
 import { driverOf, pciAddressOf } from "../hostdev/bus_device";
@@ -52,6 +52,8 @@ export function linkToJson(link: LinkMessage, firstSeenMs: f64, defaultRoutes: i
   const parentBus = link.parentBusName;
   if (parentBus != null) out.setString("parentBusName", parentBus);
   if (link.has(IFLA_LINK) && link.link != 0) out.setNumber("lowerIfindex", <f64>link.link);
+  // A bond's slaves name it here: the daemon gives a bond the NUMA node its slaves agree on.
+  if (link.has(IFLA_MASTER) && link.master != 0) out.setNumber("masterIfindex", <f64>link.master);
   const info = link.linkInfo;
   if (info != null && info.macvlan != null) out.setString("macvtapMode", macvlanModeName(info.macvlan!.mode));
   // Only devices on a bus have a NUMA node, a driver and a PCI address; asking for virtual links would only cost failed opens.

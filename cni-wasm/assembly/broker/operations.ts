@@ -63,27 +63,42 @@ function isTempMacvtap(link: LinkMessage): bool {
   return name != null && kind != null && kind == "macvtap" && isTempLinkName(name);
 }
 
-/** A macvtap `name` on `lower`, up, txqlen copied from the lower (kubevirt saw crashes without it). */
-export function createMacvtap(conn: NetlinkConn, seen: FirstSeen, now: f64, name: string, lower: string, mode: string): Answer {
+/**
+ * A macvtap `name` on `lower`, up, txqlen copied from the lower (kubevirt saw crashes without it).
+ * `ifindex` > 0 asks the kernel for that ifindex (ifi_index in RTM_NEWLINK, what `ip link add … index N`
+ * sends): the daemon re-creates a macvtap whose /dev/tap<ifindex> the kubelet has cached. EEXIST when the
+ * name or the ifindex is taken.
+ */
+export function createMacvtap(
+  conn: NetlinkConn, seen: FirstSeen, now: f64, name: string, lower: string, mode: string, ifindex: i32 = 0,
+): Answer {
   if (!isTempLinkName(name)) return Answer.fail("EPERM", "refusing to create \"" + name + "\": not a temp link name");
   const modeValue = macvlanModeFromName(mode);
   if (modeValue == 0) return Answer.fail("EINVAL", "unknown macvtap mode \"" + mode + "\"");
   const lowerLink = getLinkByName(conn, lower);
   if (lowerLink.error != null) return Answer.netlink(lowerLink.error!);
   if (lowerLink.value == null) return Answer.fail("ENODEV", "lower device \"" + lower + "\" does not exist");
-  const request = newMacvlanLink("macvtap", name, <u32>lowerLink.value!.index, modeValue);
+  const request = newMacvlanLink("macvtap", name, <u32>lowerLink.value!.index, modeValue, ifindex);
   request.txqlen = lowerLink.value!.txqlen;
   // Up in the same RTM_NEWLINK: if the kernel cannot bring it up, it unregisters the new link itself.
   request.setUp(true);
   const created = createLink(conn, request);
   if (created != null) {
-    return created.errno == EEXIST ? Answer.fail("EEXIST", "link \"" + name + "\" already exists") : Answer.netlink(created);
+    if (created.errno != EEXIST) return Answer.netlink(created);
+    const what = ifindex > 0 ? "link \"" + name + "\" or ifindex " + ifindex.toString() : "link \"" + name + "\"";
+    return Answer.fail("EEXIST", what + " already exists");
   }
   const made = getLinkByName(conn, name);
   if (made.error != null) return Answer.netlink(made.error!);
   if (made.value == null) return Answer.fail("EIO", "created \"" + name + "\" but it vanished at once");
-  seen.touch(made.value!.index, now);
-  return Answer.ok(JsonValue.object().setNumber("ifindex", <f64>made.value!.index).setString("name", name));
+  const index = made.value!.index;
+  if (ifindex > 0 && index != ifindex) {
+    // A kernel that ignores ifi_index on create: the /dev/tapN asked for would still not exist.
+    deleteLink(conn, index);
+    return Answer.fail("EINVAL", "the kernel gave \"" + name + "\" ifindex " + index.toString() + ", not " + ifindex.toString());
+  }
+  seen.touch(index, now);
+  return Answer.ok(JsonValue.object().setNumber("ifindex", <f64>index).setString("name", name));
 }
 
 /** Deletes a temp macvtap; an absent link is {deleted: false}, anything else is refused with EPERM. */

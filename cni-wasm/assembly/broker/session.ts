@@ -19,6 +19,7 @@ import { isMainDefault } from "../hostdev/default_route";
 import { DefaultRoutes } from "./default_routes";
 import { FirstSeen, linkToJson } from "./link_json";
 import { Answer, createMacvtap, deleteTempLink, listAll } from "./operations";
+import { listPeerMacvtaps } from "./peer_macvtaps";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -62,8 +63,11 @@ export class BrokerSession {
     if (op == "createMacvtap") {
       const name = stringMember(request, "name");
       const lower = stringMember(request, "lower");
-      return createMacvtap(this.requests, this.seen, now, name, lower, stringMember(request, "mode"));
+      const ifindex = ifindexMember(request);
+      if (ifindex < 0) return Answer.fail("EPROTO", "createMacvtap: ifindex must be a positive 32-bit integer");
+      return createMacvtap(this.requests, this.seen, now, name, lower, stringMember(request, "mode"), ifindex);
     }
+    if (op == "listPeerMacvtaps") return listPeerMacvtaps(this.requests);
     return Answer.fail("EPROTO", "unknown op \"" + op + "\"");
   }
 
@@ -136,6 +140,14 @@ export class BrokerSession {
 function stringMember(request: JsonValue, key: string): string {
   const value = request.get(key);
   return value != null && value.isString ? value.stringValue : "";
+}
+
+/** The optional `ifindex` of a request: 0 when absent, -1 when it is not a positive 32-bit integer. */
+function ifindexMember(request: JsonValue): i32 {
+  const value = request.get("ifindex");
+  if (value == null) return 0;
+  if (!value.isInteger || value.numberValue < 1 || value.numberValue > 2147483647) return -1;
+  return <i32>value.numberValue;
 }
 
 function line(value: JsonValue): string {
