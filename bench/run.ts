@@ -282,7 +282,7 @@ function printTargets(rows: TargetRow[]): void {
 }
 
 /** Every section, one after another, each noting the load it started under. */
-async function measureAll() {
+async function measureAll(size: Sizes) {
   await startSection("cni");
   const cni = await benchCni();
   await startSection("daemon");
@@ -293,7 +293,6 @@ async function measureAll() {
   const concurrency = await concurrencySection();
   await startSection("soak");
   const soak = await soakSection();
-  const size = sizes();
   await startSection("fuzz"); // last: `deno task fuzz` may rebuild dist/
   const fuzz = await fuzzSection();
   const targets = targetRows({ cni, concurrency: concurrency.raw, broker: daemon.broker, sizes: size });
@@ -336,7 +335,7 @@ async function writeResults(meta: Record<string, unknown>, measured: Awaited<Ret
 if (import.meta.main) {
   if (Deno.uid() !== 0) throw new Error("deno task bench needs root: it creates network namespaces");
   const meta: Record<string, unknown> = { ...machine(), artifactsAtStart: await artifactHashes() };
-  const measured = await measureAll();
+  const measured = await measureAll(sizes()); // sizes of the build the hashes name
   meta.artifactsAtEnd = await artifactHashes();
   const first = JSON.stringify(meta.artifactsAtStart);
   const changed = Object.keys(sections).filter((name) => JSON.stringify(sections[name].artifacts) !== first);
