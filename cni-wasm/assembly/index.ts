@@ -42,6 +42,8 @@ const VERBS: Verb[] = [
   new Verb("STATUS", cmdStatus),
 ];
 
-const reply = dispatch(process.env, readStdin(), VERBS);
+const input = readStdin();
+const reply = dispatch(process.env, input.text, VERBS, input.error);
+if (reply.stderr.length > 0) process.stderr.write(reply.stderr);
 process.stdout.write(reply.stdout);
 process.exit(reply.exitCode);

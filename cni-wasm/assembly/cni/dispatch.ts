@@ -6,7 +6,7 @@ import { JsonValue } from "../json/value";
 import { parseJson } from "../json/parse";
 import { stringify } from "../json/stringify";
 import { parseArgs } from "./args";
-import { findRule, readEnv, validateEnv } from "./env";
+import { findRule, readEnv, validateEnv, validateIfname } from "./env";
 import {
   CniError,
   ERR_DECODING,
@@ -16,6 +16,7 @@ import {
 import { Handler, Invocation, Outcome } from "./invocation";
 import { parseNetConf } from "./netconf";
 import {
+  checkLegacyAdd,
   checkVersion,
   isSupportedVersion,
   LATEST_VERSION,
@@ -37,13 +38,19 @@ export class Reply {
   constructor(
     public stdout: string,
     public exitCode: i32,
+    /** A note for the runtime's log, printed on stderr. */
+    public stderr: string = "",
   ) {}
 }
 
 const INDENT = "    ";
 
-/** Runs one invocation. `verbs` maps ADD/DEL/CHECK/GC/STATUS to handlers; VERSION is answered here. */
-export function dispatch(environment: Map<string, string>, stdin: string, verbs: Verb[]): Reply {
+/**
+ * Runs one invocation. `verbs` maps ADD/DEL/CHECK/GC/STATUS to handlers; VERSION is answered here.
+ * `stdinError` is set when stdin could not be taken whole (over the size limit): every verb but VERSION
+ * then fails with it.
+ */
+export function dispatch(environment: Map<string, string>, stdin: string, verbs: Verb[], stdinError: CniError | null = null): Reply {
   const env = readEnv(environment);
   const rule = findRule(env.command);
   if (rule == null) {
@@ -51,8 +58,10 @@ export function dispatch(environment: Map<string, string>, stdin: string, verbs:
     return errorReply(new CniError(ERR_INVALID_ENV, what), LATEST_VERSION);
   }
   if (env.command == "VERSION") return versionReply(stdin);
-  const envError = validateEnv(env, rule);
+  // DEL checks the shape of CNI_IFNAME only once the config is known good (see foreignIfnameDel).
+  const envError = validateEnv(env, rule, env.command != "DEL");
   if (envError != null) return errorReply(envError, requestedVersion(stdin));
+  if (stdinError != null) return errorReply(stdinError, LATEST_VERSION);
 
   const parsed = parseJson(stdin);
   if (parsed.error != null) {
@@ -61,8 +70,9 @@ export function dispatch(environment: Map<string, string>, stdin: string, verbs:
   const confResult = parseNetConf(parsed.value!);
   const version = confResult.conf.cniVersion.length > 0 ? confResult.conf.cniVersion : LATEST_VERSION;
   if (confResult.error != null) return errorReply(confResult.error!, version);
-  const gateError = versionGate(env.command, version);
+  const gateError = versionGate(env.command, version, confResult.conf.ipamType.length > 0);
   if (gateError != null) return errorReply(gateError, version);
+  if (env.command == "DEL" && validateIfname(env.ifname) != null) return foreignIfnameDel(env.ifname);
 
   const argsResult = parseArgs(env.args);
   // DEL must clean up even when the runtime's CNI_ARGS are odd; the other verbs refuse them.
@@ -81,10 +91,22 @@ function runVerb(verbs: Verb[], inv: Invocation): Outcome {
   return Outcome.failed(new CniError(ERR_INVALID_ENV, "unknown CNI_COMMAND: " + inv.env.command));
 }
 
+/**
+ * DEL with a CNI_IFNAME that ADD refuses (code 4, before touching anything): no interface, lease or link
+ * of ours can carry that name, so there is nothing to delete, and DEL succeeds (SPEC.md DEL: complete
+ * without error even if resources are missing). Failing would leave the runtime retrying a DEL that can
+ * never succeed after the ADD it follows was refused. Nothing is opened, not even the IPAM plugin.
+ */
+function foreignIfnameDel(ifname: string): Reply {
+  const why = validateIfname(ifname)!;
+  return new Reply("", 0, "macvtap: DEL has nothing to do: " + why.msg + ", so no attachment of ours has it\n");
+}
+
 /** The config version must be one we speak, and new enough for the verb (SPEC.md per verb). */
-function versionGate(command: string, version: string): CniError | null {
+function versionGate(command: string, version: string, hasIpam: bool): CniError | null {
   const unsupported = checkVersion(version);
   if (unsupported != null) return unsupported;
+  if (command == "ADD") return checkLegacyAdd(version, hasIpam);
   if (command == "CHECK" && !versionHasCheck(version)) {
     return new CniError(ERR_INCOMPATIBLE_VERSION, "config version does not allow CHECK", "cniVersion " + version + " < 0.4.0");
   }

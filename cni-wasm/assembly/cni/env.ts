@@ -58,8 +58,11 @@ export function findRule(command: string): CommandRule | null {
   return null;
 }
 
-/** Checks presence per the table, then the shape of container ID and interface name. */
-export function validateEnv(env: CniEnv, rule: CommandRule): CniError | null {
+/**
+ * Checks presence per the table, then the shape of container ID and interface name. `checkIfname` false
+ * leaves the name's shape to the caller (DEL: a name ADD would refuse names nothing of ours).
+ */
+export function validateEnv(env: CniEnv, rule: CommandRule, checkIfname: bool = true): CniError | null {
   const missing = new Array<string>();
   if (rule.needsContainerId && env.containerId.length == 0) missing.push("CNI_CONTAINERID");
   if (rule.needsNetns && env.netns.length == 0) missing.push("CNI_NETNS");
@@ -72,7 +75,7 @@ export function validateEnv(env: CniEnv, rule: CommandRule): CniError | null {
     const err = validateContainerId(env.containerId);
     if (err != null) return err;
   }
-  if (rule.needsIfname) return validateIfname(env.ifname);
+  if (rule.needsIfname && checkIfname) return validateIfname(env.ifname);
   return null;
 }
 
@@ -94,20 +97,36 @@ export function matchesIdPattern(text: string): bool {
   return text.length > 0;
 }
 
-/** Linux interface name rules: 1..15 bytes (IFNAMSIZ - 1), not "." or "..", no '/', ':' or whitespace. */
+/** IFNAMSIZ - 1: the kernel's limit for interface names, in bytes. */
+export const MAX_IFNAME_BYTES: i32 = 15;
+
+/**
+ * SPEC.md "Parameters" (as libcni's ValidateInterfaceName reads it: 1..15 bytes, not "." or "..", no '/',
+ * ':' or Unicode whitespace) plus the kernel's '%': a name holding it is a pattern to the kernel
+ * ("net%d" becomes the first free "net0", "net1"...), so the interface would not be called CNI_IFNAME.
+ */
 export function validateIfname(name: string): CniError | null {
   const bytes = String.UTF8.byteLength(name);
-  if (bytes == 0 || bytes > 15) {
-    return new CniError(ERR_INVALID_ENV, "invalid CNI_IFNAME \"" + name + "\": must be 1 to 15 bytes long");
+  if (bytes == 0 || bytes > MAX_IFNAME_BYTES) {
+    return badIfname(name, "must be 1 to " + MAX_IFNAME_BYTES.toString() + " bytes long, is " + bytes.toString());
   }
-  if (name == "." || name == "..") {
-    return new CniError(ERR_INVALID_ENV, "invalid CNI_IFNAME \"" + name + "\": \".\" and \"..\" are not interface names");
-  }
+  if (name == "." || name == "..") return badIfname(name, "\".\" and \"..\" are not interface names");
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    if (c == 0x2f || c == 0x3a || c == 0x20 || (c >= 0x09 && c <= 0x0d)) {
-      return new CniError(ERR_INVALID_ENV, "invalid CNI_IFNAME \"" + name + "\": contains '/', ':' or whitespace");
-    }
+    if (c == 0x2f || c == 0x3a || isUnicodeSpace(c)) return badIfname(name, "contains '/', ':' or whitespace");
+    if (c == 0x25) return badIfname(name, "contains '%', which the kernel reads as a name pattern (net%d becomes net0)");
   }
   return null;
+}
+
+function badIfname(name: string, why: string): CniError {
+  return new CniError(ERR_INVALID_ENV, "invalid CNI_IFNAME \"" + name + "\": " + why);
+}
+
+/** Go's unicode.IsSpace: ASCII \t \n \v \f \r and space, U+0085, U+00A0, and the White_Space runes above. */
+function isUnicodeSpace(c: i32): bool {
+  if (c == 0x20 || (c >= 0x09 && c <= 0x0d) || c == 0x85 || c == 0xa0) return true;
+  if (c < 0x1680) return false;
+  return c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f ||
+    c == 0x205f || c == 0x3000;
 }

@@ -37,7 +37,7 @@ export class NetConf {
   mac: string = "";
   /** runtimeConfig.mac, present only when the config declares capabilities.mac. */
   runtimeMac: string = "";
-  /** 0 = keep the MTU the macvtap inherited from its lower link. */
+  /** 0 (absent, null or 0 in the config) = keep the MTU the macvtap inherited from its lower link. */
   mtu: i32 = 0;
   promiscMode: bool = false;
   owner: i64 = DEFAULT_TAP_OWNER;
@@ -85,8 +85,11 @@ export function parseNetConf(doc: JsonValue): NetConfResult {
 }
 
 function readMtu(top: FieldReader): i64 {
-  // An explicit 0 is refused rather than read as "unset": a config that says mtu 0 is a mistake.
+  // 0 means "not set", as in kubevirt/macvtap-cni and the reference plugins (Go's zero value): NADs
+  // written for them say "mtu": 0 and must keep working, on ADD and on DEL.
   if (!top.has("mtu")) return 0;
+  const value = top.obj.get("mtu")!;
+  if (value.isInteger && value.numberValue == 0) return 0;
   return top.integer("mtu", 0, MIN_MTU, MAX_MTU);
 }
 

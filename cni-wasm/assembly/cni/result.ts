@@ -4,7 +4,8 @@
 // version we speak are normalized into the same shape first.
 
 import { JsonValue } from "../json/value";
-import { versionHasInterfaceMtu, versionHasIpVersion } from "./version";
+import { fromLegacyResult, isLegacyResult, toLegacyResult } from "./legacy_result";
+import { versionHasInterfaceMtu, versionHasInterfaces, versionHasIpVersion } from "./version";
 
 /** The interface this plugin attached, as reported in interfaces[]. */
 export class Attachment {
@@ -17,8 +18,9 @@ export class Attachment {
   pciID: string = "";
 }
 
-/** Copy of `result` in the 1.x shape: ips[].version removed, unknown keys kept. */
+/** Copy of `result` in the 1.x shape: ips[].version removed (0.1.0/0.2.0 ip4/ip6 converted), unknown keys kept. */
 export function normalizeResult(result: JsonValue): JsonValue {
+  if (isLegacyResult(result)) return fromLegacyResult(result);
   const out = JsonValue.object();
   for (let i = 0; i < result.keys.length; i++) {
     const key = result.keys[i];
@@ -54,6 +56,7 @@ export function addInterface(base: JsonValue, attachment: Attachment): i32 {
 
 /** The result as printed for `version`: cniVersion first, per-version fields added or dropped. */
 export function renderResult(result: JsonValue, version: string): JsonValue {
+  if (!versionHasInterfaces(version)) return toLegacyResult(result, version);
   const out = JsonValue.object().setString("cniVersion", version);
   for (let i = 0; i < result.keys.length; i++) {
     const key = result.keys[i];

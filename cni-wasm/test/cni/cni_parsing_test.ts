@@ -73,7 +73,7 @@ Deno.test("config: deviceID precedence runtimeConfig > deviceID > pciBusID", () 
 Deno.test("config: each invalid field is code 7 naming the field", () => {
   const base = { cniVersion: "1.0.0", name: "n", type: "macvtap", deviceID: "d" };
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ mtu: 0 }, /"mtu" must be between 68 and 65535, got 0/],
+    [{ mtu: 67 }, /"mtu" must be between 68 and 65535, got 67/],
     [{ mtu: 70000 }, /"mtu" must be between 68 and 65535, got 70000/],
     [{ mtu: "1500" }, /"mtu" must be an integer, got a string/],
     [{ mtu: 1500.5 }, /"mtu" must be an integer, got a number/],
@@ -101,18 +101,19 @@ Deno.test("config: each invalid field is code 7 naming the field", () => {
   assert.match(parse("[1]").msg, /must be a JSON object/);
 });
 
-Deno.test("config: null members read as absent, owner/group -1 keep the id", () => {
+Deno.test("config: null members read as absent, owner/group -1 keep the id, mtu 0 is unset", () => {
   const out = parse(`{"cniVersion":"1.0.0","name":"n","mtu":null,"owner":-1,"group":0,"mac":null}`);
   assert.equal(out.mtu, 0);
+  assert.equal(parse(`{"cniVersion":"1.0.0","name":"n","mtu":0}`).mtu, 0);
   assert.equal(out.owner, -1);
   assert.equal(out.group, 0);
 });
 
-Deno.test("config: versions 0.1.0/0.2.0 and unknown ones are code 1", () => {
-  for (const version of ["0.1.0", "0.2.0", "9.9.9", "1.2.0"]) {
+Deno.test("config: unknown versions are code 1; 0.1.0 to 1.1.0 are spoken", () => {
+  for (const version of ["0.0.1", "9.9.9", "1.2.0", "1.0", "v1.0.0"]) {
     assert.equal(parse(JSON.stringify({ cniVersion: version, name: "n" })).versionError, 1, version);
   }
-  for (const version of ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]) {
+  for (const version of ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]) {
     assert.equal(parse(JSON.stringify({ cniVersion: version, name: "n" })).versionError, undefined, version);
   }
 });

@@ -95,3 +95,17 @@ export function cidr(text: string): string {
   if (parsed.error != null) return "err:" + parsed.error!;
   return formatIp(parsed.address!.bytes) + "/" + parsed.address!.prefix.toString();
 }
+
+/** `doc` (a result of any version we speak) normalized to the 1.x shape, then rendered for `version`. */
+export function convertResult(doc: string, version: string): string {
+  const parsed = parseJson(doc);
+  if (parsed.value == null) return "err:" + parsed.error!;
+  return stringify(renderResult(normalizeResult(parsed.value!), version));
+}
+
+/** `doc` normalized to the 1.x shape (what ADD and CHECK work on). */
+export function normalized(doc: string): string {
+  const parsed = parseJson(doc);
+  if (parsed.value == null) return "err:" + parsed.error!;
+  return stringify(normalizeResult(parsed.value!));
+}

@@ -5,6 +5,8 @@
 import { dispatch, Verb } from "../../assembly/cni/dispatch";
 import { Invocation, Outcome } from "../../assembly/cni/invocation";
 import { JsonValue } from "../../assembly/json/value";
+import { CniError } from "../../assembly/cni/errors";
+import { stdinTooLarge } from "../../assembly/cni/stdin_limit";
 
 function echoConfig(inv: Invocation): Outcome {
   const out = JsonValue.object()
@@ -18,9 +20,14 @@ function nothing(_inv: Invocation): Outcome {
   return Outcome.done(null);
 }
 
+/** DEL answers that it ran, so tests can tell a DEL the dispatcher settled itself from one it handed on. */
+function delReached(inv: Invocation): Outcome {
+  return Outcome.done(JsonValue.object().setString("handled", "DEL").setString("ifname", inv.env.ifname));
+}
+
 const VERBS: Verb[] = [
   new Verb("ADD", echoConfig),
-  new Verb("DEL", nothing),
+  new Verb("DEL", delReached),
   new Verb("CHECK", nothing),
   new Verb("GC", nothing),
   new Verb("STATUS", nothing),
@@ -28,12 +35,31 @@ const VERBS: Verb[] = [
 
 /** "<exit code>\n<stdout>" for one invocation; env is "NAME=value" lines. */
 export function run(envLines: string, stdin: string): string {
+  return runWith(envLines, stdin, null);
+}
+
+/** As run, for a stdin the host found over the limit (readStdin's error). */
+export function runOverLimit(envLines: string): string {
+  return runWith(envLines, "", stdinTooLarge());
+}
+
+/** "<exit code>\n<stderr>" of one invocation: the note a DEL the dispatcher settled leaves for the log. */
+export function stderrOf(envLines: string, stdin: string): string {
+  const reply = dispatch(envMap(envLines), stdin, VERBS);
+  return reply.exitCode.toString() + "\n" + reply.stderr;
+}
+
+function runWith(envLines: string, stdin: string, stdinError: CniError | null): string {
+  const reply = dispatch(envMap(envLines), stdin, VERBS, stdinError);
+  return reply.exitCode.toString() + "\n" + reply.stdout;
+}
+
+function envMap(envLines: string): Map<string, string> {
   const env = new Map<string, string>();
   const lines = envLines.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const eq = lines[i].indexOf("=");
     if (eq > 0) env.set(lines[i].substring(0, eq), lines[i].substring(eq + 1));
   }
-  const reply = dispatch(env, stdin, VERBS);
-  return reply.exitCode.toString() + "\n" + reply.stdout;
+  return env;
 }
