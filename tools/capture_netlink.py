@@ -74,6 +74,7 @@ IFA_NAMES = {1: "IFA_ADDRESS", 2: "IFA_LOCAL", 3: "IFA_LABEL", 4: "IFA_BROADCAST
 RTA_NAMES = {1: "RTA_DST", 2: "RTA_SRC", 3: "RTA_IIF", 4: "RTA_OIF", 5: "RTA_GATEWAY", 6: "RTA_PRIORITY",
              7: "RTA_PREFSRC", 8: "RTA_METRICS", 9: "RTA_MULTIPATH", 12: "RTA_CACHEINFO", 15: "RTA_TABLE",
              20: "RTA_PREF"}
+RTAX_NAMES = {2: "RTAX_MTU", 8: "RTAX_ADVMSS"}
 NLMSGERR_NAMES = {1: "NLMSGERR_ATTR_MSG", 2: "NLMSGERR_ATTR_OFFS", 3: "NLMSGERR_ATTR_COOKIE",
                   4: "NLMSGERR_ATTR_POLICY", 5: "NLMSGERR_ATTR_MISS_TYPE", 6: "NLMSGERR_ATTR_MISS_NEST"}
 
@@ -351,6 +352,12 @@ def capture_iproute2_requests(ns, pod):
                            "100"], {24}),
         ("newroute-default", ["-n", ns, "route", "add", "default", "via", "10.1.3.1", "dev", "vlo0"], {24}),
         ("newroute-ipv6", ["-n", ns, "-6", "route", "add", "fd00:8::/48", "via", "fd00:3::1", "dev", "vlo0"], {24}),
+        ("newroute-metrics", ["-n", ns, "route", "add", "10.9.0.0/16", "via", "10.1.3.1", "dev", "vlo0", "metric",
+                              "100", "table", "100", "mtu", "1400", "advmss", "1360"], {24}),
+        ("newroute-scope-table", ["-n", ns, "route", "add", "10.10.0.0/24", "dev", "vlo0", "scope", "link",
+                                  "table", "1000"], {24}),
+        ("newroute-ipv6-mtu", ["-n", ns, "-6", "route", "add", "fd00:9::/48", "via", "fd00:3::1", "dev", "vlo0",
+                               "metric", "50", "mtu", "1280"], {24}),
         ("deladdr-ipv4", ["-n", ns, "addr", "del", "10.1.3.4/24", "dev", "vlo0"], {21}),
     ]
     sections = []
@@ -413,9 +420,10 @@ def attr_value(data):
     return f"({len(data)} bytes)"
 
 
-NESTED = {("link", 18): ("linkinfo", LINKINFO_NAMES), ("linkinfo", 2): ("macvlan", MACVLAN_NAMES)}
+NESTED = {("link", 18): ("linkinfo", LINKINFO_NAMES), ("linkinfo", 2): ("macvlan", MACVLAN_NAMES),
+          ("route", 8): ("metrics", RTAX_NAMES)}
 TABLES = {"link": IFLA_NAMES, "addr": IFA_NAMES, "route": RTA_NAMES, "ack": NLMSGERR_NAMES,
-          "linkinfo": LINKINFO_NAMES, "macvlan": MACVLAN_NAMES}
+          "linkinfo": LINKINFO_NAMES, "macvlan": MACVLAN_NAMES, "metrics": RTAX_NAMES}
 
 
 def format_attrs(data, scope, indent):

@@ -208,6 +208,10 @@ export const RTA_CACHEINFO: u16 = 12;
 export const RTA_TABLE: u16 = 15;
 export const RTA_PREF: u16 = 20;
 
+// ---- linux/rtnetlink.h: RTAX_* (attributes nested in RTA_METRICS) ----
+export const RTAX_MTU: u16 = 2;
+export const RTAX_ADVMSS: u16 = 8;
+
 // ---- linux/rtnetlink.h: rtm_table ----
 export const RT_TABLE_UNSPEC: u32 = 0;
 export const RT_TABLE_DEFAULT: u32 = 253;

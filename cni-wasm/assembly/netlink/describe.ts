@@ -177,6 +177,8 @@ export function describeRoute(r: RouteMessage): JsonValue {
   setOptionalIp(out, "prefSrc", r.prefSrc);
   if (r.oif != 0) out.setNumber("oif", r.oif);
   if (r.hasPriority) out.setNumber("priority", r.priority);
+  if (r.mtu != 0) out.setNumber("mtu", r.mtu);
+  if (r.advmss != 0) out.setNumber("advmss", r.advmss);
   if (r.nexthopOifs.length > 0) {
     const hops = JsonValue.array();
     for (let i = 0; i < r.nexthopOifs.length; i++) hops.push(JsonValue.number(<f64>r.nexthopOifs[i]));

@@ -1,11 +1,12 @@
 // Routes: struct rtmsg plus RTA_* attributes, for RTM_NEWROUTE / RTM_DELROUTE /
-// RTM_GETROUTE (IPv4 and IPv6) and their replies.
+// RTM_GETROUTE (IPv4 and IPv6) and their replies. RTA_METRICS nests RTAX_* u32s;
+// of those the route's MTU and advertised MSS are kept.
 
 import { AttributeDecoder } from "./attribute";
 import { ByteReader } from "./buffer";
 import {
-  AF_INET, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RT_TABLE_UNSPEC, RTA_DST, RTA_GATEWAY, RTA_MULTIPATH, RTA_OIF,
-  RTA_PREFSRC, RTA_PRIORITY, RTA_TABLE, RTN_UNICAST, RTPROT_BOOT,
+  AF_INET, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RT_TABLE_UNSPEC, RTA_DST, RTA_GATEWAY, RTA_METRICS, RTA_MULTIPATH,
+  RTA_OIF, RTA_PREFSRC, RTA_PRIORITY, RTA_TABLE, RTAX_ADVMSS, RTAX_MTU, RTN_UNICAST, RTPROT_BOOT,
 } from "./constants";
 import { Decoded, MessageBuilder } from "./message";
 
@@ -57,8 +58,16 @@ export class RouteMessage {
   hasPriority: bool = false;
   /** RTA_MULTIPATH (replies): rtnh_ifindex of every next hop of a multipath route; empty otherwise. */
   nexthopOifs: i32[] = [];
+  /** RTA_METRICS / RTAX_MTU: the path MTU of the route (0 = not set). */
+  mtu: u32 = 0;
+  /** RTA_METRICS / RTAX_ADVMSS: the MSS advertised on connections over the route (0 = not set). */
+  advmss: u32 = 0;
 
-  /** Encodes a request in iproute2's attribute order: DST, GATEWAY, PRIORITY, OIF, PREFSRC, TABLE (RTA_*). */
+  /**
+   * Encodes a request in the order `ip route add DST via GW metric M table T dev D mtu U advmss A` sends
+   * it (RTA_*): DST, GATEWAY, PRIORITY, TABLE, OIF, PREFSRC, then METRICS { RTAX_MTU, RTAX_ADVMSS } without
+   * NLA_F_NESTED (iproute2 adds the device and the metrics after the other arguments).
+   */
   encode(msgType: u16, flags: u16, seq: u32 = 0): Decoded<Uint8Array> {
     const b = new MessageBuilder(msgType, flags, seq);
     const w = b.writer;
@@ -75,15 +84,24 @@ export class RouteMessage {
     e.optionalBytes(RTA_DST, this.dst);
     e.optionalBytes(RTA_GATEWAY, this.gateway);
     if (this.hasPriority) e.u32(RTA_PRIORITY, this.priority);
+    if (this.table > 255) e.u32(RTA_TABLE, this.table);
     if (this.oif != 0) e.u32(RTA_OIF, this.oif);
     e.optionalBytes(RTA_PREFSRC, this.prefSrc);
-    if (this.table > 255) e.u32(RTA_TABLE, this.table);
+    if (this.mtu != 0 || this.advmss != 0) {
+      e.nestStart(RTA_METRICS);
+      if (this.mtu != 0) e.u32(RTAX_MTU, this.mtu);
+      if (this.advmss != 0) e.u32(RTAX_ADVMSS, this.advmss);
+      e.nestEnd();
+    }
     const bytes = b.build();
     if (bytes == null) return Decoded.fail<Uint8Array>("cannot encode route: " + b.error!);
     return Decoded.ok<Uint8Array>(bytes);
   }
 
-  /** Decodes an RTM_NEWROUTE / RTM_DELROUTE payload; metrics and cache info are skipped, of multipath only the next hops' ifindexes are kept. */
+  /**
+   * Decodes an RTM_NEWROUTE / RTM_DELROUTE payload; of the metrics only MTU and advertised MSS are kept,
+   * cache info is skipped, of multipath only the next hops' ifindexes are kept.
+   */
   static decode(payload: Uint8Array): Decoded<RouteMessage> {
     const route = new RouteMessage();
     const r = new ByteReader(payload);
@@ -109,6 +127,7 @@ export class RouteMessage {
   private decodeAttribute(d: AttributeDecoder): string | null {
     switch (d.type()) {
       case RTA_MULTIPATH: return this.decodeNexthops(d.bytes());
+      case RTA_METRICS: this.decodeMetrics(d.nested()); break;
       case RTA_DST: this.dst = d.bytes(); break;
       case RTA_GATEWAY: this.gateway = d.bytes(); break;
       case RTA_PREFSRC: this.prefSrc = d.bytes(); break;
@@ -120,6 +139,16 @@ export class RouteMessage {
         break;
     }
     return null;
+  }
+
+  /** RTA_METRICS: RTAX_* attributes, each a u32; errors land in the outer decoder. */
+  private decodeMetrics(d: AttributeDecoder): void {
+    while (d.next()) {
+      switch (d.type()) {
+        case RTAX_MTU: this.mtu = d.u32(); break;
+        case RTAX_ADVMSS: this.advmss = d.u32(); break;
+      }
+    }
   }
 
   /** RTA_MULTIPATH: a run of struct rtnexthop, each followed by its own attributes (skipped), RTNH_ALIGNed. */

@@ -95,6 +95,8 @@ export function routeFromJson(p: JsonValue): RouteMessage {
     r.priority = <u32>num(p, "priority");
     r.hasPriority = true;
   }
+  r.mtu = <u32>optNum(p, "mtu", 0);
+  r.advmss = <u32>optNum(p, "advmss", 0);
   return r;
 }
 

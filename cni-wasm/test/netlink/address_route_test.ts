@@ -184,6 +184,45 @@ Deno.test("route encode: byte-equal to `ip route add` (prefix, default, IPv6)", 
   }
 });
 
+Deno.test("route encode: spec 1.1.0 route fields byte-equal to `ip route add … metric table scope mtu advmss`", () => {
+  const oif = golden("newroute-metrics", "route").oif;
+  const cases: Array<[string, Json]> = [
+    // metric → RTA_PRIORITY, table < 256 → rtm_table, mtu/advmss → RTA_METRICS { RTAX_MTU, RTAX_ADVMSS }.
+    ["newroute-metrics", {
+      family: AF_INET,
+      dstLen: 16,
+      dst: "10.9.0.0",
+      gateway: "10.1.3.1",
+      oif,
+      priority: 100,
+      table: 100,
+      mtu: 1400,
+      advmss: 1360,
+    }],
+    // table > 255 → RTA_TABLE (rtm_table RT_TABLE_UNSPEC), before RTA_OIF; scope link (253) in rtm_scope.
+    ["newroute-scope-table", { family: AF_INET, dstLen: 24, dst: "10.10.0.0", oif, table: 1000, scope: 253 }],
+    ["newroute-ipv6-mtu", {
+      family: AF_INET6,
+      dstLen: 48,
+      dst: "fd00:9::",
+      gateway: "fd00:3::1",
+      oif,
+      priority: 50,
+      mtu: 1280,
+    }],
+  ];
+  for (const [section, params] of cases) {
+    const expected = fixtureSection("iproute2_requests", section);
+    const bytes = nl.encodeRoute(RTM_NEWROUTE, CREATE, headerOf(expected).seq, JSON.stringify(params));
+    assert.equal(nl.encodeError(), "", section);
+    assert.equal(bytesToHex(bytes), bytesToHex(expected), section);
+    const decoded = JSON.parse(nl.describe(expected)).messages[0].route;
+    for (const key of ["priority", "table", "scope", "mtu", "advmss"]) {
+      assert.equal(decoded[key], (params as Record<string, unknown>)[key] ?? decoded[key], `${section} ${key}`);
+    }
+  }
+});
+
 Deno.test("address and route encode → decode round trips", () => {
   const addresses: Json[] = [
     {
@@ -208,6 +247,8 @@ Deno.test("address and route encode → decode round trips", () => {
     { ...base, family: AF_INET, dstLen: 0, table: 254, gateway: "192.0.2.254", oif: 5 },
     { ...base, family: AF_INET, dstLen: 24, table: 1000, dst: "198.51.100.0", oif: 5, priority: 0 },
     { ...base, family: AF_INET6, dstLen: 0, table: 254, gateway: "fe80::1", oif: 5, prefSrc: "2001:db8::5" },
+    { ...base, family: AF_INET, dstLen: 8, table: 254, dst: "10.0.0.0", oif: 5, mtu: 9000, advmss: 8960 },
+    { ...base, family: AF_INET6, dstLen: 0, table: 254, gateway: "fe80::1", oif: 5, advmss: 1220 },
   ];
   for (const r of routes) {
     const bytes = nl.encodeRoute(RTM_NEWROUTE, CREATE, 1, JSON.stringify(r));
