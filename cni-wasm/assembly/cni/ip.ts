@@ -37,6 +37,21 @@ export function parseCidr(text: string): IpResult {
   return new IpResult(new IpAddress(bytes, prefix), null);
 }
 
+/**
+ * The network of `ip` (host bits cleared), as Go's net.ParseCIDR returns it: what a route's dst means.
+ * "192.168.10.7/24" names 192.168.10.0/24; the kernel refuses IPv4 route prefixes with host bits (EINVAL)
+ * and silently clears them for IPv6.
+ */
+export function networkOf(ip: IpAddress): IpAddress {
+  const bytes = new Uint8Array(ip.bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    const bitsBefore = i * 8;
+    if (ip.prefix >= bitsBefore + 8) bytes[i] = ip.bytes[i];
+    else if (ip.prefix > bitsBefore) bytes[i] = <u8>(<i32>ip.bytes[i] & (0xff << (8 - (ip.prefix - bitsBefore))));
+  }
+  return new IpAddress(bytes, ip.prefix);
+}
+
 /** Decimal in [0, limit], or -1. */
 function parseDecimal(text: string, limit: i32): i32 {
   if (text.length == 0 || text.length > 3) return -1;

@@ -1,18 +1,19 @@
 // Puts an IPAM result on the pod-side macvtap: the ips[] addresses (before the
 // link goes up, so the kernel's up-time announcements carry them), then, once
 // it is up, the routes (a route without gw goes via the gateway of an address
-// of its family, as the reference plugins' ipam.ConfigureIface does).
+// of its family, as the reference plugins' ipam.ConfigureIface does), with the
+// spec 1.1.0 route fields applied (ipam_route.ts).
 
 import { JsonValue } from "../json/value";
 import { CniError, ERR_IPAM } from "../cni/errors";
 import { formatIp, IpAddress, parseCidr } from "../cni/ip";
 import { AddressMessage } from "../netlink/address";
-import { AF_INET, AF_INET6, IFA_F_NODAD } from "../netlink/constants";
+import { AF_INET, AF_INET6, IFA_F_NODAD, RT_SCOPE_LINK } from "../netlink/constants";
 import { NetlinkConn } from "../netlink/conn";
 import { EEXIST } from "../netlink/errno";
-import { RouteMessage } from "../netlink/route";
 import { addAddress, addRoute } from "../netlink/rtnl";
 import { netlinkFailure } from "./failures";
+import { ipamRoute } from "./ipam_route";
 
 /** Every ips[] address of a normalized IPAM result onto link `ifindex` in `pod`. */
 export function addAddresses(pod: NetlinkConn, ifindex: i32, result: JsonValue): CniError | null {
@@ -49,7 +50,8 @@ export function addRoutes(pod: NetlinkConn, ifindex: i32, result: JsonValue): Cn
   const gateway4 = defaultGateway(result, false);
   const gateway6 = defaultGateway(result, true);
   for (let i = 0; i < routes.items.length; i++) {
-    const error = addOneRoute(pod, ifindex, routes.items[i], gateway4, gateway6);
+    const where = "routes[" + i.toString() + "]";
+    const error = addOneRoute(pod, ifindex, routes.items[i], where, gateway4, gateway6);
     if (error != null) return error;
   }
   return null;
@@ -106,27 +108,23 @@ function addOneRoute(
   pod: NetlinkConn,
   ifindex: i32,
   entry: JsonValue,
+  where: string,
   gateway4: IpAddress | null,
   gateway6: IpAddress | null,
 ): CniError | null {
-  const dst = parseMember(entry, "dst");
-  if (dst.address == null) {
-    return dst.error != null ? dst.error : new CniError(ERR_IPAM, "IPAM result has a routes[] entry without dst");
+  const built = ipamRoute(entry, where);
+  if (built.error != null) return built.error;
+  const route = built.route!;
+  // A route the result scopes to the link (or host) is on-link by definition: no implicit gateway.
+  if (!built.hasGateway && route.scope < RT_SCOPE_LINK) {
+    const via = route.family == AF_INET6 ? gateway6 : gateway4;
+    if (via != null) route.gateway = via.bytes;
   }
-  const destination = dst.address!;
-  const gw = parseMember(entry, "gw");
-  if (gw.error != null) return gw.error;
-  let via = gw.address;
-  if (via == null) via = destination.isV6 ? gateway6 : gateway4;
-  const route = new RouteMessage();
-  route.family = destination.isV6 ? AF_INET6 : AF_INET;
-  route.dstLen = <u8>destination.prefix;
-  if (destination.prefix > 0) route.dst = destination.bytes;
-  if (via != null) route.gateway = via.bytes;
   route.oif = <u32>ifindex;
   const error = addRoute(pod, route);
   if (error == null || error.errno == EEXIST) return null;
-  return netlinkFailure("adding route to " + describe(destination), error);
+  const dst = route.dst != null ? formatIp(route.dst!) : (route.family == AF_INET6 ? "::" : "0.0.0.0");
+  return netlinkFailure("adding route " + where + " to " + dst + "/" + route.dstLen.toString(), error);
 }
 
 function describe(ip: IpAddress): string {

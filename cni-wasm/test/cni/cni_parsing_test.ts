@@ -10,6 +10,7 @@ interface CniHarness {
   mac(text: string): string;
   result(prev: string, version: string, name: string, mac: string, sandbox: string, mtu: number): string;
   cidr(text: string): string;
+  network(text: string): string;
 }
 
 const cni = await loadHarness<CniHarness>("cni_harness");
@@ -232,4 +233,18 @@ Deno.test("CIDR parsing: IPv4, IPv6 with ::, embedded IPv4, bad forms", () => {
   ) {
     assert.match(h.cidr(bad), /^err:invalid/, bad);
   }
+});
+
+Deno.test("CIDR network: host bits cleared as Go's net.ParseCIDR does (route dst)", () => {
+  const cases: [string, string][] = [
+    ["192.168.10.7/24", "192.168.10.0/24"],
+    ["192.168.10.7/21", "192.168.8.0/21"],
+    ["10.255.255.255/1", "0.0.0.0/1"],
+    ["10.1.2.3/32", "10.1.2.3/32"],
+    ["10.1.2.3/0", "0.0.0.0/0"],
+    ["fd00:72::9/48", "fd00:72:0:0:0:0:0:0/48"],
+    ["fd00:72:ffff:ffff::1/61", "fd00:72:ffff:fff8:0:0:0:0/61"],
+    ["::1/128", "0:0:0:0:0:0:0:1/128"],
+  ];
+  for (const [text, network] of cases) assert.equal(cni.network(text), network, text);
 });

@@ -109,3 +109,13 @@ export function normalized(doc: string): string {
   if (parsed.value == null) return "err:" + parsed.error!;
   return stringify(normalizeResult(parsed.value!));
 }
+
+import { networkOf } from "../../assembly/cni/ip";
+
+/** The network of a CIDR as "<address as formatIp>/<prefix>" (host bits cleared), or "err:<message>". */
+export function network(text: string): string {
+  const parsed = parseCidr(text);
+  if (parsed.error != null) return "err:" + parsed.error!;
+  const net = networkOf(parsed.address!);
+  return formatIp(net.bytes) + "/" + net.prefix.toString();
+}
