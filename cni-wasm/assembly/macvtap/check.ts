@@ -1,7 +1,8 @@
 // CHECK (0.4.0+): the attachment still is what ADD reported in prevResult — the
 // macvtap exists in CNI_NETNS under CNI_IFNAME with that MAC, is up, has the
-// configured MTU and the IPAM addresses, /dev/tapN has the configured owner —
-// and the IPAM plugin agrees (SPEC.md CHECK).
+// configured MTU, promisc mode when configured, the IPAM addresses with their
+// prefix lengths and the routes, /dev/tapN has the configured owner — and the
+// IPAM plugin agrees (SPEC.md CHECK).
 
 import { CniError, ERR_CHECK_MISMATCH, invalidConfig } from "../cni/errors";
 import { execIpam } from "../cni/ipam";
@@ -9,10 +10,11 @@ import { Invocation, Outcome } from "../cni/invocation";
 import { formatMac } from "../cni/mac";
 import { findInterface, normalizeResult } from "../cni/result";
 import { JsonValue } from "../json/value";
-import { IFF_UP } from "../netlink/constants";
+import { IFF_PROMISC, IFF_UP } from "../netlink/constants";
 import { LinkMessage } from "../netlink/link";
 import { getLinkByName } from "../netlink/rtnl";
 import { checkAddresses } from "./check_addresses";
+import { checkRoutes } from "./check_routes";
 import { netlinkFailure, netnsFailure } from "./failures";
 import { Session } from "./session";
 import { statTap, missingTap, tapPath } from "./tap_device";
@@ -68,7 +70,13 @@ function checkAttachment(inv: Invocation, session: Session, result: JsonValue, i
   const link = found.value!;
   const linkError = check(inv, link, result.get("interfaces")!.items[index]);
   if (linkError != null) return linkError;
-  return checkAddresses(pod, link.index, result, index);
+  // promiscMode false sets nothing on ADD, so only a configured promisc mode is held to.
+  if (inv.conf.promiscMode && (link.flags & IFF_PROMISC) == 0) {
+    return mismatch("\"" + ifname + "\" is not in promiscuous mode, which the config's promiscMode asks for");
+  }
+  const addressError = checkAddresses(pod, link.index, result, index);
+  if (addressError != null) return addressError;
+  return checkRoutes(pod, result);
 }
 
 /** A macvtap, in the expected state, its /dev/tapN owned as configured. */
