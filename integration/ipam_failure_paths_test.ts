@@ -139,7 +139,8 @@ integrationTest(
     const { allocation, pod, config } = await setUp(node, { type: "slow-ipam" });
     const run = await node.run("ADD", pod, config, { env: { MACVTAP_IPAM_TIMEOUT_MS: "1000" } });
     expectError(run, "ADD with a hanging IPAM plugin", { code: 106, mentions: ["slow-ipam", "timeout"] });
-    deepEqual(await scriptIpamCalls(node.binDir, "slow-ipam"), ["ADD", "DEL"]);
+    // VERSION first: ADD asks the plugin before anything moves (cni-wasm/assembly/cni/ipam.ts checkIpamPlugin).
+    deepEqual(await scriptIpamCalls(node.binDir, "slow-ipam"), ["VERSION", "ADD", "DEL"]);
     await expectRolledBack(node, allocation, pod, run);
     const sleeper = Number(await Deno.readTextFile(`${node.binDir}/slow-ipam.pid`));
     ensure(!isAlive(sleeper), `the hanging IPAM plugin (pid ${sleeper}) outlived the ADD`, run);
@@ -159,7 +160,7 @@ for (const [what, answer] of UNUSABLE_ANSWERS) {
     const { allocation, pod, config } = await setUp(node, { type: "odd-ipam" });
     const run = await node.run("ADD", pod, config);
     expectError(run, `ADD when IPAM ${what}`, { code: 106, mentions: ["odd-ipam"] });
-    deepEqual(await scriptIpamCalls(node.binDir, "odd-ipam"), ["ADD", "DEL"]);
+    deepEqual(await scriptIpamCalls(node.binDir, "odd-ipam"), ["VERSION", "ADD", "DEL"]);
     equal(
       await scriptIpamStdin(node.binDir, "odd-ipam", "DEL"),
       run.request.stdin,

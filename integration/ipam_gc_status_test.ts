@@ -40,7 +40,7 @@ integrationTest(
     );
     expectSuccess(gc, "GC");
 
-    deepEqual(await scriptIpamCalls(node.binDir, "rec-ipam"), ["ADD", "STATUS", "GC"]);
+    deepEqual(await scriptIpamCalls(node.binDir, "rec-ipam"), ["VERSION", "ADD", "STATUS", "GC"]);
     equal(
       await scriptIpamStdin(node.binDir, "rec-ipam", "GC"),
       gc.request.stdin,

@@ -120,8 +120,9 @@ integrationTest(
     expectResult(run, "1.0.0");
 
     const calls = await kubeOvnCalls(node.binDir);
-    deepEqual(calls.map((c) => c.command), ["ADD"]);
-    const [add] = calls;
+    // VERSION first: ADD asks the IPAM plugin before anything moves (cni-wasm/assembly/cni/ipam.ts).
+    deepEqual(calls.map((c) => c.command), ["VERSION", "ADD"]);
+    const [, add] = calls;
     equal(add.stdin, run.request.stdin, "kube-ovn must get the complete config, byte for byte");
     deepEqual(add.env, {
       CNI_COMMAND: "ADD",
@@ -154,8 +155,8 @@ integrationTest(
     });
     equal(error.details, rpcFailure.details);
     const calls = await kubeOvnCalls(node.binDir);
-    deepEqual(calls.map((c) => c.command), ["ADD", "DEL"]);
-    equal(calls[1].stdin, run.request.stdin, "the rollback DEL must carry the ADD's config");
+    deepEqual(calls.map((c) => c.command), ["VERSION", "ADD", "DEL"]);
+    equal(calls[2].stdin, run.request.stdin, "the rollback DEL must carry the ADD's config");
     await expectEmptyPod(pod.netns, run);
     await expectBackOnNode(node, allocation, run);
   },
@@ -198,8 +199,8 @@ integrationTest(
     const calls = await kubeOvnCalls(node.binDir);
     // The first DEL releases before and again after it deleted the link (a racing ADD's lease must not
     // outlive it, cni-wasm/assembly/macvtap/del.ts); the DEL after the sandbox is gone found no link.
-    deepEqual(calls.map((c) => c.command), ["ADD", "CHECK", "DEL", "DEL", "DEL"]);
-    for (const call of calls.slice(1)) {
+    deepEqual(calls.map((c) => c.command), ["VERSION", "ADD", "CHECK", "DEL", "DEL", "DEL"]);
+    for (const call of calls.slice(2)) {
       ensure(call.env.CNI_ARGS?.includes(`K8S_POD_NAME=${pod.name}`), `${call.command} lost K8S_POD_NAME`);
     }
   },

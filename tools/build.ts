@@ -60,9 +60,16 @@ export async function buildModule(module: ModuleBuild): Promise<string> {
   return `${CNI_WASM_DIR}/${module.outFile}`;
 }
 
-/** The CNI plugin: CNI mode, at most 256 MiB of linear memory. */
+/**
+ * Linear memory the CNI plugin may use. Every input up to the 4 MiB stdin limit is handled within it
+ * (parse and result building are linear and bounded: cni-wasm/test/fuzz/memory_ceiling_test.ts), so
+ * growing past it is a bug, and it ends as a trap before the runtime's node feels it.
+ */
+export const CNI_MEMORY_LIMIT_MIB = 64;
+
+/** The CNI plugin: CNI mode, at most CNI_MEMORY_LIMIT_MIB of linear memory. */
 export function cniExecutable(wasm: string, out = CNI_PLUGIN): NativeBuild {
-  return { name: "macvtap", wasm, out };
+  return { name: "macvtap", wasm, out, memoryLimitMib: CNI_MEMORY_LIMIT_MIB };
 }
 
 /** The link broker: stream mode (it serves the daemon for the node's lifetime). */
@@ -85,5 +92,7 @@ export async function buildAll(): Promise<void> {
 
 if (import.meta.main) {
   await buildAll();
-  console.error(`build: wrote ${CNI_PLUGIN}, ${BROKER_EXECUTABLE} and ${WASM_DIST_DIR}/{macvtap,broker}.wasm`);
+  console.error(
+    `build: wrote ${CNI_PLUGIN}, ${BROKER_EXECUTABLE} and ${WASM_DIST_DIR}/{macvtap,broker}.wasm`,
+  );
 }

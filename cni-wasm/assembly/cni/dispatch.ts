@@ -4,7 +4,7 @@
 
 import { JsonValue } from "../json/value";
 import { parseJson } from "../json/parse";
-import { stringify } from "../json/stringify";
+import { stringify, stringifyBounded } from "../json/stringify";
 import { parseArgs } from "./args";
 import { findRule, readEnv, validateEnv, validateIfname } from "./env";
 import {
@@ -43,7 +43,8 @@ export class Reply {
   ) {}
 }
 
-const INDENT = "    ";
+/** How results and errors are indented (as Go's json.MarshalIndent in the reference plugins). */
+export const INDENT = "    ";
 
 /**
  * Runs one invocation. `verbs` maps ADD/DEL/CHECK/GC/STATUS to handlers; VERSION is answered here.
@@ -81,7 +82,7 @@ export function dispatch(environment: Map<string, string>, stdin: string, verbs:
   const outcome = runVerb(verbs, new Invocation(env, confResult.conf, argsResult.args, stdin));
   if (outcome.error != null) return errorReply(outcome.error!, version);
   const output = outcome.output;
-  return new Reply(output == null ? "" : stringify(output, INDENT) + "\n", 0);
+  return new Reply(output == null ? "" : stringifyBounded(output, INDENT, "\n"), 0);
 }
 
 function runVerb(verbs: Verb[], inv: Invocation): Outcome {
@@ -122,7 +123,7 @@ function versionReply(stdin: string): Reply {
   const list = JsonValue.array();
   for (let i = 0; i < SUPPORTED_VERSIONS.length; i++) list.push(JsonValue.string(SUPPORTED_VERSIONS[i]));
   report.set("supportedVersions", list);
-  return new Reply(stringify(report) + "\n", 0);
+  return new Reply(stringify(report, "", "\n"), 0);
 }
 
 /** cniVersion from stdin when it is one we speak, else the latest: errors are printed in it. */
@@ -141,5 +142,5 @@ export function errorReply(error: CniError, version: string): Reply {
     .setNumber("code", <f64>error.code)
     .setString("msg", error.msg);
   if (error.details.length > 0) doc.setString("details", error.details);
-  return new Reply(stringify(doc, INDENT) + "\n", 1);
+  return new Reply(stringifyBounded(doc, INDENT, "\n"), 1);
 }

@@ -1,7 +1,8 @@
 // CNI Results: built in the 1.x shape internally and rendered in the config's
 // version on output (SPEC.md "Success"; 0.3.x/0.4.0 ips carry "version", 1.0.0
 // dropped it, 1.1.0 adds interfaces[].mtu and pciID). prevResult and IPAM results of any
-// version we speak are normalized into the same shape first.
+// version we speak are normalized into the same shape first. Copies append
+// member by member (JsonValue.append), so building a result is linear in its size.
 
 import { JsonValue } from "../json/value";
 import { fromLegacyResult, isLegacyResult, toLegacyResult } from "./legacy_result";
@@ -26,9 +27,9 @@ export function normalizeResult(result: JsonValue): JsonValue {
     const key = result.keys[i];
     if (key == "cniVersion") continue;
     if (key == "ips" && result.items[i].isArray) {
-      out.set(key, withoutMember(result.items[i], "version"));
+      out.append(key, withoutMember(result.items[i], "version"));
     } else {
-      out.set(key, result.items[i]);
+      out.append(key, result.items[i]);
     }
   }
   return out;
@@ -63,11 +64,11 @@ export function renderResult(result: JsonValue, version: string): JsonValue {
     const value = result.items[i];
     if (key == "cniVersion") continue;
     if (key == "ips" && value.isArray && versionHasIpVersion(version)) {
-      out.set(key, withIpVersions(value));
+      out.append(key, withIpVersions(value));
     } else if (key == "interfaces" && value.isArray && !versionHasInterfaceMtu(version)) {
-      out.set(key, withoutMember(withoutMember(value, "mtu"), "pciID"));
+      out.append(key, withoutMember(withoutMember(value, "mtu"), "pciID"));
     } else {
-      out.set(key, value);
+      out.append(key, value);
     }
   }
   return out;
@@ -85,7 +86,7 @@ function withIpVersions(ips: JsonValue): JsonValue {
     // 0.3.x/0.4.0 readers require "version" and expect it first.
     const copy = JsonValue.object().setString("version", address.stringValue.includes(":") ? "6" : "4");
     for (let k = 0; k < ip.keys.length; k++) {
-      if (ip.keys[k] != "version") copy.set(ip.keys[k], ip.items[k]);
+      if (ip.keys[k] != "version") copy.append(ip.keys[k], ip.items[k]);
     }
     out.push(copy);
   }
@@ -103,7 +104,7 @@ function withoutMember(list: JsonValue, member: string): JsonValue {
     }
     const copy = JsonValue.object();
     for (let k = 0; k < item.keys.length; k++) {
-      if (item.keys[k] != member) copy.set(item.keys[k], item.items[k]);
+      if (item.keys[k] != member) copy.append(item.keys[k], item.items[k]);
     }
     out.push(copy);
   }

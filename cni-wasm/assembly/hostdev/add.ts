@@ -10,9 +10,9 @@ import { CniError, ERR_NETLINK, invalidConfig } from "../cni/errors";
 import { Invocation, Outcome } from "../cni/invocation";
 import { LinkMessage } from "../netlink/link";
 import { getLinkByName, setLink } from "../netlink/rtnl";
-import { buildResult, ifnameInUse, requestedMac } from "../macvtap/add";
+import { buildResult, ifnameInUse, requestedMac, resultFits } from "../macvtap/add";
 import { netlinkFailure, netnsFailure } from "../macvtap/failures";
-import { configurePodLink } from "../macvtap/pod_side";
+import { configurePodLink, ipamReady } from "../macvtap/pod_side";
 import { Session } from "../macvtap/session";
 import { UndoStack } from "../macvtap/undo";
 import { isPciAddress } from "./bus_device";
@@ -55,6 +55,9 @@ function attachNic(inv: Invocation, session: Session, requested: Uint8Array | nu
   const nic = findNic(host, deviceID);
   if (nic.error != null) return Outcome.failed(nic.error!);
 
+  const ipamError = ipamReady(inv);
+  if (ipamError != null) return Outcome.failed(ipamError);
+
   const undo = new UndoStack();
   const record = originOf(nic.link!, deviceID);
   undo.push(new ReturnNicToNode(ifname, deviceID, record.name));
@@ -71,7 +74,10 @@ function attachNic(inv: Invocation, session: Session, requested: Uint8Array | nu
   const configured = configurePodLink(inv, pod, session.podNetns, moved.value!.index, requested, undo);
   if (configured.error != null) return Outcome.failed(undo.unwind(session, configured.error!));
   const pciID = isPciAddress(deviceID) ? deviceID.toLowerCase() : "";
-  return Outcome.done(buildResult(inv, configured.link!, configured.ipamResult, pciID));
+  const result = buildResult(inv, configured.link!, configured.ipamResult, pciID);
+  const sizeError = resultFits(result);
+  if (sizeError != null) return Outcome.failed(undo.unwind(session, sizeError));
+  return Outcome.done(result);
 }
 
 /**

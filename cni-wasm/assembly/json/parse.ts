@@ -1,11 +1,20 @@
 // RFC 8259 JSON parser into JsonValue. It never traps on bad input: every
-// problem becomes a ParseResult error naming the offset, and nesting is capped so
-// a hostile config cannot exhaust the wasm stack.
+// problem becomes a ParseResult error naming the offset, and nesting and the
+// number of values are capped so a hostile config can exhaust neither the wasm
+// stack nor its memory. Linear in the input's length.
 
 import { JsonValue } from "./value";
 
 /** Deepest nesting accepted; CNI documents are a handful of levels deep. */
 export const MAX_DEPTH: i32 = 64;
+
+/**
+ * Most values one document may hold. Each costs memory the CNI's runtime never
+ * frees, and a 4 MiB config of "[0,0,0,…" holds two million: the cap keeps the
+ * parse within a fixed budget. A prevResult of 1,500 interfaces with one IP each
+ * holds about 11,000.
+ */
+export const MAX_VALUES: i32 = 1 << 16;
 
 export class ParseResult {
   constructor(
@@ -14,9 +23,9 @@ export class ParseResult {
   ) {}
 }
 
-/** Parses a whole document; trailing non-space text is an error. */
-export function parseJson(text: string): ParseResult {
-  const parser = new Parser(text);
+/** Parses a whole document of at most `maxValues` values; trailing non-space text is an error. */
+export function parseJson(text: string, maxValues: i32 = MAX_VALUES): ParseResult {
+  const parser = new Parser(text, maxValues);
   parser.skipSpace();
   const value = parser.parseValue(0);
   if (parser.error == null) {
@@ -33,8 +42,13 @@ const BACKSLASH: i32 = 0x5c;
 class Parser {
   pos: i32 = 0;
   error: string | null = null;
+  /** Values parsed so far (at most maxValues). */
+  values: i32 = 0;
 
-  constructor(public text: string) {}
+  constructor(
+    public text: string,
+    public maxValues: i32,
+  ) {}
 
   fail(what: string): JsonValue {
     if (this.error == null) this.error = what + " at offset " + this.pos.toString();
@@ -55,6 +69,9 @@ class Parser {
 
   parseValue(depth: i32): JsonValue {
     if (depth >= MAX_DEPTH) return this.fail("JSON nested deeper than " + MAX_DEPTH.toString() + " levels");
+    if (++this.values > this.maxValues) {
+      return this.fail("JSON document holds more than " + this.maxValues.toString() + " values");
+    }
     const c = this.peek();
     if (c == 0x7b) return this.parseObject(depth);
     if (c == 0x5b) return this.parseArray(depth);
@@ -134,10 +151,16 @@ class Parser {
     return JsonValue.null();
   }
 
+  /**
+   * A string literal at pos, in two passes so its memory is its own length: the
+   * first checks it and counts the units it decodes to; only a string with
+   * escapes needs the second, which decodes into a string of exactly that size.
+   */
   parseString(): string {
     this.pos++; // opening quote
-    const parts = new Array<string>();
-    let runStart = this.pos;
+    const start = this.pos;
+    let units = 0;
+    let escaped = false;
     while (true) {
       if (this.pos >= this.text.length) {
         this.fail("unterminated string");
@@ -150,39 +173,32 @@ class Parser {
         return "";
       }
       if (c == BACKSLASH) {
-        parts.push(this.text.substring(runStart, this.pos));
-        const unescaped = this.parseEscape();
-        if (this.error != null) return "";
-        parts.push(unescaped);
-        runStart = this.pos;
-        continue;
+        if (!this.skipEscape()) return "";
+        escaped = true;
+      } else {
+        this.pos++;
       }
-      this.pos++;
+      units++;
     }
-    parts.push(this.text.substring(runStart, this.pos));
+    const end = this.pos;
     this.pos++; // closing quote
-    return parts.join("");
+    return escaped ? decodeEscaped(this.text, start, end, units) : this.text.substring(start, end);
   }
 
-  parseEscape(): string {
+  /** Checks the escape at pos (one unit once decoded) and moves past it. */
+  skipEscape(): bool {
     this.pos++; // backslash
     const c = this.peek();
-    this.pos++;
-    if (c == QUOTE) return "\"";
-    if (c == BACKSLASH) return "\\";
-    if (c == 0x2f) return "/";
-    if (c == 0x62) return "\b";
-    if (c == 0x66) return "\f";
-    if (c == 0x6e) return "\n";
-    if (c == 0x72) return "\r";
-    if (c == 0x74) return "\t";
     if (c == 0x75) {
-      const unit = this.parseHex4();
-      return unit < 0 ? "" : String.fromCharCode(unit);
+      this.pos++;
+      return this.parseHex4() >= 0;
     }
-    this.pos--;
-    this.fail("invalid escape in string");
-    return "";
+    if (simpleEscape(c) < 0) {
+      this.fail("invalid escape in string");
+      return false;
+    }
+    this.pos++;
+    return true;
   }
 
   /** Reads the 4 hex digits of \uXXXX; lone surrogates pass through as UTF-16 units, as in JavaScript. */
@@ -212,6 +228,7 @@ class Parser {
     } else if (!this.skipDigits()) {
       return this.fail("invalid number");
     }
+    const integerEnd = this.pos;
     if (this.peek() == 0x2e) {
       this.pos++;
       if (!this.skipDigits()) return this.fail("invalid number: digits expected after '.'");
@@ -222,6 +239,10 @@ class Parser {
       const sign = this.peek();
       if (sign == 0x2b || sign == 0x2d) this.pos++;
       if (!this.skipDigits()) return this.fail("invalid number: digits expected in exponent");
+    }
+    if (this.pos == integerEnd) {
+      const exact = exactInteger(this.text, start, integerEnd);
+      if (!isNaN(exact)) return JsonValue.number(exact);
     }
     const value = parseFloat(this.text.substring(start, this.pos));
     if (!isFinite(value)) return this.fail("number out of range");
@@ -237,6 +258,57 @@ class Parser {
     }
     return this.pos > start;
   }
+}
+
+/**
+ * text[start, end) as a number when it is an integer of at most 15 digits (f64
+ * holds those exactly, so no rounding question arises), without the substring
+ * parseFloat needs; NaN otherwise.
+ */
+function exactInteger(text: string, start: i32, end: i32): f64 {
+  const negative = text.charCodeAt(start) == 0x2d;
+  const first = negative ? start + 1 : start;
+  if (end - first > 15) return NaN;
+  let value: i64 = 0;
+  for (let i = first; i < end; i++) value = value * 10 + <i64>(text.charCodeAt(i) - 0x30);
+  return negative ? -(<f64>value) : <f64>value;
+}
+
+/** What `\c` stands for, for every escape but `\u`; -1 for an invalid one. */
+function simpleEscape(c: i32): i32 {
+  if (c == QUOTE || c == BACKSLASH || c == 0x2f) return c;
+  if (c == 0x62) return 0x08;
+  if (c == 0x66) return 0x0c;
+  if (c == 0x6e) return 0x0a;
+  if (c == 0x72) return 0x0d;
+  if (c == 0x74) return 0x09;
+  return -1;
+}
+
+/** text[start, end), already checked by parseString, with its escapes decoded into `units` UTF-16 units. */
+function decodeEscaped(text: string, start: i32, end: i32, units: i32): string {
+  const out = changetype<string>(__new(<usize>units << 1, idof<string>()));
+  const base = changetype<usize>(out);
+  let written = 0;
+  let i = start;
+  while (i < end) {
+    let c = text.charCodeAt(i);
+    i++;
+    if (c == BACKSLASH) {
+      const kind = text.charCodeAt(i);
+      i++;
+      if (kind == 0x75) {
+        c = (hexDigit(text.charCodeAt(i)) << 12) | (hexDigit(text.charCodeAt(i + 1)) << 8) |
+          (hexDigit(text.charCodeAt(i + 2)) << 4) | hexDigit(text.charCodeAt(i + 3));
+        i += 4;
+      } else {
+        c = simpleEscape(kind);
+      }
+    }
+    store<u16>(base + (<usize>written << 1), <u16>c);
+    written++;
+  }
+  return out;
 }
 
 function hexDigit(c: i32): i32 {

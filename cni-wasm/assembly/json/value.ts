@@ -14,15 +14,23 @@ export enum JsonKind {
 /** Largest integer an f64 holds exactly (2^53 - 1): beyond it "integer" fields are refused. */
 export const MAX_SAFE_INTEGER: f64 = 9007199254740991.0;
 
+/**
+ * What scalars hold in `items` and `keys`: one shared empty array instead of
+ * two per value (a parsed document is mostly scalars, and the CNI's runtime
+ * never frees). push/set/append give a value arrays of its own before adding.
+ */
+const NO_ITEMS: JsonValue[] = [];
+const NO_KEYS: string[] = [];
+
 export class JsonValue {
   kind: JsonKind = JsonKind.Null;
   boolValue: bool = false;
   numberValue: f64 = 0;
   stringValue: string = "";
-  /** Array elements, or object values (paired with `keys`). */
-  items: JsonValue[] = [];
-  /** Object keys in document order. */
-  keys: string[] = [];
+  /** Array elements, or object values (paired with `keys`). Shared and empty for scalars: never push to it directly. */
+  items: JsonValue[] = NO_ITEMS;
+  /** Object keys in document order. Shared and empty for scalars and arrays: never push to it directly. */
+  keys: string[] = NO_KEYS;
 
   static null(): JsonValue {
     return new JsonValue();
@@ -52,12 +60,15 @@ export class JsonValue {
   static array(): JsonValue {
     const v = new JsonValue();
     v.kind = JsonKind.Array;
+    v.items = [];
     return v;
   }
 
   static object(): JsonValue {
     const v = new JsonValue();
     v.kind = JsonKind.Object;
+    v.items = [];
+    v.keys = [];
     return v;
   }
 
@@ -113,6 +124,17 @@ export class JsonValue {
         return this;
       }
     }
+    return this.append(key, value);
+  }
+
+  /**
+   * Adds member `key` at the end without looking for an earlier one: for copying
+   * an object member by member in linear time (a repeated key stays repeated,
+   * and get() still answers the last one, as Go's decoder does).
+   */
+  append(key: string, value: JsonValue): JsonValue {
+    if (this.items === NO_ITEMS) this.items = [];
+    if (this.keys === NO_KEYS) this.keys = [];
     this.keys.push(key);
     this.items.push(value);
     return this;
@@ -130,6 +152,7 @@ export class JsonValue {
 
   /** Appends to an array; returns this for chaining. */
   push(value: JsonValue): JsonValue {
+    if (this.items === NO_ITEMS) this.items = [];
     this.items.push(value);
     return this;
   }

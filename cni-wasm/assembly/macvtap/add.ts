@@ -3,18 +3,29 @@
 // (pod_side.ts), and hand /dev/tap<ifindex> to QEMU's user.
 // Every step that changes something registers its undo before the next runs.
 
-import { CniError, ERR_IFNAME_IN_USE, ERR_INVALID_ENV, ERR_NETLINK, ERR_TAP_DEVICE, invalidConfig } from "../cni/errors";
+import {
+  CniError,
+  ERR_IFNAME_IN_USE,
+  ERR_INTERNAL,
+  ERR_INVALID_ENV,
+  ERR_NETLINK,
+  ERR_TAP_DEVICE,
+  invalidConfig,
+} from "../cni/errors";
+import { INDENT } from "../cni/dispatch";
 import { Invocation, Outcome } from "../cni/invocation";
 import { parseMac, formatMac } from "../cni/mac";
 import { Attachment, addInterface, normalizeResult, renderResult } from "../cni/result";
+import { boundedLength } from "../json/stringify";
 import { JsonValue } from "../json/value";
+import { reserveMemory } from "../host/memory_budget";
 import { NetlinkConn } from "../netlink/conn";
 import { EBUSY } from "../netlink/errno";
 import { LinkMessage } from "../netlink/link";
 import { getLinkByIndex, getLinkByName, setLink } from "../netlink/rtnl";
 import { findDeviceLink, findMovedMacvtap } from "./device_link";
 import { netlinkFailure, netnsFailure } from "./failures";
-import { configurePodLink } from "./pod_side";
+import { configurePodLink, ipamReady } from "./pod_side";
 import { Session } from "./session";
 import { chownTap, tapPath } from "./tap_device";
 import { MoveBackToNode, UndoStack } from "./undo";
@@ -70,6 +81,9 @@ function attach(inv: Invocation, session: Session, requested: Uint8Array | null)
   const device = findDeviceLink(host, inv.conf.deviceID);
   if (device.error != null) return Outcome.failed(device.error!);
 
+  const ipamError = ipamReady(inv);
+  if (ipamError != null) return Outcome.failed(ipamError);
+
   const undo = new UndoStack();
   const original = device.link!;
   const moveError = moveIntoPod(session, host, pod, original, inv.env.ifname, undo);
@@ -80,7 +94,10 @@ function attach(inv: Invocation, session: Session, requested: Uint8Array | null)
   if (configured.error != null) return Outcome.failed(undo.unwind(session, configured.error!));
   const tapError = chownTap(original.index, inv.conf.owner, inv.conf.group);
   if (tapError != null) return Outcome.failed(undo.unwind(session, tapError));
-  return Outcome.done(buildResult(inv, configured.link!, configured.ipamResult));
+  const result = buildResult(inv, configured.link!, configured.ipamResult);
+  const sizeError = resultFits(result);
+  if (sizeError != null) return Outcome.failed(undo.unwind(session, sizeError));
+  return Outcome.done(result);
 }
 
 /** SPEC.md ADD: "If an interface of the requested name already exists in the container, the plugin MUST return an error". */
@@ -155,6 +172,22 @@ function ifindexTaken(index: i32, holder: LinkMessage | null): CniError {
     "the pod netns already has ifindex " + index.toString() + who + ": the macvtap would be renumbered there, and " +
       tapPath(index) + ", which the kubelet gave the pod, would no longer exist",
     "the kernel names a macvtap's character device after its ifindex and renames it when a move renumbers the link",
+  );
+}
+
+/**
+ * The Result must be printable within the plugin's memory, or ADD fails here,
+ * while the undo stack can still take everything back: a trap while printing
+ * would leave the link in the pod. Printing needs the text (2 bytes a unit) and
+ * its UTF-8 copy for stdout (at most 3 bytes a unit).
+ */
+export function resultFits(result: JsonValue): CniError | null {
+  const units = boundedLength(result, INDENT);
+  if (reserveMemory(units * 5)) return null;
+  return new CniError(
+    ERR_INTERNAL,
+    "the Result would be " + units.toString() + " characters, more than the plugin's memory can print",
+    "prevResult or the IPAM result is far larger than any attachment needs",
   );
 }
 

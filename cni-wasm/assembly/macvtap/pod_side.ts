@@ -7,7 +7,7 @@
 // final MAC and MTU. Shared by macvtap and hostdev attachments.
 
 import { CniError, ERR_TAP_DEVICE } from "../cni/errors";
-import { execIpam, IpamOutcome } from "../cni/ipam";
+import { checkIpamPlugin, execIpam, IpamOutcome } from "../cni/ipam";
 import { Invocation } from "../cni/invocation";
 import { parseMac } from "../cni/mac";
 import { JsonValue } from "../json/value";
@@ -72,11 +72,24 @@ function applySettings(pod: NetlinkConn, index: i32, mac: Uint8Array | null, inv
   return setLink(pod, settings);
 }
 
+/**
+ * Before the link moves: the config's IPAM plugin is in CNI_PATH and speaks its
+ * cniVersion (checkIpamPlugin), so a misconfigured IPAM never costs a move and a rollback.
+ */
+export function ipamReady(inv: Invocation): CniError | null {
+  if (inv.conf.ipamType.length == 0) return null;
+  return checkIpamPlugin(inv.conf.ipamType, inv.conf.cniVersion);
+}
+
 /** IPAM ADD when the config has ipam; its release is registered first, since a failing ADD may still hold a lease. */
 export function ipamAdd(inv: Invocation, undo: UndoStack): IpamOutcome {
   if (inv.conf.ipamType.length == 0) return new IpamOutcome(null, null);
-  undo.push(new ReleaseIpam(inv.conf.ipamType, inv.stdin));
-  return execIpam(inv.conf.ipamType, "ADD", inv.stdin);
+  const release = new ReleaseIpam(inv.conf.ipamType, inv.stdin);
+  undo.push(release);
+  const outcome = execIpam(inv.conf.ipamType, "ADD", inv.stdin);
+  // A plugin that never started holds nothing: no IPAM DEL, and no "release failed" in the error's details.
+  release.needed = outcome.ran;
+  return outcome;
 }
 
 /** The IPAM result's MAC (it wins over every other source), its addresses, and the neighbour-notify sysctls. */

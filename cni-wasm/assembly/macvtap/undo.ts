@@ -93,6 +93,9 @@ export class MoveBackToNode extends UndoStep {
 
 /** Releases what the IPAM plugin handed out (IPAM DEL with the same config). */
 export class ReleaseIpam extends UndoStep {
+  /** False once the ADD is known never to have started the plugin: then there is nothing to release. */
+  needed: bool = true;
+
   constructor(
     public ipamType: string,
     public stdin: string,
@@ -101,6 +104,7 @@ export class ReleaseIpam extends UndoStep {
   }
 
   run(_session: Session): string | null {
+    if (!this.needed) return null;
     const released = execIpam(this.ipamType, "DEL", this.stdin);
     const error = released.error;
     return error == null ? null : "releasing the IPAM allocation: " + error.msg;
