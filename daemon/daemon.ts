@@ -1,6 +1,10 @@
 /**
  * The device plugin daemon assembled: live link table → resource pools (configured or discovered) →
- * one kubelet plugin server per pool, plus stale link collection and metrics.
+ * one kubelet plugin server per pool, plus the allocation checkpoint and its keeper (re-creating links
+ * pods still need, collecting stale ones) and metrics.
+ *
+ * Start-up order matters: the temp links of recorded allocations are re-created at their ifindexes before
+ * any resource is served, so that no Allocate made meanwhile takes one of those ifindexes.
  *
  * `main.ts` builds the OS-facing parts (broker, config source) and hands them in; tests hand in fakes.
  *
@@ -12,10 +16,17 @@ import { PluginManager } from "./kubelet/plugin_manager.ts";
 import type { RunnerOptions } from "./kubelet/plugin_runner.ts";
 import { listAllocatedDevices } from "./kubelet/pod_resources_client.ts";
 import type { Logger } from "./log.ts";
-import { AllocationLedger } from "./macvtap/allocation_ledger.ts";
+import {
+  AllocationCheckpoint,
+  type AllocationRecord,
+  CHECKPOINT_DIR_NAME,
+  CHECKPOINT_FILE,
+} from "./macvtap/allocation_checkpoint.ts";
+import { AllocationKeeper } from "./macvtap/allocation_keeper.ts";
 import { LinkTable } from "./macvtap/link_table.ts";
 import { ResourceSet } from "./macvtap/resource_set.ts";
-import { type HeldDevices, startStaleLinkCollector } from "./macvtap/stale_link_gc.ts";
+import { tempLinkName } from "./macvtap/temp_link_name.ts";
+import type { HeldDevices } from "./macvtap/stale_link_gc.ts";
 import { type GaugeSample, type HealthReport, Metrics, type MetricsServer, serveMetrics } from "./metrics.ts";
 
 /** Settings of a daemon. */
@@ -24,10 +35,21 @@ export interface DaemonOptions {
   pluginDir: string;
   /** The kubelet's pod-resources socket, asked by the stale link collector. */
   podResourcesSocket: string;
-  /** How often to collect stale temp links; 0 turns collection off. */
+  /**
+   * How often to ask pod-resources, re-create the temp links pods still need and collect stale ones; 0
+   * turns that off (links are then only re-created at start-up).
+   */
   gcIntervalMs: number;
-  /** Temp links younger than this are never collected. */
+  /**
+   * Temp links and allocations younger than this are never collected; after a kubelet (re)start,
+   * collection also waits until the pod list has been stable this long.
+   */
   gcGraceMs: number;
+  /**
+   * Where the allocation checkpoint is kept (default `<pluginDir>/macvtap.network.kubevirt.io.state`, which
+   * needs no permission beyond the plugin directory's); null keeps it in memory only.
+   */
+  stateDir?: string | null;
   /** Where to serve /metrics and /healthz, if anywhere. */
   metricsAddress?: { hostname: string; port: number } | null;
   /** Test knobs for the plugin runners (retry delays, socket check interval …). */
@@ -55,14 +77,19 @@ export class Daemon implements AsyncDisposable {
     readonly links: LinkTable,
     readonly plugins: PluginManager,
     readonly resources: ResourceSet,
+    readonly checkpoint: AllocationCheckpoint,
+    readonly keeper: AllocationKeeper,
   ) {}
 
   /** Starts everything; resolves once the first resources are being served. */
   static async start(options: DaemonOptions, parts: DaemonParts): Promise<Daemon> {
     const { hostLinks, config, log } = parts;
     const metrics = parts.metrics ?? new Metrics();
+    const stateDir = options.stateDir === undefined
+      ? `${options.pluginDir}/${CHECKPOINT_DIR_NAME}`
+      : options.stateDir;
+    const checkpoint = await AllocationCheckpoint.open(stateDir && `${stateDir}/${CHECKPOINT_FILE}`, { log });
     const links = await LinkTable.start(hostLinks, log);
-    const ledger = new AllocationLedger();
     const plugins = new PluginManager({
       ...options.pluginTuning,
       pluginDir: options.pluginDir,
@@ -78,37 +105,50 @@ export class Daemon implements AsyncDisposable {
         metrics.inc("macvtap_dp_allocations_total", { resource }, devices),
       allocateFailed: (resource: string) => metrics.inc("macvtap_dp_allocation_failures_total", { resource }),
     };
-    const resources = new ResourceSet({ hostLinks, links, ledger, log, observer }, plugins);
-    const daemon = new Daemon(parts, metrics, links, plugins, resources);
-    const stack = daemon.#stack;
-    stack.use(links);
-    stack.use(plugins);
-    stack.use(resources);
-    plugins.start();
-    await resources.apply(config.current);
-    stack.use(config.onChange((next) => void resources.apply(next)));
-    if (options.gcIntervalMs > 0) {
-      stack.use(startStaleLinkCollector({
-        hostLinks,
-        ledger,
-        graceMs: options.gcGraceMs,
-        log,
-        listHeldDevices: parts.listHeldDevices ?? (() => listAllocatedDevices(options.podResourcesSocket)),
-        onDeleted: (count) => metrics.inc("macvtap_dp_stale_links_deleted_total", {}, count),
-      }, options.gcIntervalMs));
-    }
+    const resources = new ResourceSet({ hostLinks, links, checkpoint, log, observer }, plugins);
+    const keeper = new AllocationKeeper({
+      hostLinks,
+      links,
+      checkpoint,
+      graceMs: options.gcGraceMs,
+      log,
+      listHeldDevices: parts.listHeldDevices ?? (() => listAllocatedDevices(options.podResourcesSocket)),
+      restore: (record) => restoreThroughPool(resources, hostLinks, record),
+      onDeleted: (count) => metrics.inc("macvtap_dp_stale_links_deleted_total", {}, count),
+    });
+    const daemon = new Daemon(parts, metrics, links, plugins, resources, checkpoint, keeper);
+    await daemon.#serve(options, config, log);
+    return daemon;
+  }
+
+  /** Re-creates recorded links, then serves, keeps allocations and (optionally) metrics. */
+  async #serve(options: DaemonOptions, config: DaemonParts["config"], log: Logger): Promise<void> {
+    const stack = this.#stack;
+    stack.use(this.links);
+    stack.use(this.plugins);
+    stack.use(this.resources);
+    await this.keeper.restoreAll().catch((error) => {
+      log.error("cannot re-create the temp links of recorded allocations at start-up", { error });
+    });
+    stack.use(this.plugins.onKubeletRestarted(() => this.keeper.kubeletRestarted()));
+    this.plugins.start();
+    await this.resources.apply(config.current);
+    stack.use(config.onChange((next) => void this.resources.apply(next)));
+    stack.use(this.keeper);
+    if (options.gcIntervalMs > 0) this.keeper.start(options.gcIntervalMs);
     if (options.metricsAddress) {
-      daemon.#metricsServer = stack.use(
-        await serveMetrics(options.metricsAddress, () => daemon.renderMetrics(), () => daemon.health(), log),
+      this.#metricsServer = stack.use(
+        await serveMetrics(options.metricsAddress, () => this.renderMetrics(), () => this.health(), log),
       );
     }
     log.info("daemon started", {
       pluginDir: options.pluginDir,
       config: config.origin,
       autoDiscover: config.current.autoDiscover,
-      resources: resources.pools().map((p) => p.resourceName),
+      resources: this.resources.pools().map((p) => p.resourceName),
+      checkpoint: this.checkpoint.path,
+      allocations: this.checkpoint.all().length,
     });
-    return daemon;
   }
 
   /** The port /metrics is served on, if any. */
@@ -127,6 +167,20 @@ export class Daemon implements AsyncDisposable {
         ) => [resource, registered ? "registered" : "not registered"]),
       ),
     };
+  }
+
+  /**
+   * Readiness: ready once every resource served is registered with the kubelet (for a readiness probe;
+   * /healthz stays liveness). With no resource at all (auto-discovery on a node without NICs) it is ready.
+   */
+  readiness(): { ready: boolean; resources: Record<string, "registered" | "not registered"> } {
+    const resources = Object.fromEntries(
+      [...this.plugins.status()].map(([resource, registered]) => [
+        resource,
+        registered ? "registered" as const : "not registered" as const,
+      ]),
+    );
+    return { ready: this.plugins.allRegistered(), resources };
   }
 
   /** The /metrics text. */
@@ -159,4 +213,18 @@ export class Daemon implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.#stack.disposeAsync();
   }
+}
+
+/** Re-creates a record's temp link through its pool (queued with Allocate), or directly if none serves it. */
+function restoreThroughPool(
+  resources: ResourceSet,
+  hostLinks: HostLinks,
+  record: AllocationRecord,
+): Promise<number> {
+  const pool = resources.macvtapPool(record.resourceName);
+  if (pool) return pool.restore(record);
+  const { deviceId, lower, mode, ifindex } = record;
+  return hostLinks.createMacvtap({ name: tempLinkName(deviceId), lower, mode, ifindex }).then((r) =>
+    r.ifindex
+  );
 }

@@ -150,9 +150,48 @@ Deno.test({
         },
       );
 
-      await t.step("lower link deleted → empty device list", async () => {
+      await t.step("lower link deleted → devices stay listed Unhealthy; re-created → Healthy", async () => {
         await node.ip("link", "del", "lower1");
-        await kubelet.waitForDevices(LOWER1, "empty", (d) => d.length === 0);
+        await kubelet.waitForDevices(
+          LOWER1,
+          "100 Unhealthy",
+          (d) => d.length === 100 && healthOf(d) === "Unhealthy",
+        );
+        await node.addVeth("lower1", "peer1", peer);
+        await kubelet.waitForDevices(
+          LOWER1,
+          "Healthy again",
+          (d) => d.length === 100 && healthOf(d) === "Healthy",
+        );
+      });
+
+      await t.step("Allocate of the same device again keeps its macvtap and /dev/tapN", async () => {
+        podResources.pods = [...podResources.pods, PodResourcesDouble.pod("vm-c", LOWER0, ["lower0Mvp2"])];
+        const first = await kubelet.allocate(LOWER0, ["lower0Mvp2"]);
+        const link = await node.link(tempLinkName("lower0Mvp2"));
+        const second = await kubelet.allocate(LOWER0, ["lower0Mvp2"]);
+        assert.deepEqual(second, first);
+        assert.equal((await node.link(tempLinkName("lower0Mvp2")))?.ifindex, link?.ifindex);
+        const path = first.container_responses[0].devices[0].host_path;
+        assert.equal(path, `/dev/tap${link?.ifindex}`);
+        assert.ok((await Deno.stat(path)).isCharDevice, `${path} still exists`);
+      });
+
+      await t.step("lower renamed → Unhealthy and FAILED_PRECONDITION; renamed back → Healthy", async () => {
+        await node.ip("link", "set", "lower0", "down");
+        await node.ip("link", "set", "lower0", "name", "up9");
+        await kubelet.waitForDevices(
+          LOWER0,
+          "unhealthy",
+          (d) => d.length === 8 && healthOf(d) === "Unhealthy",
+        );
+        await assert.rejects(kubelet.allocate(LOWER0, ["lower0Mvp3"]), /lower link "lower0" does not exist/);
+        await node.ip("link", "set", "up9", "name", "lower0");
+        await node.ip("link", "set", "lower0", "up");
+        await kubelet.waitForDevices(LOWER0, "healthy", (d) => healthOf(d) === "Healthy");
+        podResources.pods = [...podResources.pods, PodResourcesDouble.pod("vm-d", LOWER0, ["lower0Mvp3"])];
+        const response = await kubelet.allocate(LOWER0, ["lower0Mvp3"]);
+        assert.ok(response.container_responses[0].devices[0].host_path.startsWith("/dev/tap"));
       });
 
       await t.step("SIGTERM: exits 0, removes its sockets, leaves no process in the node netns", async () => {

@@ -4,59 +4,17 @@
  * daemon_netns_test.ts.)
  */
 import assert from "node:assert/strict";
-import { type ConfigSource, fixedConfig, WatchedConfigFile } from "./config_source.ts";
-import { Daemon, type DaemonOptions } from "./daemon.ts";
-import { FakeHostLinks, type FakeLinkSpec } from "./host/fake_host_links.ts";
+import { WatchedConfigFile } from "./config_source.ts";
 import type { Device } from "./kubelet/api_types.ts";
-import { type Logger, memoryLogger } from "./log.ts";
+import type { Logger } from "./log.ts";
 import { tempLinkName } from "./macvtap/temp_link_name.ts";
-import { KubeletDouble } from "./testing/kubelet_double.ts";
+import { type DaemonSetup, startDaemon } from "./testing/daemon_setup.ts";
 import { PodResourcesDouble } from "./testing/pod_resources_double.ts";
 
 const ETH0 = "macvtap.network.kubevirt.io/eth0";
 const healthOf = (devices: Device[]) => [...new Set(devices.map((d) => d.health))].join();
 
-interface Setup {
-  links?: FakeLinkSpec[];
-  config?: string | ((dir: string, log: Logger) => Promise<ConfigSource>);
-  options?: Partial<DaemonOptions>;
-}
-
-async function start(setup: Setup = {}) {
-  const dir = await Deno.makeTempDir({ prefix: "mvt-daemon-" });
-  const fake = new FakeHostLinks(setup.links ?? [{ name: "eth0", parentDevName: "virtio2" }]);
-  const kubelet = await KubeletDouble.start(dir);
-  await Deno.mkdir(`${dir}/pod-resources`); // a kubelet restart deletes every socket in the plugin dir
-  const podResources = await PodResourcesDouble.start(`${dir}/pod-resources/kubelet.sock`);
-  const log = memoryLogger();
-  const config = typeof setup.config === "function"
-    ? await setup.config(dir, log)
-    : fixedConfig(setup.config ?? '[{"name":"eth0","capacity":4}]', "DP_MACVTAP_CONF");
-  const daemon = await Daemon.start({
-    pluginDir: dir,
-    podResourcesSocket: podResources.socket,
-    gcIntervalMs: 0,
-    gcGraceMs: 0,
-    pluginTuning: { minRestartIntervalMs: 10, socketCheckIntervalMs: 100 },
-    ...setup.options,
-  }, { hostLinks: fake, config, log });
-  return {
-    dir,
-    fake,
-    kubelet,
-    podResources,
-    config,
-    daemon,
-    log,
-    async [Symbol.asyncDispose]() {
-      await daemon[Symbol.asyncDispose]();
-      config[Symbol.dispose]();
-      await podResources[Symbol.asyncDispose]();
-      await kubelet[Symbol.asyncDispose]();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
+const start = (setup: DaemonSetup = {}) => startDaemon(setup);
 
 Deno.test("daemon registers each configured resource and advertises its capacity as Healthy", async () => {
   await using t = await start({
@@ -101,7 +59,7 @@ Deno.test("daemon GetPreferredAllocation prefers must-include, then the lowest i
   assert.deepEqual(response.container_responses[0].deviceIDs, ["eth0Mvp11", "eth0Mvp2", "eth0Mvp3"]);
 });
 
-Deno.test("daemon health: lower down → Unhealthy, up → Healthy, deleted → empty list", async () => {
+Deno.test("daemon health: lower down → Unhealthy, up → Healthy, deleted → still listed Unhealthy", async () => {
   await using t = await start();
   await t.kubelet.waitForDevices(ETH0, "healthy", (d) => healthOf(d) === "Healthy");
   t.fake.update("eth0", { carrier: false });
@@ -109,9 +67,9 @@ Deno.test("daemon health: lower down → Unhealthy, up → Healthy, deleted → 
   t.fake.update("eth0", { carrier: true });
   await t.kubelet.waitForDevices(ETH0, "healthy again", (d) => healthOf(d) === "Healthy");
   t.fake.remove("eth0");
-  await t.kubelet.waitForDevices(ETH0, "empty", (d) => d.length === 0);
+  await t.kubelet.waitForDevices(ETH0, "4 Unhealthy", (d) => d.length === 4 && healthOf(d) === "Unhealthy");
   t.fake.add({ name: "eth0", parentDevName: "virtio2" });
-  await t.kubelet.waitForDevices(ETH0, "back", (d) => d.length === 4);
+  await t.kubelet.waitForDevices(ETH0, "back", (d) => d.length === 4 && healthOf(d) === "Healthy");
   assert.equal(t.kubelet.registrations.length, 1, "health changes never re-register");
 });
 

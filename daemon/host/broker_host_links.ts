@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { type CreateMacvtapArgs, type Event, type Link } from "./broker_protocol.ts";
-import { checkLink } from "./broker_protocol.ts";
+import { type CreateMacvtapArgs, type Event, type Link, type PeerMacvtap } from "./broker_protocol.ts";
+import { checkLink, checkPeerMacvtap } from "./broker_protocol.ts";
 import { BrokerConnection, type BrokerTransport, type RequestBody } from "./broker_connection.ts";
 import { HostLinkError, type HostLinks, type LinkEvent } from "./host_links.ts";
 import { readLines } from "./json_lines.ts";
@@ -110,6 +110,14 @@ export class BrokerHostLinks implements HostLinks {
     return linksOf(await this.#request({ op: "listTempLinks" }));
   }
 
+  async listPeerMacvtaps(): Promise<PeerMacvtap[]> {
+    const result = await this.#request({ op: "listPeerMacvtaps" }) as { macvtaps?: unknown };
+    if (!Array.isArray(result?.macvtaps)) {
+      throw new HostLinkError("EPROTO", "link broker answered listPeerMacvtaps without macvtaps");
+    }
+    return result.macvtaps.map(checkPeerMacvtap);
+  }
+
   async watch(onEvent: (event: LinkEvent) => void): Promise<Disposable> {
     this.#watchers.add(onEvent);
     try {
@@ -124,7 +132,8 @@ export class BrokerHostLinks implements HostLinks {
 
   async createMacvtap(args: CreateMacvtapArgs): Promise<{ ifindex: number; name: string }> {
     const result = await this.#request({ op: "createMacvtap", ...args }) as Record<string, unknown>;
-    if (typeof result?.ifindex !== "number" || result.ifindex <= 0) {
+    const wrongIndex = args.ifindex !== undefined && result?.ifindex !== args.ifindex;
+    if (typeof result?.ifindex !== "number" || result.ifindex <= 0 || wrongIndex) {
       throw new HostLinkError("EPROTO", `link broker answered createMacvtap with ${JSON.stringify(result)}`);
     }
     return { ifindex: result.ifindex, name: args.name };

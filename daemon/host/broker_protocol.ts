@@ -32,9 +32,10 @@
  * |---|---|---|
  * | `list` | – | `{"links":[Link…]}`: every link of the host netns |
  * | `watch` | – | `{"watching":true}`, then events (RTNLGRP_LINK) |
- * | `createMacvtap` | `name`, `lower`, `mode` | `{"ifindex":N,"name":"…"}`: a macvtap named `name` on `lower` (txqlen copied from the lower), already up; nothing is left behind on failure |
+ * | `createMacvtap` | `name`, `lower`, `mode`, optional `ifindex` | `{"ifindex":N,"name":"…"}`: a macvtap named `name` on `lower` (txqlen copied from the lower), already up, at `ifindex` when given (`EEXIST` when the name or that ifindex is taken); nothing is left behind on failure |
  * | `deleteLink` | `name` | `{"deleted":true}`, or `{"deleted":false}` when no such link exists (ENODEV is not an error) |
  * | `listTempLinks` | – | `{"links":[Link…]}`: only macvtaps whose name matches {@link TEMP_LINK_PATTERN} |
+ * | `listPeerMacvtaps` | – | `{"macvtaps":[PeerMacvtap…]}`: macvtaps in the namespaces the host netns has a netns id for (the kernel assigns one when a link moves there), whose lower link is in another netns |
  *
  * The broker enforces the daemon's narrow mandate: `createMacvtap` and `deleteLink` only accept names
  * matching {@link TEMP_LINK_PATTERN} and `deleteLink` only deletes links of kind `macvtap`; anything else is
@@ -43,7 +44,8 @@
  * ## Link
  * `{"ifindex","name","up","carrier","loopback","firstSeenMs"}` always, plus when known `kind`
  * (IFLA_INFO_KIND; absent for hardware devices), `parentDevName` / `parentBusName` (IFLA_PARENT_DEV_NAME /
- * IFLA_PARENT_DEV_BUS_NAME), `lowerIfindex` (IFLA_LINK), `macvtapMode` (IFLA_MACVLAN_MODE of a macvtap),
+ * IFLA_PARENT_DEV_BUS_NAME), `lowerIfindex` (IFLA_LINK), `masterIfindex` (IFLA_MASTER: the bond or bridge
+ * a port belongs to), `macvtapMode` (IFLA_MACVLAN_MODE of a macvtap),
  * `numaNode` (the device's NUMA node, ≥ 0), `driver` (the driver bound to the parent device, from the
  * sysfs link `/sys/bus/<bus>/devices/<dev>/driver`: `virtio_net`, `ixgbe` …), `pciAddress` (the parent
  * device's PCI address, or the nearest PCI device above it: a virtio NIC's `virtio2` sits under
@@ -52,6 +54,10 @@
  * `firstSeenMs` is when the broker created the link or first saw it (ms since the epoch): netlink has no
  * creation time, so this is a lower bound on the link's age. After `watch`, a link that gains or loses a
  * default route is reported again as a `new` event (the broker also follows route events for this).
+ *
+ * ## PeerMacvtap
+ * `{"netnsId","ifindex","lowerIfindex","name"}`: the netns id as the host netns knows it, the macvtap's
+ * ifindex and name there, and the ifindex of its lower link (in the host netns, for the CNI's macvtaps).
  *
  * @module
  */
@@ -87,6 +93,8 @@ export interface Link {
   parentBusName?: string;
   /** IFLA_LINK: the lower link of a macvtap, vlan … */
   lowerIfindex?: number;
+  /** IFLA_MASTER: the bond or bridge this link is a port of. */
+  masterIfindex?: number;
   /** IFLA_MACVLAN_MODE of a macvtap. */
   macvtapMode?: MacvtapMode;
   /** NUMA node of the device, when the broker knows it. */
@@ -114,6 +122,17 @@ export interface CreateMacvtapArgs {
   name: string;
   lower: string;
   mode: MacvtapMode;
+  /** The ifindex to create it at (its /dev/tap<ifindex> was promised before); absent: the kernel picks. */
+  ifindex?: number;
+}
+
+/** A macvtap in another netns (a pod's) whose lower link is in another netns (the host's). */
+export interface PeerMacvtap {
+  /** The netns id the host netns has for that netns. */
+  netnsId: number;
+  ifindex: number;
+  lowerIfindex: number;
+  name: string;
 }
 
 /** A request line, by op. */
@@ -121,6 +140,7 @@ export type Request =
   | { id: number; op: "list" }
   | { id: number; op: "watch" }
   | { id: number; op: "listTempLinks" }
+  | { id: number; op: "listPeerMacvtaps" }
   | { id: number; op: "deleteLink"; name: string }
   | ({ id: number; op: "createMacvtap" } & CreateMacvtapArgs);
 
@@ -134,6 +154,7 @@ export interface Results {
   listTempLinks: { links: Link[] };
   deleteLink: { deleted: boolean };
   createMacvtap: { ifindex: number; name: string };
+  listPeerMacvtaps: { macvtaps: PeerMacvtap[] };
 }
 
 /** An error answer. */
@@ -184,6 +205,11 @@ function isString(value: unknown): value is string {
 
 function isIndex(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** An ifindex a request may ask for: what fits the kernel's int ifi_index, above 0. */
+export function isIfindex(value: unknown): value is number {
+  return isIndex(value) && value > 0 && value <= 0x7fff_ffff;
 }
 
 function isMode(value: unknown): value is MacvtapMode {
@@ -256,7 +282,7 @@ export function checkLink(value: unknown): Link {
     if (!isString(o[key])) throw bad(key);
     link[key] = o[key];
   }
-  for (const key of ["lowerIfindex", "numaNode"] as const) {
+  for (const key of ["lowerIfindex", "masterIfindex", "numaNode"] as const) {
     if (o[key] === undefined) continue;
     if (!isIndex(o[key])) throw bad(key);
     link[key] = o[key];
@@ -273,6 +299,29 @@ export function checkLink(value: unknown): Link {
 }
 
 /**
+ * Checks that a value is a {@link PeerMacvtap}, keeping only the known keys.
+ *
+ * @throws {ProtocolError} naming the first bad field
+ */
+export function checkPeerMacvtap(value: unknown): PeerMacvtap {
+  const o = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+  for (const key of ["netnsId", "ifindex", "lowerIfindex"]) {
+    if (!isIndex(o[key])) {
+      throw new ProtocolError(`Cannot use broker peer macvtap ${JSON.stringify(value)}: bad ${key}`);
+    }
+  }
+  if (!isString(o.name)) {
+    throw new ProtocolError(`Cannot use broker peer macvtap ${JSON.stringify(value)}: bad name`);
+  }
+  return {
+    netnsId: o.netnsId as number,
+    ifindex: o.ifindex as number,
+    lowerIfindex: o.lowerIfindex as number,
+    name: o.name,
+  };
+}
+
+/**
  * Parses a request line (broker side).
  *
  * @throws {ProtocolError} when the line is not a well-formed request; `id` is attached when readable
@@ -286,6 +335,7 @@ export function parseRequest(line: string): Request {
     case "list":
     case "watch":
     case "listTempLinks":
+    case "listPeerMacvtaps":
       return { id, op: object.op };
     case "deleteLink":
       if (!isString(object.name)) throw fail("deleteLink needs a string name");
@@ -295,7 +345,17 @@ export function parseRequest(line: string): Request {
       if (!isMode(object.mode)) {
         throw fail(`mode ${JSON.stringify(object.mode)} is not one of ${MACVTAP_MODES}`);
       }
-      return { id, op: "createMacvtap", name: object.name, lower: object.lower, mode: object.mode };
+      if (object.ifindex !== undefined && !isIfindex(object.ifindex)) {
+        throw fail(`ifindex ${JSON.stringify(object.ifindex)} is not a positive 32-bit integer`);
+      }
+      return {
+        id,
+        op: "createMacvtap",
+        name: object.name,
+        lower: object.lower,
+        mode: object.mode,
+        ...(object.ifindex === undefined ? {} : { ifindex: object.ifindex }),
+      };
     default:
       throw fail(`unknown op ${JSON.stringify(object.op)}`);
   }

@@ -90,6 +90,8 @@ class BrokerSession {
         return { links: await this.backend.list() };
       case "listTempLinks":
         return { links: await this.backend.listTempLinks() };
+      case "listPeerMacvtaps":
+        return { macvtaps: await this.backend.listPeerMacvtaps() };
       case "watch":
         this.#watch ??= await this.backend.watch((event) => void this.send(toEventLine(event)));
         return { watching: true };
@@ -99,6 +101,7 @@ class BrokerSession {
           name: request.name,
           lower: request.lower,
           mode: request.mode,
+          ...(request.ifindex === undefined ? {} : { ifindex: request.ifindex }),
         });
       case "deleteLink":
         requireTempName(request.name);

@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { type CreateMacvtapArgs, type Link, TEMP_LINK_PATTERN } from "./broker_protocol.ts";
+import { type CreateMacvtapArgs, type Link, type PeerMacvtap, TEMP_LINK_PATTERN } from "./broker_protocol.ts";
 import { HostLinkError, type HostLinks, type LinkEvent } from "./host_links.ts";
 
 /** Fields a test gives when adding a link; the rest default to an up, carrier-on, kind-less link. */
 export type FakeLinkSpec = Partial<Link> & { name: string };
 
 /** Ops the fake can be told to fail. */
-export type FakeOp = "list" | "watch" | "createMacvtap" | "deleteLink" | "listTempLinks";
+export type FakeOp = "list" | "watch" | "createMacvtap" | "deleteLink" | "listTempLinks" | "listPeerMacvtaps";
 
 /** In-memory {@link HostLinks}. */
 export class FakeHostLinks implements HostLinks {
@@ -21,6 +21,8 @@ export class FakeHostLinks implements HostLinks {
   /** Flip to simulate a broker outage: every operation then fails with EBROKER. */
   available = true;
   #links = new Map<string, Link>();
+  /** Macvtaps "moved into pods" by {@link moveToPeer}. */
+  #peers: PeerMacvtap[] = [];
   #watchers = new Set<(event: LinkEvent) => void>();
   #failures: { op: FakeOp; code: string; matches: (arg: string) => boolean }[] = [];
   #nextIfindex = 100;
@@ -32,9 +34,13 @@ export class FakeHostLinks implements HostLinks {
     for (const spec of links) this.add(spec);
   }
 
-  /** Adds a link (physical-looking by default) and reports it to watchers. */
+  /** Adds a link (physical-looking by default; at `spec.ifindex` if given) and reports it to watchers. */
   add(spec: FakeLinkSpec): Link {
     if (this.#links.has(spec.name)) throw new Error(`fake link "${spec.name}" already exists`);
+    if (spec.ifindex !== undefined && this.#byIndex(spec.ifindex)) {
+      throw new Error(`fake ifindex ${spec.ifindex} is already taken`);
+    }
+    while (this.#byIndex(this.#nextIfindex)) this.#nextIfindex++;
     const link: Link = {
       ifindex: this.#nextIfindex++,
       up: true,
@@ -54,6 +60,36 @@ export class FakeHostLinks implements HostLinks {
     this.#links.set(name, link);
     this.#emit({ type: "new", link });
     return link;
+  }
+
+  /** Renames a link in place (same ifindex), as udev does, and reports its new state. */
+  rename(name: string, to: string): Link {
+    const link = { ...this.#require(name), name: to };
+    if (this.#links.has(to)) throw new Error(`fake link "${to}" already exists`);
+    this.#links.delete(name);
+    this.#links.set(to, link);
+    this.#emit({ type: "new", link });
+    return link;
+  }
+
+  /**
+   * Moves macvtap `name` into "pod" netns `netnsId` as `podName`, keeping its ifindex (what the CNI's ADD
+   * does): the host netns reports it deleted, {@link listPeerMacvtaps} reports it until {@link deletePeer}.
+   */
+  moveToPeer(name: string, netnsId: number, podName = "net1"): PeerMacvtap {
+    const link = this.#require(name);
+    if (link.kind !== "macvtap" || link.lowerIfindex === undefined) {
+      throw new Error(`"${name}" is no macvtap`);
+    }
+    this.remove(name);
+    const peer = { netnsId, ifindex: link.ifindex, lowerIfindex: link.lowerIfindex, name: podName };
+    this.#peers.push(peer);
+    return peer;
+  }
+
+  /** Deletes a moved macvtap in its pod (CNI DEL, or the pod netns going away). */
+  deletePeer(ifindex: number): void {
+    this.#peers = this.#peers.filter((peer) => peer.ifindex !== ifindex);
   }
 
   /** Removes a link and reports it. */
@@ -103,10 +139,15 @@ export class FakeHostLinks implements HostLinks {
     return this.#run("createMacvtap", args.name, () => {
       this.#requireTempName(args.name);
       if (this.#links.has(args.name)) throw new HostLinkError("EEXIST", `link "${args.name}" already exists`);
+      if (args.ifindex !== undefined && this.#byIndex(args.ifindex)) {
+        throw new HostLinkError("EEXIST", `ifindex ${args.ifindex} already exists`);
+      }
       const lower = this.#links.get(args.lower);
       if (!lower) throw new HostLinkError("ENODEV", `lower link "${args.lower}" does not exist`);
-      this.calls.push(`create ${args.name} on ${args.lower} mode ${args.mode}`);
+      const at = args.ifindex === undefined ? "" : ` at ${args.ifindex}`;
+      this.calls.push(`create ${args.name} on ${args.lower} mode ${args.mode}${at}`);
       const link = this.add({
+        ...(args.ifindex === undefined ? {} : { ifindex: args.ifindex }),
         name: args.name,
         kind: "macvtap",
         macvtapMode: args.mode,
@@ -139,6 +180,10 @@ export class FakeHostLinks implements HostLinks {
     );
   }
 
+  listPeerMacvtaps(): Promise<PeerMacvtap[]> {
+    return this.#run("listPeerMacvtaps", "", () => this.#peers.map((peer) => ({ ...peer })));
+  }
+
   [Symbol.asyncDispose](): Promise<void> {
     this.#watchers.clear();
     return Promise.resolve();
@@ -156,6 +201,10 @@ export class FakeHostLinks implements HostLinks {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  #byIndex(ifindex: number): Link | undefined {
+    return [...this.#links.values()].find((link) => link.ifindex === ifindex);
   }
 
   #require(name: string): Link {

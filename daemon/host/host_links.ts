@@ -7,9 +7,9 @@
  *
  * @module
  */
-import type { CreateMacvtapArgs, Link } from "./broker_protocol.ts";
+import type { CreateMacvtapArgs, Link, PeerMacvtap } from "./broker_protocol.ts";
 
-export type { CreateMacvtapArgs, Link };
+export type { CreateMacvtapArgs, Link, PeerMacvtap };
 
 /** A change in the host's links, in the order the kernel reported it. */
 export type LinkEvent =
@@ -37,12 +37,17 @@ export interface HostLinks extends AsyncDisposable {
    * no change falls between the two.
    */
   watch(onEvent: (event: LinkEvent) => void): Promise<Disposable>;
-  /** Creates macvtap `name` on `lower` with `mode`, already up; returns its ifindex. */
+  /**
+   * Creates macvtap `name` on `lower` with `mode`, already up, at `ifindex` when given; returns its ifindex.
+   * EEXIST when the name (or the ifindex asked for) is taken.
+   */
   createMacvtap(args: CreateMacvtapArgs): Promise<{ ifindex: number; name: string }>;
   /** Deletes temp link `name`; false when it did not exist. */
   deleteLink(name: string): Promise<boolean>;
   /** Macvtaps whose names look like temp link names, with their age bound. */
   listTempLinks(): Promise<Link[]>;
+  /** Macvtaps moved out of the host netns (into pods) whose lower link stayed behind, while they exist. */
+  listPeerMacvtaps(): Promise<PeerMacvtap[]>;
   /** Whether operations can currently succeed (false while a broker is down), for /healthz. */
   readonly available: boolean;
 }

@@ -28,6 +28,16 @@ import { numaTopology, PoolBase } from "../macvtap/pool_base.ts";
 import { nicDeviceId } from "./nic_selection.ts";
 import { pciDeviceEnvName } from "./pci_device_env.ts";
 
+/**
+ * One device per ID: two netdevs can report one PCI address (a NIC renamed while an event was lost, a
+ * function with several ports), and the kubelet must not see one device twice. The first (by ifindex
+ * order of `nics`) wins.
+ */
+function uniqueById(devices: Device[]): Device[] {
+  const seen = new Set<string>();
+  return devices.filter((device) => !seen.has(device.ID) && seen.add(device.ID));
+}
+
 /** What a hostdev pool needs from the rest of the daemon. */
 export interface HostdevPoolContext {
   links: LinkTable;
@@ -60,12 +70,15 @@ export class HostdevPool extends PoolBase<HostdevResourceConfig> {
   }
 
   devices(): Device[] {
-    const present = this.context.nics().map((nic): Device => ({
-      ID: nicDeviceId(nic),
-      health: nic.up && !nic.carrier ? UNHEALTHY : HEALTHY,
-      topology: numaTopology(nic),
-    }));
-    const away = [...this.#away].map((id): Device => ({
+    const present = uniqueById(
+      this.context.nics().map((nic): Device => ({
+        ID: nicDeviceId(nic),
+        health: nic.up && !nic.carrier ? UNHEALTHY : HEALTHY,
+        topology: numaTopology(nic),
+      })),
+    );
+    const listed = new Set(present.map((device) => device.ID));
+    const away = [...this.#away].filter((id) => !listed.has(id)).map((id): Device => ({
       ID: id,
       health: HEALTHY,
       topology: numaTopology(this.#known.get(id)),
@@ -73,25 +86,25 @@ export class HostdevPool extends PoolBase<HostdevResourceConfig> {
     return [...present, ...away].sort((a, b) => a.ID < b.ID ? -1 : 1);
   }
 
-  /** Names the NICs in `PCIDEVICE_<RESOURCE>`; nothing on the node changes (the CNI moves the NIC). */
-  allocate(request: ContainerAllocateRequest): Promise<ContainerAllocateResponse> {
-    const ids = request.devices_ids;
+  /** Names the NICs in `PCIDEVICE_<RESOURCE>`, per container; nothing on the node changes (the CNI moves the NIC). */
+  allocate(requests: ContainerAllocateRequest[]): Promise<ContainerAllocateResponse[]> {
     try {
       const listed = new Set(this.devices().map((device) => device.ID));
-      this.checkDeviceIds(ids, (id) => listed.has(id));
+      for (const request of requests) this.checkDeviceIds(request.devices_ids, (id) => listed.has(id));
     } catch (error) {
       this.context.observer?.allocateFailed?.(this.resourceName);
       return Promise.reject(error);
     }
+    const ids = requests.flatMap((request) => request.devices_ids);
     for (const id of ids) this.#allocated.add(id);
     this.context.observer?.allocated?.(this.resourceName, ids.length);
-    return Promise.resolve({
-      envs: { [pciDeviceEnvName(this.resourceName)]: ids.join(",") },
+    return Promise.resolve(requests.map((request) => ({
+      envs: { [pciDeviceEnvName(this.resourceName)]: request.devices_ids.join(",") },
       mounts: [],
       devices: [],
       annotations: {},
       cdi_devices: [],
-    });
+    })));
   }
 
   override [Symbol.dispose](): void {

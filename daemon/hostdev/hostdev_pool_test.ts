@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../config.ts";
 import { FakeHostLinks, type FakeLinkSpec } from "../host/fake_host_links.ts";
 import { type DevicePluginBackend, PluginRequestError } from "../kubelet/api_types.ts";
-import { AllocationLedger } from "../macvtap/allocation_ledger.ts";
+import { AllocationCheckpoint } from "../macvtap/allocation_checkpoint.ts";
 import { LinkTable } from "../macvtap/link_table.ts";
 import { ResourceSet } from "../macvtap/resource_set.ts";
 import type { HostdevPool } from "./hostdev_pool.ts";
@@ -28,7 +28,7 @@ async function setup(config = '[{"name":"nics","kind":"hostdev"}]', extra: FakeL
   ]);
   const links = await LinkTable.start(fake);
   const served = new Map<string, DevicePluginBackend>();
-  const set = new ResourceSet({ hostLinks: fake, links, ledger: new AllocationLedger() }, {
+  const set = new ResourceSet({ hostLinks: fake, links, checkpoint: await AllocationCheckpoint.open(null) }, {
     add: (backend) => void served.set(backend.resourceName, backend),
     remove: () => Promise.resolve(),
   });
@@ -84,14 +84,14 @@ Deno.test("HostdevPool: a default route moving onto a NIC takes it off the list"
 
 Deno.test("HostdevPool.allocate(): PCIDEVICE_<RESOURCE> env with the IDs, no device nodes; bad IDs refused", async () => {
   await using t = await setup();
-  const response = await t.pool().allocate({ devices_ids: ["0000:00:0a.0", "0000:00:09.0"] });
-  assert.deepEqual(response, {
+  const response = await t.pool().allocate([{ devices_ids: ["0000:00:0a.0", "0000:00:09.0"] }]);
+  assert.deepEqual(response, [{
     envs: { PCIDEVICE_MACVTAP_NETWORK_KUBEVIRT_IO_NICS: "0000:00:0a.0,0000:00:09.0" },
     mounts: [],
     devices: [],
     annotations: {},
     cdi_devices: [],
-  });
+  }]);
   assert.deepEqual(t.fake.calls, [], "nothing on the node changes at Allocate");
   for (
     const [ids, status] of [
@@ -101,7 +101,7 @@ Deno.test("HostdevPool.allocate(): PCIDEVICE_<RESOURCE> env with the IDs, no dev
     ] as const
   ) {
     await assert.rejects(
-      t.pool().allocate({ devices_ids: [...ids] }),
+      t.pool().allocate([{ devices_ids: [...ids] }]),
       (error) => error instanceof PluginRequestError && error.status === status,
     );
   }
@@ -109,7 +109,7 @@ Deno.test("HostdevPool.allocate(): PCIDEVICE_<RESOURCE> env with the IDs, no dev
 
 Deno.test("HostdevPool: an allocated NIC stays listed while it is in a pod, and is plain again once back", async () => {
   await using t = await setup();
-  await t.pool().allocate({ devices_ids: ["0000:00:0a.0"] });
+  await t.pool().allocate([{ devices_ids: ["0000:00:0a.0"] }]);
   const ens10 = t.fake.get("ens10")!;
   t.fake.remove("ens10"); // the CNI moved it into the pod
   t.fake.remove("ens9"); // never allocated: simply gone
@@ -137,4 +137,40 @@ Deno.test("ResourceSet: hostdev entries by name, ownership in config order, kind
   const names = t.set.pools().map((p) => `${p.resourceName} ${"select" in p.config ? "hostdev" : "macvtap"}`);
   assert.deepEqual(names, ["macvtap.network.kubevirt.io/first macvtap", `${NICS} hostdev`]);
   assert.deepEqual(t.ids(), ["0000:00:0a.0 Healthy"], "ens9 is a macvtap lower now");
+});
+
+Deno.test("HostdevPool: a NIC renamed in place is one device, by PCI address or by its new name", async () => {
+  await using t = await setup(
+    '[{"name":"nics","kind":"hostdev","interfaces":["nicA","nicB","ens9"]}]',
+    [{ name: "nicA", kind: "veth" }],
+  );
+  assert.deepEqual(t.ids(), ["0000:00:09.0 Healthy", "nicA Healthy"]);
+  t.fake.rename("nicA", "nicB"); // udev, or DEL returning it under another name
+  t.fake.rename("ens9", "nicA");
+  await t.settle();
+  assert.deepEqual(t.ids(), ["0000:00:09.0 Healthy", "nicB Healthy"], "no ghost under the old names");
+});
+
+Deno.test("HostdevPool lists one device per PCI address even when two links report it", async () => {
+  await using t = await setup('[{"name":"nics","kind":"hostdev","pciAddresses":["0000:00:09.0"]}]');
+  const { ifindex: _, ...ens9 } = t.fake.get("ens9")!;
+  // A second netdev on the same PCI function (or a rename whose events were lost).
+  t.fake.add({ ...ens9, name: "ens9d1" });
+  await t.settle();
+  assert.deepEqual(t.ids(), ["0000:00:09.0 Healthy"]);
+});
+
+Deno.test("HostdevPool: a multi-container Allocate answers each container with its own IDs, all checked first", async () => {
+  await using t = await setup();
+  const responses = await t.pool().allocate([{ devices_ids: ["0000:00:09.0"] }, {
+    devices_ids: ["0000:00:0a.0"],
+  }]);
+  assert.deepEqual(responses.map((r) => r.envs.PCIDEVICE_MACVTAP_NETWORK_KUBEVIRT_IO_NICS), [
+    "0000:00:09.0",
+    "0000:00:0a.0",
+  ]);
+  await assert.rejects(
+    t.pool().allocate([{ devices_ids: ["0000:00:09.0"] }, { devices_ids: ["0000:00:03.0"] }]),
+    (error) => error instanceof PluginRequestError && error.status === "NOT_FOUND",
+  );
 });

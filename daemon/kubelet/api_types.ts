@@ -120,8 +120,12 @@ export interface DevicePluginBackend {
   devices(): Device[];
   /** Calls `listener` whenever {@link devices} may have changed. */
   onDevicesChanged(listener: () => void): Disposable;
-  /** Prepares one container's devices. Throws {@link PluginRequestError} to choose the status. */
-  allocate(request: ContainerAllocateRequest): Promise<ContainerAllocateResponse>;
+  /**
+   * Prepares the devices of every container of one AllocateRequest, one response per container, all or
+   * nothing: when one container fails, nothing made for the others stays. Throws
+   * {@link PluginRequestError} to choose the status.
+   */
+  allocate(requests: ContainerAllocateRequest[]): Promise<ContainerAllocateResponse[]>;
   /** Picks `allocation_size` devices for one container. */
   preferredAllocation(request: ContainerPreferredAllocationRequest): ContainerPreferredAllocationResponse;
 }

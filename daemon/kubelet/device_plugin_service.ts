@@ -37,8 +37,9 @@ type Stream = grpc.ServerWritableStream<unknown, ListAndWatchResponse>;
 
 /** Lifecycle of the ListAndWatch streams a server holds, so it can end them and spot unexpected ends. */
 export interface StreamTracker {
-  opened(stream: Stream): void;
-  /** `byServer` is true when the server ended the stream itself (stop); false when the kubelet went away. */
+  /** Takes a new stream; true when it is the kubelet's (not another client's). */
+  opened(stream: Stream): boolean;
+  /** `byServer` is true when the server ended the stream itself (stop); false when the client went away. */
   closed(stream: Stream, byServer: boolean): void;
   /** True once the server is ending its streams on purpose. */
   readonly stopping: boolean;
@@ -75,10 +76,7 @@ export function devicePluginHandlers(
       const started = performance.now();
       const devices = call.request.container_requests.map((c) => c.devices_ids);
       try {
-        const container_responses = [];
-        for (const request of call.request.container_requests) {
-          container_responses.push(await backend.allocate(request));
-        }
+        const container_responses = await backend.allocate(call.request.container_requests);
         const paths = container_responses.map((r) => r.devices.map((d) => d.host_path));
         log.info("Allocate", { devices, paths, ms: Math.round(performance.now() - started) });
         callback(null, { container_responses });
@@ -129,7 +127,7 @@ function listAndWatch(
     lastSent = body;
     stream.write({ devices });
   };
-  streams.opened(stream);
+  const kubelet = streams.opened(stream);
   const subscription = backend.onDevicesChanged(send);
   let ended = false;
   const end = (why: string) => {
@@ -137,13 +135,13 @@ function listAndWatch(
     ended = true;
     subscription[Symbol.dispose]();
     const byServer = streams.stopping;
-    log.info("ListAndWatch ended", { why, byServer });
+    log.info("ListAndWatch ended", { why, byServer, kubelet });
     streams.closed(stream, byServer);
   };
-  stream.on("cancelled", () => end("cancelled by the kubelet"));
+  stream.on("cancelled", () => end("cancelled by the client"));
   stream.on("error", (error: Error) => end(`stream error: ${error.message}`));
   stream.on("finish", () => end("ended by the daemon"));
   stream.on("close", () => end("connection closed"));
-  log.info("ListAndWatch started", { devices: backend.devices().length });
+  log.info("ListAndWatch started", { devices: backend.devices().length, kubelet });
   send();
 }

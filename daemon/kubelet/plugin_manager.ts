@@ -17,6 +17,7 @@ export class PluginManager implements AsyncDisposable {
   #runners = new Map<string, PluginRunner>();
   #binder: SocketBinder;
   #dirWatch: Disposable | null = null;
+  #restartListeners = new Set<() => void>();
 
   constructor(private options: PluginManagerOptions) {
     this.#binder = new SocketBinder(options.pluginDir);
@@ -50,11 +51,26 @@ export class PluginManager implements AsyncDisposable {
   /** Re-serves and re-registers every resource not yet registered with the kubelet now listening. */
   kubeletRestarted(): void {
     for (const runner of this.#runners.values()) void runner.kubeletRestarted();
+    for (const listener of [...this.#restartListeners]) listener();
+  }
+
+  /** Calls `listener` whenever `kubelet.sock` is created (the kubelet started or restarted). */
+  onKubeletRestarted(listener: () => void): Disposable {
+    this.#restartListeners.add(listener);
+    return { [Symbol.dispose]: () => void this.#restartListeners.delete(listener) };
   }
 
   /** Resource name → whether it is currently registered. */
   status(): Map<string, boolean> {
     return new Map([...this.#runners.values()].map((r) => [r.backend.resourceName, r.registered]));
+  }
+
+  /**
+   * True when every served resource is registered with the kubelet (also when there is none): what a
+   * readiness probe should report.
+   */
+  allRegistered(): boolean {
+    return [...this.#runners.values()].every((runner) => runner.registered);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -9,6 +9,8 @@ import {
   PluginRequestError,
 } from "./api_types.ts";
 import { PluginManager } from "./plugin_manager.ts";
+import { PluginServer } from "./plugin_server.ts";
+import { SocketBinder } from "./socket_binder.ts";
 import { KubeletDouble } from "../testing/kubelet_double.ts";
 import { dropListAndWatchStream } from "../testing/python_stream_dropper.ts";
 import { silentLogger } from "../log.ts";
@@ -28,17 +30,21 @@ class ListBackend implements DevicePluginBackend {
     this.listeners.add(listener);
     return { [Symbol.dispose]: () => void this.listeners.delete(listener) };
   }
-  allocate(request: ContainerAllocateRequest): Promise<ContainerAllocateResponse> {
-    if (request.devices_ids.includes("bad")) {
-      return Promise.reject(new PluginRequestError("NOT_FOUND", "unknown device bad"));
-    }
-    if (request.devices_ids.includes("boom")) return Promise.reject(new Error("boom"));
-    const devices = request.devices_ids.map((id) => ({
-      container_path: `/dev/${id}`,
-      host_path: `/dev/${id}`,
-      permissions: "rw",
-    }));
-    return Promise.resolve({ envs: {}, mounts: [], devices, annotations: {}, cdi_devices: [] });
+  allocate(requests: ContainerAllocateRequest[]): Promise<ContainerAllocateResponse[]> {
+    const ids = requests.flatMap((request) => request.devices_ids);
+    if (ids.includes("bad")) return Promise.reject(new PluginRequestError("NOT_FOUND", "unknown device bad"));
+    if (ids.includes("boom")) return Promise.reject(new Error("boom"));
+    return Promise.resolve(requests.map((request) => ({
+      envs: {},
+      mounts: [],
+      devices: request.devices_ids.map((id) => ({
+        container_path: `/dev/${id}`,
+        host_path: `/dev/${id}`,
+        permissions: "rw",
+      })),
+      annotations: {},
+      cdi_devices: [],
+    })));
   }
   preferredAllocation(request: ContainerPreferredAllocationRequest) {
     return { deviceIDs: request.available_deviceIDs.slice(0, request.allocation_size) };
@@ -137,12 +143,44 @@ Deno.test("PluginManager registers again after a kubelet restart, with a fresh s
   assert.equal(t.kubelet.registrations.length, 2);
 });
 
-Deno.test("PluginManager registers again when a ListAndWatch stream is dropped by its client", async () => {
+Deno.test("PluginManager ignores a ListAndWatch client that is not the kubelet ending its stream", async () => {
   await using t = await setup();
+  await t.kubelet.waitForDevices(RESOURCE, "first list", (d) => d.length === 1);
   await dropListAndWatchStream(`${t.dir}/example.com_thing`);
-  await t.kubelet.waitForRegistration(RESOURCE, 2);
-  // Both old streams (the double's and the dropped one) released their subscriptions.
+  // The dropped stream released its subscription; the kubelet's stream is untouched and still served.
   await t.kubelet.waitUntil("one listener", () => t.backend.listeners.size === 1);
+  await new Promise((resolve) => setTimeout(resolve, 300)); // beyond the runner's 10 ms restart spacing
+  assert.equal(t.kubelet.registrations.length, 1, "no re-registration");
+  assert.equal(t.kubelet.plugin(RESOURCE)?.streamEnded, null, "the kubelet's stream still runs");
+  t.backend.set([A, B]);
+  await t.kubelet.waitForDevices(RESOURCE, "update on the kubelet's stream", (d) => d.length === 2);
+  assert.equal(t.manager.status().get(RESOURCE), true);
+});
+
+Deno.test("PluginServer: the first stream after Register is the kubelet's; only its end counts as lost", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mvt-dp-" });
+  const lost: string[] = [];
+  const backend = new ListBackend(RESOURCE, "example.com_thing", [A]);
+  const server = await PluginServer.start(
+    backend,
+    new SocketBinder(dir),
+    silentLogger,
+    () => lost.push("lost"),
+  );
+  try {
+    await dropListAndWatchStream(server.path); // before Register: a stray client
+    assert.deepEqual(lost, []);
+    server.expectKubelet();
+    await dropListAndWatchStream(server.path); // the "kubelet" (first after Register) goes away
+    await waitFor(() => lost.length === 1);
+    await dropListAndWatchStream(server.path); // another client after it
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(lost, ["lost"]);
+    assert.equal(backend.listeners.size, 0, "every dropped stream released its subscription");
+  } finally {
+    await server.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("PluginManager registers again when its socket is deleted behind its back", async () => {
@@ -174,4 +212,31 @@ Deno.test("PluginManager keeps retrying until a kubelet appears", async () => {
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+Deno.test("PluginManager.allRegistered() is false until every resource is registered", async () => {
+  await using t = await setup();
+  await t.kubelet.waitUntil("registered", () => t.manager.status().get(RESOURCE) === true);
+  assert.equal(t.manager.allRegistered(), true);
+  const other = new ListBackend("example.com/other", "example.com_other", [A]);
+  t.manager.add(other);
+  assert.equal(t.manager.allRegistered(), false, "a resource just added is not registered yet");
+  await t.kubelet.waitForRegistration("example.com/other");
+  await t.kubelet.waitUntil("both registered", () => t.manager.allRegistered());
+});
+
+Deno.test("PluginManager tells its listeners when kubelet.sock is created", async () => {
+  await using t = await setup();
+  let restarts = 0;
+  using _listening = t.manager.onKubeletRestarted(() => restarts++);
+  await t.kubelet.restart();
+  await t.kubelet.waitUntil("listener called", () => restarts >= 1);
 });

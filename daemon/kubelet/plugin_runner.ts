@@ -161,7 +161,7 @@ export class PluginRunner {
     await this.#server?.stop();
     this.#server = null;
     if (this.#stopped) return;
-    const onStreamLost = () => this.requestRestart("ListAndWatch stream ended by the kubelet");
+    const onStreamLost = () => this.requestRestart("the kubelet's ListAndWatch stream ended");
     this.#server = await PluginServer.start(
       this.backend,
       this.options.binder,
@@ -170,6 +170,7 @@ export class PluginRunner {
       this.options.observer,
     );
     const registerStartedAt = performance.now();
+    this.#server.expectKubelet();
     this.#registering = new AbortController();
     try {
       await registerWithKubelet(

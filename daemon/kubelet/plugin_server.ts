@@ -2,6 +2,13 @@
  * One gRPC server on one plugin socket, serving one backend; stopping it ends its ListAndWatch streams
  * (so the kubelet's old connection is cut) and removes the socket.
  *
+ * Only the kubelet's own stream ending means the kubelet lost us. Anyone who can reach the socket can
+ * open ListAndWatch (a second client, a debugging tool), and its stream ending must not restart the
+ * resource: that would cut the kubelet's live stream, and the kubelet then marks every device unhealthy.
+ * The kubelet's stream is told apart by timing: the kubelet dials a plugin only when it registers, and
+ * opens its one ListAndWatch right after (devicemanager plugin/v1beta1 client `Run`), so the first stream
+ * opened after the runner sends Register is the kubelet's.
+ *
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
@@ -19,6 +26,9 @@ export class PluginServer implements StreamTracker {
   #streams = new Set<Stream>();
   #stopping = false;
   #path: string | null = null;
+  /** The kubelet's ListAndWatch stream, once it opened one. */
+  #kubeletStream: Stream | null = null;
+  #awaitingKubelet = false;
 
   private constructor(
     private onStreamLost: () => void,
@@ -27,7 +37,7 @@ export class PluginServer implements StreamTracker {
   /**
    * Starts serving `backend` on `<binder.dir>/<backend.socketName>`.
    *
-   * @param onStreamLost called when the kubelet ends a ListAndWatch stream while the server still runs
+   * @param onStreamLost called when the kubelet ends its ListAndWatch stream while the server still runs
    */
   static async start(
     backend: DevicePluginBackend,
@@ -64,12 +74,23 @@ export class PluginServer implements StreamTracker {
     return this.#streams.size;
   }
 
-  opened(stream: Stream): void {
+  /** The runner is about to send Register: the next stream opened is the kubelet's. */
+  expectKubelet(): void {
+    this.#awaitingKubelet = true;
+  }
+
+  opened(stream: Stream): boolean {
     this.#streams.add(stream);
+    if (!this.#awaitingKubelet) return false;
+    this.#awaitingKubelet = false;
+    this.#kubeletStream = stream;
+    return true;
   }
 
   closed(stream: Stream, byServer: boolean): void {
     this.#streams.delete(stream);
+    if (stream !== this.#kubeletStream) return;
+    this.#kubeletStream = null;
     if (!byServer && !this.#stopping) this.onStreamLost();
   }
 

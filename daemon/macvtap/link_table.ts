@@ -4,17 +4,27 @@
  * Health and discovery read it instead of asking the broker on every question; it subscribes before its
  * first listing so no change is missed, and lists again whenever the broker says events were lost.
  *
+ * Links are keyed by ifindex: the broker sees one netns (the host's), where an ifindex names one link for
+ * its whole life while its name can change (udev renames, a hostdev NIC coming back from a pod under its
+ * node name). A rename is one `new` event with the same ifindex and a new name; keying by name would keep
+ * the old name as a ghost. Names stay unique: a link reported under a name another entry still holds means
+ * that entry's delete was missed, and it is dropped.
+ *
  * @module
  */
 import type { HostLinks, Link, LinkEvent } from "../host/host_links.ts";
 import { type Logger, silentLogger } from "../log.ts";
 
-/** Called with the link's new state, or undefined when it is gone. */
-export type LinkListener = (name: string, link: Link | undefined) => void;
+/**
+ * Called for every change of one link: its new state (undefined when it is gone) and its state before
+ * (undefined when it is new). A rename has `link.name !== previous.name`.
+ */
+export type LinkListener = (link: Link | undefined, previous: Link | undefined) => void;
 
-/** Links of the host netns by name, kept current. */
+/** Links of the host netns by ifindex (and by name), kept current. */
 export class LinkTable implements Disposable {
-  #links = new Map<string, Link>();
+  #links = new Map<number, Link>();
+  #byName = new Map<string, number>();
   #listeners = new Set<LinkListener>();
   #watch: Disposable | null = null;
   #resyncing: Promise<void> | null = null;
@@ -30,14 +40,25 @@ export class LinkTable implements Disposable {
     return table;
   }
 
-  /** The link named `name`, if it exists. */
+  /** The link named `name` now, if it exists. */
   get(name: string): Link | undefined {
-    return this.#links.get(name);
+    const ifindex = this.#byName.get(name);
+    return ifindex === undefined ? undefined : this.#links.get(ifindex);
+  }
+
+  /** The link with this ifindex, if it exists. */
+  byIndex(ifindex: number): Link | undefined {
+    return this.#links.get(ifindex);
   }
 
   /** Every link, in name order. */
   all(): Link[] {
     return [...this.#links.values()].sort((a, b) => a.name < b.name ? -1 : 1);
+  }
+
+  /** The links whose master (bond, bridge) is `ifindex`. */
+  portsOf(ifindex: number): Link[] {
+    return this.all().filter((link) => link.masterIfindex === ifindex);
   }
 
   /** Calls `listener` for every later change of a link. */
@@ -76,25 +97,39 @@ export class LinkTable implements Disposable {
       this.log.warn("link events lost, listing again", { reason: event.reason });
       void this.resync();
     } else if (event.type === "new") {
-      this.#set(event.link.name, event.link);
-    } else if (this.#links.get(event.link.name)?.ifindex === event.link.ifindex) {
-      // Only a delete of the link we know: a stale del must not remove a newer link of the same name.
-      this.#set(event.link.name, undefined);
+      this.#set(event.link);
+    } else {
+      // By ifindex: a late delete of a link whose name a newer link now has leaves the newer one alone.
+      this.#delete(event.link.ifindex);
     }
   }
 
   #replaceAll(links: Link[]): void {
-    const fresh = new Map(links.map((link) => [link.name, link]));
-    for (const name of [...this.#links.keys()]) if (!fresh.has(name)) this.#set(name, undefined);
-    for (const [name, link] of fresh) this.#set(name, link);
+    const fresh = new Set(links.map((link) => link.ifindex));
+    for (const ifindex of [...this.#links.keys()]) if (!fresh.has(ifindex)) this.#delete(ifindex);
+    for (const link of links) this.#set(link);
   }
 
-  #set(name: string, link: Link | undefined): void {
-    const old = this.#links.get(name);
-    if (link === undefined && old === undefined) return;
-    if (link && old && JSON.stringify(link) === JSON.stringify(old)) return;
-    if (link) this.#links.set(name, link);
-    else this.#links.delete(name);
-    for (const listener of [...this.#listeners]) listener(name, link);
+  #set(link: Link): void {
+    const old = this.#links.get(link.ifindex);
+    if (old && JSON.stringify(link) === JSON.stringify(old)) return;
+    const holder = this.#byName.get(link.name);
+    if (holder !== undefined && holder !== link.ifindex) this.#delete(holder);
+    if (old && old.name !== link.name) this.#byName.delete(old.name);
+    this.#links.set(link.ifindex, link);
+    this.#byName.set(link.name, link.ifindex);
+    this.#tell(link, old);
+  }
+
+  #delete(ifindex: number): void {
+    const old = this.#links.get(ifindex);
+    if (!old) return;
+    this.#links.delete(ifindex);
+    if (this.#byName.get(old.name) === ifindex) this.#byName.delete(old.name);
+    this.#tell(undefined, old);
+  }
+
+  #tell(link: Link | undefined, previous: Link | undefined): void {
+    for (const listener of [...this.#listeners]) listener(link, previous);
   }
 }

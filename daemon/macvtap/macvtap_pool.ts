@@ -1,31 +1,38 @@
 /**
- * One macvtap resource: its devices, their health from the lower link, and Allocate.
+ * One macvtap resource: its devices, their health from the lower link, Allocate, and re-creating the temp
+ * link of a device the kubelet still holds (see allocation_restorer.ts).
  *
- * Health follows the lower link: missing → no devices at all; down or without carrier → every device
- * Unhealthy; up with carrier → Healthy (upstream only ever reports Healthy, or nothing).
+ * Health follows the lower link: up with carrier → Healthy; down, without carrier or missing → Unhealthy
+ * (upstream only ever reports Healthy, or nothing). A missing lower keeps its devices listed: the node's
+ * capacity stays visible and pods holding them see their devices' health; Healthy again when it returns.
+ *
+ * NUMA: the lower's node; a bond has none of its own and gets the node all its slaves agree on (none when
+ * they differ, or when one does not know), so the TopologyManager can align bond-backed resources.
  *
  * @module
  */
 import type { ResourceConfig } from "../config.ts";
-import { type CreateMacvtapArgs, HostLinkError, type HostLinks, type Link } from "../host/host_links.ts";
+import { HostLinkError, type HostLinks, type Link } from "../host/host_links.ts";
 import {
   type ContainerAllocateRequest,
   type ContainerAllocateResponse,
   type Device,
   HEALTHY,
   PluginRequestError,
+  type TopologyInfo,
   UNHEALTHY,
 } from "../kubelet/api_types.ts";
 import type { Logger } from "../log.ts";
-import type { AllocationLedger } from "./allocation_ledger.ts";
+import type { AllocationCheckpoint, AllocationRecord } from "./allocation_checkpoint.ts";
 import type { LinkTable } from "./link_table.ts";
-import { numaTopology, PoolBase } from "./pool_base.ts";
+import { PoolBase } from "./pool_base.ts";
 import { deviceId, parseDeviceIndex } from "./resource_names.ts";
 import { tempLinkName } from "./temp_link_name.ts";
 
 /** Counters a pool reports to metrics. */
 export interface PoolObserver {
   allocated?(resource: string, devices: number): void;
+  /** One failed Allocate request, whatever the status (INVALID_ARGUMENT, NOT_FOUND, UNAVAILABLE …). */
   allocateFailed?(resource: string): void;
 }
 
@@ -33,29 +40,35 @@ export interface PoolObserver {
 export interface PoolContext {
   hostLinks: HostLinks;
   links: LinkTable;
-  ledger: AllocationLedger;
+  checkpoint: AllocationCheckpoint;
   log?: Logger;
   observer?: PoolObserver;
+}
+
+/** A device's temp link after Allocate: its ifindex, and whether this call made it. */
+interface EnsuredLink {
+  name: string;
+  ifindex: number;
+  created: boolean;
 }
 
 /** The devices of one configured (or discovered) resource. */
 export class MacvtapPool extends PoolBase<ResourceConfig> {
   #linkWatch: Disposable;
   #queue: Promise<unknown> = Promise.resolve();
+  /** The lower's NUMA topology when last seen, kept while it is missing. */
+  #lastTopology: TopologyInfo | null = null;
 
   constructor(config: ResourceConfig, private context: PoolContext) {
     super(config, context.log);
     this.startTracking();
-    this.#linkWatch = context.links.onChange((name) => {
-      if (name === this.config.lowerDevice) this.notifyIfChanged();
+    this.#linkWatch = context.links.onChange((link, previous) => {
+      if (this.#concerns(link) || this.#concerns(previous)) this.notifyIfChanged();
     });
   }
 
   devices(): Device[] {
-    const lower = this.context.links.get(this.config.lowerDevice);
-    if (!lower) return [];
-    const health = lower.up && lower.carrier ? HEALTHY : UNHEALTHY;
-    const topology = numaTopology(lower);
+    const { health, topology } = this.#state();
     return Array.from({ length: this.config.capacity }, (_, index) => ({
       ID: deviceId(this.config.name, index),
       health,
@@ -64,14 +77,34 @@ export class MacvtapPool extends PoolBase<ResourceConfig> {
   }
 
   /**
-   * Creates one fresh macvtap per requested device on the lower link, up, and returns its /dev/tapN.
-   *
-   * A link left behind by an earlier pod is replaced (see #createFresh). If any device fails, the links
-   * made by this call are deleted again.
+   * Makes sure each requested device has its temp link on the lower, up, and answers its /dev/tapN, one
+   * response per container. Idempotent: the kubelet asks again with the same IDs when an app container
+   * reuses its init container's devices, and a link already right (lower, mode, up) is kept, so the first
+   * answer stays true; only a wrong one is replaced. If anything fails, the links this call made are
+   * deleted again, for every container of the request.
    */
-  allocate(request: ContainerAllocateRequest): Promise<ContainerAllocateResponse> {
+  allocate(requests: ContainerAllocateRequest[]): Promise<ContainerAllocateResponse[]> {
     // One Allocate at a time per resource: two calls for the same device must not interleave.
-    const result = this.#queue.then(() => this.#allocate(request.devices_ids));
+    const result = this.#queue.then(() => this.#allocate(requests.map((r) => r.devices_ids)));
+    this.#queue = result.catch(() => {});
+    return result;
+  }
+
+  /**
+   * Re-creates the temp link of an allocated device at its recorded ifindex (queued with Allocate).
+   *
+   * @throws {HostLinkError} EEXIST when the name or the ifindex is taken, ENODEV when the lower is missing
+   */
+  restore(record: AllocationRecord): Promise<number> {
+    const result = this.#queue.then(async () => {
+      const { ifindex } = await this.context.hostLinks.createMacvtap({
+        name: tempLinkName(record.deviceId),
+        lower: record.lower,
+        mode: record.mode,
+        ifindex: record.ifindex,
+      });
+      return ifindex;
+    });
     this.#queue = result.catch(() => {});
     return result;
   }
@@ -81,53 +114,79 @@ export class MacvtapPool extends PoolBase<ResourceConfig> {
     super[Symbol.dispose]();
   }
 
-  async #allocate(ids: string[]): Promise<ContainerAllocateResponse> {
+  async #allocate(containers: string[][]): Promise<ContainerAllocateResponse[]> {
     const config = this.config;
-    this.#checkRequest(ids, config);
-    const created: string[] = [];
+    const made: string[] = [];
     try {
-      const devices = [];
-      for (const id of ids) {
-        const name = tempLinkName(id);
-        const { ifindex } = await this.#createFresh({ name, lower: config.lowerDevice, mode: config.mode });
-        created.push(name);
-        this.context.ledger.record(name);
-        const path = `/dev/tap${ifindex}`;
-        devices.push({ container_path: path, host_path: path, permissions: "rw" });
+      this.#checkRequest(containers, config);
+      const responses: ContainerAllocateResponse[] = [];
+      const records: Omit<AllocationRecord, "allocatedAtMs">[] = [];
+      for (const ids of containers) {
+        const devices = [];
+        for (const id of ids) {
+          const link = await this.#ensureLink(id, config);
+          if (link.created) made.push(link.name);
+          records.push({
+            resourceName: this.resourceName,
+            deviceId: id,
+            ...lowerAndMode(config),
+            ifindex: link.ifindex,
+          });
+          const path = `/dev/tap${link.ifindex}`;
+          devices.push({ container_path: path, host_path: path, permissions: "rw" });
+        }
+        responses.push({ envs: {}, mounts: [], devices, annotations: {}, cdi_devices: [] });
       }
-      this.context.observer?.allocated?.(this.resourceName, ids.length);
-      return { envs: {}, mounts: [], devices, annotations: {}, cdi_devices: [] };
+      await this.context.checkpoint.record(records);
+      this.context.observer?.allocated?.(this.resourceName, records.length);
+      return responses;
     } catch (error) {
       this.context.observer?.allocateFailed?.(this.resourceName);
-      await this.#undo(created);
+      await this.#undo(made);
       if (error instanceof PluginRequestError) throw error;
       throw new PluginRequestError(
         "UNAVAILABLE",
-        `Cannot allocate ${ids.join(",")} on "${config.lowerDevice}": ${(error as Error).message}`,
+        `Cannot allocate ${containers.flat().join(",")} on "${config.lowerDevice}": ${
+          (error as Error).message
+        }`,
       );
     }
   }
 
   /**
-   * Creates the macvtap, replacing a leftover of the same name: there is no de-allocate call in the device
-   * plugin API, so a failed sandbox can leave its link behind. Trying the create first saves a broker round
-   * trip in the usual case, where nothing is left over.
+   * The device's temp link: created, or kept when one is already there on the right lower with the right
+   * mode and up, or else replaced. Creating first saves a broker round trip in the usual case.
    */
-  async #createFresh(spec: CreateMacvtapArgs): Promise<{ ifindex: number }> {
+  async #ensureLink(id: string, config: ResourceConfig): Promise<EnsuredLink> {
+    const name = tempLinkName(id);
+    const spec = { name, ...lowerAndMode(config) };
     try {
-      return await this.context.hostLinks.createMacvtap(spec);
+      return { name, ifindex: (await this.context.hostLinks.createMacvtap(spec)).ifindex, created: true };
     } catch (error) {
       if (!(error instanceof HostLinkError && error.code === "EEXIST")) throw error;
     }
-    await this.context.hostLinks.deleteLink(spec.name);
-    return await this.context.hostLinks.createMacvtap(spec);
+    const existing = (await this.context.hostLinks.listTempLinks()).find((link) => link.name === name);
+    if (existing && this.#isRight(existing, config)) {
+      return { name, ifindex: existing.ifindex, created: false };
+    }
+    this.log.info("replacing a temp link that does not match the resource", { link: name, existing });
+    await this.context.hostLinks.deleteLink(name);
+    return { name, ifindex: (await this.context.hostLinks.createMacvtap(spec)).ifindex, created: true };
   }
 
-  #checkRequest(ids: string[], config: ResourceConfig): void {
-    this.checkDeviceIds(ids, (id) => {
-      const index = parseDeviceIndex(config.name, id);
-      return index !== null && index < config.capacity;
-    });
+  #isRight(link: Link, config: ResourceConfig): boolean {
+    const lower = this.context.links.get(config.lowerDevice);
+    return lower !== undefined && link.lowerIfindex === lower.ifindex && link.macvtapMode === config.mode &&
+      link.up;
+  }
+
+  #checkRequest(containers: string[][], config: ResourceConfig): void {
+    for (const ids of containers) {
+      this.checkDeviceIds(ids, (id) => {
+        const index = parseDeviceIndex(config.name, id);
+        return index !== null && index < config.capacity;
+      });
+    }
     if (!this.context.links.get(config.lowerDevice)) {
       throw new PluginRequestError(
         "FAILED_PRECONDITION",
@@ -136,11 +195,10 @@ export class MacvtapPool extends PoolBase<ResourceConfig> {
     }
   }
 
-  async #undo(created: string[]): Promise<void> {
-    for (const name of created.reverse()) {
+  async #undo(made: string[]): Promise<void> {
+    for (const name of made.reverse()) {
       try {
         await this.context.hostLinks.deleteLink(name);
-        this.context.ledger.forget(name);
       } catch (error) {
         // The stale link collector removes it later; the Allocate error already tells the kubelet.
         this.log.error("cannot undo partial allocation", { link: name, error });
@@ -148,20 +206,50 @@ export class MacvtapPool extends PoolBase<ResourceConfig> {
     }
   }
 
+  /** Whether a link change can change this pool's devices: the lower itself, or a slave of a bond lower. */
+  #concerns(link: Link | undefined): boolean {
+    if (!link) return false;
+    if (link.name === this.config.lowerDevice) return true;
+    const lower = this.context.links.get(this.config.lowerDevice);
+    return link.masterIfindex !== undefined && (lower === undefined || link.masterIfindex === lower.ifindex);
+  }
+
+  /** Health and topology of every device now (the lower's last known topology while it is missing). */
+  #state(): { lower: Link | undefined; health: Device["health"]; topology: TopologyInfo | null } {
+    const lower = this.context.links.get(this.config.lowerDevice);
+    if (lower) {
+      const ports = lower.kind === "bond" ? this.context.links.portsOf(lower.ifindex) : [];
+      const node = lower.numaNode ?? agreedNode(ports);
+      this.#lastTopology = node === undefined ? null : { nodes: [{ ID: node }] };
+    }
+    return { lower, health: lower?.up && lower.carrier ? HEALTHY : UNHEALTHY, topology: this.#lastTopology };
+  }
+
   protected signature(): string {
-    const { name, capacity, lowerDevice } = this.config;
-    return JSON.stringify([name, capacity, describeLower(this.context.links.get(lowerDevice), lowerDevice)]);
+    const { name, capacity } = this.config;
+    return JSON.stringify([name, capacity, this.describeDevices()]);
   }
 
   protected describeDevices(): Record<string, unknown> {
     const { capacity, lowerDevice } = this.config;
-    return { lower: describeLower(this.context.links.get(lowerDevice), lowerDevice), capacity };
+    const { lower, topology } = this.#state();
+    return { lower: describeLower(lower, lowerDevice), numa: topology?.nodes[0].ID ?? null, capacity };
   }
 }
 
-/** The state of a lower link that decides its devices' health, e.g. `eth0 up carrier numa 0`. */
+/** The NUMA node every port reports, if there are ports and they all report the same one. */
+function agreedNode(ports: Link[]): number | undefined {
+  const nodes = new Set(ports.map((port) => port.numaNode));
+  const [node] = nodes;
+  return ports.length > 0 && nodes.size === 1 ? node : undefined;
+}
+
+function lowerAndMode(config: ResourceConfig): Pick<AllocationRecord, "lower" | "mode"> {
+  return { lower: config.lowerDevice, mode: config.mode };
+}
+
+/** The state of a lower link that decides its devices' health, e.g. `eth0 up carrier`. */
 function describeLower(link: Link | undefined, name: string): string {
   if (!link) return `${name} missing`;
-  const numa = link.numaNode === undefined ? "" : ` numa ${link.numaNode}`;
-  return `${name} ${link.up ? "up" : "down"} ${link.carrier ? "carrier" : "no-carrier"}${numa}`;
+  return `${name} ${link.up ? "up" : "down"} ${link.carrier ? "carrier" : "no-carrier"}`;
 }

@@ -53,7 +53,7 @@ export abstract class PoolBase<C extends { readonly name: string }>
 
   abstract devices(): Device[];
 
-  abstract allocate(request: ContainerAllocateRequest): Promise<ContainerAllocateResponse>;
+  abstract allocate(requests: ContainerAllocateRequest[]): Promise<ContainerAllocateResponse[]>;
 
   onDevicesChanged(listener: () => void): Disposable {
     this.#listeners.add(listener);

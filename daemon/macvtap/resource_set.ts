@@ -61,6 +61,13 @@ export class ResourceSet implements AsyncDisposable {
     return [...this.#pools.values()].sort((a, b) => a.resourceName < b.resourceName ? -1 : 1);
   }
 
+  /** The macvtap pool serving `resourceName`, if one does. */
+  macvtapPool(resourceName: string): MacvtapPool | undefined {
+    return this.pools().find((pool): pool is MacvtapPool =>
+      pool instanceof MacvtapPool && pool.resourceName === resourceName
+    );
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     this.#linkWatch[Symbol.dispose]();
     await this.#queue;

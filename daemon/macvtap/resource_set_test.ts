@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../config.ts";
 import { FakeHostLinks } from "../host/fake_host_links.ts";
 import type { DevicePluginBackend } from "../kubelet/api_types.ts";
-import { AllocationLedger } from "./allocation_ledger.ts";
+import { AllocationCheckpoint } from "./allocation_checkpoint.ts";
 import { LinkTable } from "./link_table.ts";
 import { ResourceSet } from "./resource_set.ts";
 
@@ -28,7 +28,10 @@ async function setup() {
   ]);
   const links = await LinkTable.start(fake);
   const host = new RecordingHost();
-  const set = new ResourceSet({ hostLinks: fake, links, ledger: new AllocationLedger() }, host);
+  const set = new ResourceSet(
+    { hostLinks: fake, links, checkpoint: await AllocationCheckpoint.open(null) },
+    host,
+  );
   return {
     fake,
     host,

@@ -6,15 +6,16 @@
  * - only links the broker reports as macvtaps named `mvt` + 12 hex digits (and the broker itself refuses to
  *   delete anything else);
  * - never one whose device ID the kubelet lists as held by an active pod (pod-resources List);
- * - never one younger than the grace period (by the broker's first-seen time and by our own Allocate
- *   record), which covers pods being admitted right now;
- * - nothing at all when the kubelet cannot be asked.
+ * - never one younger than the grace period (by the broker's first-seen time and by the allocation
+ *   checkpoint, which outlives daemon restarts), which covers pods being admitted right now;
+ * - only with a List the caller trusts (allocation_keeper.ts: not while the kubelet may still be
+ *   rebuilding its pod list after a restart), and nothing at all when the kubelet cannot be asked.
  *
  * @module
  */
-import type { HostLinks } from "../host/host_links.ts";
+import type { HostLinks, Link } from "../host/host_links.ts";
 import { type Logger, silentLogger } from "../log.ts";
-import type { AllocationLedger } from "./allocation_ledger.ts";
+import type { AllocationCheckpoint } from "./allocation_checkpoint.ts";
 import { RESOURCE_NAMESPACE } from "./resource_names.ts";
 import { tempLinkName } from "./temp_link_name.ts";
 
@@ -25,11 +26,9 @@ export interface HeldDevices {
 }
 
 /** What the collector needs. */
-export interface StaleLinkCollectorContext {
+export interface StaleLinkContext {
   hostLinks: HostLinks;
-  ledger: AllocationLedger;
-  /** Devices held by active pods; throws when the kubelet cannot be asked. */
-  listHeldDevices: () => Promise<HeldDevices[]>;
+  checkpoint: AllocationCheckpoint;
   /** Links younger than this are never collected. */
   graceMs: number;
   now?: () => number;
@@ -38,62 +37,63 @@ export interface StaleLinkCollectorContext {
   onDeleted?: (count: number) => void;
 }
 
+/** `<resource>/<device ID>` of every device of our resource domain that a pod holds. */
+export function heldDeviceKeys(held: HeldDevices[]): Set<string> {
+  return new Set(
+    held.filter((h) => h.resourceName.startsWith(`${RESOURCE_NAMESPACE}/`))
+      .flatMap((h) => h.deviceIds.map((id) => `${h.resourceName}/${id}`)),
+  );
+}
+
 /**
- * Deletes stale temp links once.
+ * Deletes the stale ones among `tempLinks` (the broker's listTempLinks), given the devices pods hold.
  *
  * @returns the names of the links deleted
  */
-export async function collectStaleLinks(context: StaleLinkCollectorContext): Promise<string[]> {
+export async function collectStaleLinks(
+  context: StaleLinkContext,
+  held: HeldDevices[],
+  tempLinks: Link[],
+): Promise<string[]> {
   const log = context.log ?? silentLogger;
   const now = context.now ?? Date.now;
-  let held: HeldDevices[];
-  try {
-    held = await context.listHeldDevices();
-  } catch (error) {
-    log.warn("stale link collection skipped: cannot ask the kubelet which devices are in use", { error });
-    return [];
-  }
   const inUse = new Set(
     held.filter((h) => h.resourceName.startsWith(`${RESOURCE_NAMESPACE}/`))
       .flatMap((h) => h.deviceIds.map(tempLinkName)),
   );
   const deleted: string[] = [];
-  for (const link of await context.hostLinks.listTempLinks()) {
+  for (const link of tempLinks) {
     const ageMs = now() - link.firstSeenMs;
     if (inUse.has(link.name) || ageMs < context.graceMs) continue;
-    if (context.ledger.isRecent(link.name, context.graceMs)) continue;
+    if (context.checkpoint.isRecent(link.name, context.graceMs)) continue;
     try {
       if (await context.hostLinks.deleteLink(link.name)) deleted.push(link.name);
-      context.ledger.forget(link.name);
       log.info("deleted stale temp link", { link: link.name, ifindex: link.ifindex, ageMs });
     } catch (error) {
       log.error("cannot delete stale temp link", { link: link.name, error });
     }
   }
-  context.ledger.prune(context.graceMs);
   if (deleted.length > 0) context.onDeleted?.(deleted.length);
   return deleted;
 }
 
 /**
- * Runs {@link collectStaleLinks} every `intervalMs` (never two at once).
+ * Forgets the checkpoint records of devices no pod holds any more (older than the grace period, so a pod
+ * being admitted keeps its record); their links, if any, are the collector's.
  *
- * @returns stop collecting
+ * @returns the device IDs forgotten
  */
-export function startStaleLinkCollector(
-  context: StaleLinkCollectorContext,
-  intervalMs: number,
-): AsyncDisposable {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(() => collectStaleLinks(context)).catch((error) => {
-      (context.log ?? silentLogger).error("stale link collection failed", { error });
-    });
-  }, intervalMs);
-  return {
-    [Symbol.asyncDispose]: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export async function releaseRecords(context: StaleLinkContext, held: HeldDevices[]): Promise<string[]> {
+  const now = context.now ?? Date.now;
+  const inUse = heldDeviceKeys(held);
+  const released = context.checkpoint.all()
+    .filter((r) =>
+      !inUse.has(`${r.resourceName}/${r.deviceId}`) && now() - r.allocatedAtMs >= context.graceMs
+    )
+    .map((r) => r.deviceId);
+  if (released.length > 0) {
+    await context.checkpoint.forget(released);
+    (context.log ?? silentLogger).info("allocations released: no pod holds them", { devices: released });
+  }
+  return released;
 }

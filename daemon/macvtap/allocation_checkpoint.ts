@@ -1,0 +1,203 @@
+/**
+ * The allocation checkpoint: every macvtap device this daemon handed out (resource, device ID, lower link,
+ * mode, ifindex, when), in memory and in one small JSON file.
+ *
+ * Why: after a node reboot or a pod sandbox re-creation the kubelet starts the pod's containers again with
+ * the DeviceSpec it cached from Allocate (`/dev/tap<ifindex>`) and never calls Allocate again, so the
+ * daemon must re-create the temp link at that same ifindex (allocation_restorer.ts). It also tells the
+ * stale link collector which links were allocated within its grace period, across daemon restarts.
+ *
+ * The file lives in a subdirectory of the kubelet's device-plugins directory: it survives reboots, the
+ * sandbox may already write there, and a starting kubelet deletes files in that directory but never
+ * directories (devicemanager `removeContents` / `CleanupPluginDirectory` skip them). It is written to a
+ * temporary file, flushed to disk (fdatasync, as the kubelet does for its own checkpoint) and renamed
+ * over the old one, before Allocate answers: the kubelet checkpoints our answer right after.
+ *
+ * @module
+ */
+import { MACVTAP_MODES, type MacvtapMode } from "../config.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import { tempLinkName } from "./temp_link_name.ts";
+
+/** File name of the checkpoint in its directory. */
+export const CHECKPOINT_FILE = "allocations.json";
+
+/** Name of the checkpoint's directory inside the device-plugins directory. */
+export const CHECKPOINT_DIR_NAME = "macvtap.network.kubevirt.io.state";
+
+const FORMAT_VERSION = 1;
+
+/** One device handed out by Allocate. */
+export interface AllocationRecord {
+  /** Extended resource name, e.g. `macvtap.network.kubevirt.io/eth0`. */
+  resourceName: string;
+  deviceId: string;
+  /** The lower link's name at Allocate. */
+  lower: string;
+  mode: MacvtapMode;
+  /** The temp link's ifindex: the kubelet holds `/dev/tap<ifindex>`. */
+  ifindex: number;
+  /** When Allocate answered, ms since the epoch. */
+  allocatedAtMs: number;
+}
+
+/** Allocation records by device ID, persisted when a path is given. */
+export class AllocationCheckpoint {
+  #records = new Map<string, AllocationRecord>();
+  #byTempLink = new Map<string, string>();
+  #changes = 0;
+  #written = 0;
+  #writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly path: string | null,
+    private log: Logger,
+    readonly now: () => number,
+  ) {}
+
+  /**
+   * Opens the checkpoint at `path` (null: memory only), reading what an earlier run wrote. A file that
+   * cannot be read or parsed is logged and set aside as `<path>.bad`: the daemon starts with no records.
+   *
+   * Requires `--allow-read` and `--allow-write` on the file's directory.
+   */
+  static async open(
+    path: string | null,
+    options: { log?: Logger; now?: () => number } = {},
+  ): Promise<AllocationCheckpoint> {
+    const checkpoint = new AllocationCheckpoint(path, options.log ?? silentLogger, options.now ?? Date.now);
+    if (path) await checkpoint.#load(path);
+    return checkpoint;
+  }
+
+  /** The record of `deviceId`, if it was allocated. */
+  get(deviceId: string): AllocationRecord | undefined {
+    return this.#records.get(deviceId);
+  }
+
+  /** The record whose temp link is `name`, if any. */
+  byTempLink(name: string): AllocationRecord | undefined {
+    const deviceId = this.#byTempLink.get(name);
+    return deviceId === undefined ? undefined : this.#records.get(deviceId);
+  }
+
+  /** Every record, oldest first. */
+  all(): AllocationRecord[] {
+    return [...this.#records.values()].sort((a, b) => a.allocatedAtMs - b.allocatedAtMs);
+  }
+
+  /** True when the temp link `name` was handed out less than `graceMs` ago. */
+  isRecent(name: string, graceMs: number): boolean {
+    const record = this.byTempLink(name);
+    return record !== undefined && this.now() - record.allocatedAtMs < graceMs;
+  }
+
+  /** Adds or replaces records (stamped now) and waits until they are on disk. */
+  record(records: Omit<AllocationRecord, "allocatedAtMs">[]): Promise<void> {
+    const at = this.now();
+    for (const record of records) this.#set({ ...record, allocatedAtMs: at });
+    return this.#persist();
+  }
+
+  /** Drops the records of these devices (no pod holds them any more) and waits until that is on disk. */
+  forget(deviceIds: string[]): Promise<void> {
+    const gone = deviceIds.filter((id) => this.#records.has(id));
+    for (const id of gone) {
+      this.#byTempLink.delete(tempLinkName(id));
+      this.#records.delete(id);
+    }
+    return gone.length === 0 ? Promise.resolve() : this.#persist();
+  }
+
+  #set(record: AllocationRecord): void {
+    this.#records.set(record.deviceId, record);
+    this.#byTempLink.set(tempLinkName(record.deviceId), record.deviceId);
+  }
+
+  /** Writes the current records once every write before has finished; calls made meanwhile share a write. */
+  #persist(): Promise<void> {
+    const path = this.path;
+    if (!path) return Promise.resolve();
+    const wanted = ++this.#changes;
+    this.#writing = this.#writing.then(async () => {
+      if (this.#written >= wanted) return;
+      const version = this.#changes;
+      try {
+        await writeDurably(path, JSON.stringify({ version: FORMAT_VERSION, allocations: this.all() }));
+        this.#written = version;
+      } catch (error) {
+        // Allocate still succeeds: the pod runs; only a reboot before the next good write would strand it.
+        this.log.error("cannot write the allocation checkpoint", { path, error });
+      }
+    });
+    return this.#writing;
+  }
+
+  async #load(path: string): Promise<void> {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return;
+      this.log.error("cannot read the allocation checkpoint; starting without it", { path, error });
+      return;
+    }
+    try {
+      for (const record of parseCheckpoint(text)) this.#set(record);
+      this.log.info("allocation checkpoint loaded", { path, allocations: this.#records.size });
+    } catch (error) {
+      this.log.error("allocation checkpoint unusable; set aside, starting without it", { path, error });
+      await Deno.rename(path, `${path}.bad`).catch(() => {});
+    }
+  }
+}
+
+/**
+ * Parses a checkpoint file's text.
+ *
+ * @throws Error naming the first bad record or field
+ */
+export function parseCheckpoint(text: string): AllocationRecord[] {
+  const document = JSON.parse(text) as { version?: unknown; allocations?: unknown };
+  if (document?.version !== FORMAT_VERSION || !Array.isArray(document.allocations)) {
+    throw new Error(
+      `Cannot use allocation checkpoint: expected {"version":${FORMAT_VERSION},"allocations":[…]}`,
+    );
+  }
+  return document.allocations.map((value, index) => checkRecord(value, index));
+}
+
+function checkRecord(value: unknown, index: number): AllocationRecord {
+  const o = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+  const bad = (field: string) =>
+    new Error(`Cannot use allocation checkpoint record ${index} ${JSON.stringify(value)}: bad ${field}`);
+  for (const key of ["resourceName", "deviceId", "lower"]) {
+    if (typeof o[key] !== "string" || o[key] === "") throw bad(key);
+  }
+  if (!(MACVTAP_MODES as readonly unknown[]).includes(o.mode)) throw bad("mode");
+  if (!Number.isSafeInteger(o.ifindex) || (o.ifindex as number) <= 0) throw bad("ifindex");
+  if (!Number.isSafeInteger(o.allocatedAtMs) || (o.allocatedAtMs as number) < 0) throw bad("allocatedAtMs");
+  return {
+    resourceName: o.resourceName as string,
+    deviceId: o.deviceId as string,
+    lower: o.lower as string,
+    mode: o.mode as MacvtapMode,
+    ifindex: o.ifindex as number,
+    allocatedAtMs: o.allocatedAtMs as number,
+  };
+}
+
+/** Writes `text` to `<path>.tmp`, flushes it to disk, and renames it over `path` (creating the directory). */
+async function writeDurably(path: string, text: string): Promise<void> {
+  const partial = `${path}.tmp`;
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")) || "/", { recursive: true });
+  const file = await Deno.open(partial, { write: true, create: true, truncate: true, mode: 0o600 });
+  try {
+    const bytes = new TextEncoder().encode(text);
+    for (let written = 0; written < bytes.length;) written += await file.write(bytes.subarray(written));
+    await file.syncData();
+  } finally {
+    file.close();
+  }
+  await Deno.rename(partial, path);
+}
