@@ -2,7 +2,7 @@
 // deletes every macvtap on it, so the temp link the device plugin made at Allocate is gone before the CNI
 // comes for it. ADD must fail with code 100 and a message that says which device and what was expected,
 // run no IPAM (no lease), leave nothing in the pod, on the node or in /dev; DEL afterwards succeeds. The
-// daemon, meanwhile, withdraws the resource's devices instead of crashing.
+// daemon, meanwhile, reports the resource's devices Unhealthy instead of crashing.
 import assert from "node:assert/strict";
 import { expectError, expectSuccess } from "../conformance/harness/expect.ts";
 import { hostLocalIpam } from "../integration/harness/host_local.ts";
@@ -40,7 +40,11 @@ faultTest(
     assert.deepEqual(leaseFiles(node.test.ipamDataDir, NETWORK), [], "IPAM never ran: no lease");
     expectSuccess(await node.test.run("DEL", pod, config), "DEL after the failed ADD");
 
-    await node.kubelet!.waitForDevices(RESOURCE, "no devices once the lower is gone", (d) => d.length === 0);
+    await node.kubelet!.waitForDevices(
+      RESOURCE,
+      "every device Unhealthy once the lower is gone (still listed: capacity stays visible)",
+      (d) => d.length === 4 && d.every((device) => device.health === "Unhealthy"),
+    );
     assert.ok(
       isRunning(node.daemon.pid),
       `the daemon is still running:
