@@ -18,8 +18,10 @@ export const ERR_DECODING: i32 = 6;
 export const ERR_INVALID_CONFIG: i32 = 7;
 /** 11: a transient condition; the runtime should retry later. */
 export const ERR_TRY_AGAIN: i32 = 11;
-/** 50: STATUS — the plugin cannot serve ADD now. */
+/** 50: STATUS — the plugin is not available (cannot serve ADD now). */
 export const ERR_NOT_AVAILABLE: i32 = 50;
+/** 51: STATUS — not available, and existing containers in the network may have limited connectivity. */
+export const ERR_NOT_AVAILABLE_DEGRADED: i32 = 51;
 
 /** 100: no host link for the deviceID (the device plugin's Allocate did not run, or it moved). */
 export const ERR_DEVICE_NOT_FOUND: i32 = 100;

@@ -2,10 +2,26 @@
 // reachable in the node netns, and does the IPAM plugin say it is ready? GC:
 // this plugin keeps no state of its own (attachments live and die with their
 // pod netns), so it only forwards GC to the IPAM plugin, which may hold leases.
+//
+// Both MUST be forwarded to the IPAM plugin (SPEC.md STATUS: a plugin relying on
+// a delegated plugin executes STATUS on it and "if the delegated plugin returns
+// an error result, the executing plugin should return an error result"; GC:
+// plugins MUST forward GC to their delegated plugins). An IPAM plugin that does
+// not speak the network's cniVersion (GC and STATUS only exist from 1.1.0 on)
+// has neither verb: Debian's host-local 1.1.1 answers both with code 3 "missing
+// containerID", its skel checking the container ID of every verb it does not
+// know. That answer is not passed on as if it meant something: its VERSION
+// report (as libcni reads it) settles it. STATUS then answers 50, since that
+// plugin refuses ADD for this cniVersion too (code 1), so ADD cannot succeed;
+// GC succeeds with a note on stderr, since no lease of this network's version
+// can be held by a plugin that refuses it.
 
-import { CniError, ERR_INCOMPATIBLE_VERSION, ERR_NOT_AVAILABLE } from "../cni/errors";
+import { CniError, ERR_NOT_AVAILABLE, ERR_NOT_AVAILABLE_DEGRADED } from "../cni/errors";
 import { execIpam } from "../cni/ipam";
 import { Invocation, Outcome } from "../cni/invocation";
+import { JsonValue } from "../json/value";
+import { parseJson } from "../json/parse";
+import { stringify } from "../json/stringify";
 import { NetlinkConn } from "../netlink/conn";
 
 export function cmdStatus(inv: Invocation): Outcome {
@@ -14,21 +30,80 @@ export function cmdStatus(inv: Invocation): Outcome {
     return Outcome.failed(new CniError(ERR_NOT_AVAILABLE, "rtnetlink is not reachable in the node netns", opened.error!.toString()));
   }
   opened.value!.close();
-  return forwardToIpam(inv, "STATUS");
+  const forwarded = forwardToIpam(inv, "STATUS");
+  const error = forwarded.error;
+  if (error == null) return Outcome.done(null);
+  if (forwarded.versions != null) return Outcome.failed(versionNotSpoken(inv, forwarded.versions!, error));
+  return Outcome.failed(notAvailable(error));
 }
 
 export function cmdGc(inv: Invocation): Outcome {
-  return forwardToIpam(inv, "GC");
+  const forwarded = forwardToIpam(inv, "GC");
+  const error = forwarded.error;
+  if (error == null) return Outcome.done(null);
+  if (forwarded.versions == null) return Outcome.failed(error);
+  process.stderr.write(
+    "macvtap: GC not forwarded: IPAM plugin \"" + inv.conf.ipamType + "\" does not speak cniVersion " +
+      inv.conf.cniVersion + " (it supports " + forwarded.versions!.join(", ") + "), so it holds no lease of this " +
+      "network's version and has no GC (it answered: " + error.msg + ")\n",
+  );
+  return Outcome.done(null);
+}
+
+class Forwarded {
+  constructor(
+    /** The IPAM plugin's error; null when it succeeded or there is none. */
+    public error: CniError | null,
+    /** When it failed and its VERSION report lacks the config's cniVersion: the versions it lists. */
+    public versions: string[] | null,
+  ) {}
+}
+
+function forwardToIpam(inv: Invocation, command: string): Forwarded {
+  const ipamType = inv.conf.ipamType;
+  if (ipamType.length == 0) return new Forwarded(null, null);
+  const forwarded = execIpam(ipamType, command, inv.stdin);
+  if (forwarded.error == null || !forwarded.ran) return new Forwarded(forwarded.error, null);
+  const versions = supportedVersions(ipamType, inv.conf.cniVersion);
+  const unspoken = versions != null && !versions.includes(inv.conf.cniVersion);
+  return new Forwarded(forwarded.error, unspoken ? versions : null);
 }
 
 /**
- * Delegation is a MUST for both verbs. An IPAM plugin older than spec 1.1.0
- * answers "incompatible version": it has no such verb, so it has nothing to report.
+ * The IPAM plugin's VERSION report (the config's cniVersion on stdin, as libcni asks), or null when it
+ * gives none that can be read: then its failure stands as it is.
  */
-function forwardToIpam(inv: Invocation, command: string): Outcome {
-  if (inv.conf.ipamType.length == 0) return Outcome.done(null);
-  const forwarded = execIpam(inv.conf.ipamType, command, inv.stdin);
-  const error = forwarded.error;
-  if (error == null || error.code == ERR_INCOMPATIBLE_VERSION) return Outcome.done(null);
-  return Outcome.failed(error);
+function supportedVersions(ipamType: string, cniVersion: string): string[] | null {
+  const request = stringify(JsonValue.object().setString("cniVersion", cniVersion));
+  const asked = execIpam(ipamType, "VERSION", request);
+  if (asked.error != null) return null;
+  const report = parseJson(asked.output).value;
+  if (report == null || !report.isObject) return null;
+  const listed = report.get("supportedVersions");
+  if (listed == null || !listed.isArray) return null;
+  const versions = new Array<string>();
+  for (let i = 0; i < listed.items.length; i++) {
+    if (listed.items[i].isString) versions.push(listed.items[i].stringValue);
+  }
+  return versions;
+}
+
+/** 50: the IPAM plugin refuses this network's cniVersion, so it has no STATUS and ADD cannot succeed. */
+function versionNotSpoken(inv: Invocation, versions: string[], error: CniError): CniError {
+  return new CniError(
+    ERR_NOT_AVAILABLE,
+    "IPAM plugin \"" + inv.conf.ipamType + "\" does not speak cniVersion " + inv.conf.cniVersion + " (it supports " +
+      versions.join(", ") + "): ADD cannot succeed, and it has no STATUS to ask",
+    "its STATUS answer: code " + error.code.toString() + ", " + error.msg,
+  );
+}
+
+/**
+ * STATUS's answer when the IPAM plugin is not ready: its own 50 or 51 as it said it, anything else
+ * (it failed, crashed, or is missing from CNI_PATH) as 50 — this plugin cannot serve ADD without it.
+ */
+function notAvailable(error: CniError): CniError {
+  if (error.code == ERR_NOT_AVAILABLE || error.code == ERR_NOT_AVAILABLE_DEGRADED) return error;
+  const details = "its answer: code " + error.code.toString() + (error.details.length > 0 ? ", " + error.details : "");
+  return new CniError(ERR_NOT_AVAILABLE, "not available: " + error.msg, details);
 }
