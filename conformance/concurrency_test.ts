@@ -1,31 +1,6 @@
 // Concurrent attachments of different containers (rule ADD-concurrent).
-import { conformanceCase } from "./harness/cases.ts";
-import { ensure, expectResult, expectSuccess, podInterface } from "./harness/expect.ts";
-import { prevResultForDel, requireLink } from "./harness/steps.ts";
+import { registerCases } from "./harness/cases.ts";
+import { CONCURRENCY_CASES } from "./cases/concurrency.ts";
 import { PROFILES } from "./profiles/mod.ts";
 
-const PARALLEL = 4;
-
-conformanceCase({
-  rule: "ADD-concurrent",
-  name: `${PARALLEL} ADDs then ${PARALLEL} DELs of different containers in parallel`,
-  profiles: PROFILES,
-  fn: async (ctx) => {
-    const sandbox = await ctx.sandbox();
-    const attachments = [];
-    for (let i = 0; i < PARALLEL; i++) attachments.push(await sandbox.attachment());
-    const adds = await Promise.all(attachments.map((a) => sandbox.add(a, ctx.version)));
-    const results = adds.map((run) => expectResult(run, ctx.version));
-    for (const [i, attachment] of attachments.entries()) {
-      podInterface(results[i], attachment.ifname, attachment.pod.path, adds[i]);
-      await requireLink(attachment.pod, attachment.ifname, adds[i]);
-    }
-    const dels = await Promise.all(
-      attachments.map((a, i) => sandbox.del(a, ctx.version, prevResultForDel(ctx.version, results[i]))),
-    );
-    for (const [i, attachment] of attachments.entries()) {
-      expectSuccess(dels[i], "parallel DEL");
-      ensure(!(await attachment.pod.link(attachment.ifname)), "interface left after parallel DEL", dels[i]);
-    }
-  },
-});
+registerCases(CONCURRENCY_CASES, PROFILES);

@@ -1,11 +1,15 @@
 /**
- * Registers conformance cases as Deno tests: one test per (rule, profile, version), named
- * `<rule> [<profile> <version>] <what>`, each recording its outcome for the report.
+ * Conformance cases: what one case is ({@link CaseSpec}), how it runs against one profile at one spec
+ * version ({@link executeCase}), and its registration as Deno tests ({@link registerCases}), one test per
+ * (rule, profile, version), named `<rule> [<profile> <version>] <what>`.
+ *
+ * The case modules (conformance/cases/) only define cases; the `*_test.ts` files register them for the
+ * built-in profiles and the command line (main.ts) runs them in-process for any plugin.
  *
  * A case whose rule is in the profile's `knownDeviations` still runs: it passes as "deviation" while the
- * plugin breaks the rule and fails once the plugin conforms (so the profile is corrected). A case can
- * declare itself not applicable with {@link notApplicable}. When the profile's binary is missing every case
- * fails with the profile's message (e.g. "run `deno task build`"), never silently skipped.
+ * plugin breaks the rule and fails once the plugin conforms (so the list is corrected). A case can declare
+ * itself not applicable with {@link notApplicable}. When the profile's binary is missing every case fails
+ * with the profile's message (e.g. "run `deno task build`"), never silently skipped.
  *
  * @module
  */
@@ -30,7 +34,6 @@ export interface CaseSpec {
   rule: string;
   /** What this case does, for the test name. */
   name: string;
-  profiles: readonly PluginProfile[];
   /** Versions to run for a profile; default all of them. Return ["any"] for version-independent cases. */
   versions?: (profile: PluginProfile) => readonly string[];
   /** Set false for cases that touch no namespace (default true: gated on root). */
@@ -38,7 +41,7 @@ export interface CaseSpec {
   fn: (ctx: CaseContext) => Promise<void>;
 }
 
-/** Thrown by {@link notApplicable}; caught by the case wrapper. */
+/** Thrown by {@link notApplicable}; caught by {@link executeCase}. */
 class NotApplicable extends Error {}
 
 /** Ends a case as "n/a" (the plugin lacks the feature the rule is about). */
@@ -46,63 +49,81 @@ export function notApplicable(reason: string): never {
   throw new NotApplicable(reason);
 }
 
-/** Registers the Deno tests for one case. */
-export function conformanceCase(spec: CaseSpec): void {
-  findRule(spec.rule);
-  for (const profile of spec.profiles) {
-    for (const version of spec.versions?.(profile) ?? profile.versions) {
-      const testName = `${spec.rule} [${profile.id} ${version}] ${spec.name}`;
-      Deno.test({
-        name: (spec.needsRoot ?? true) && !isRoot ? `${testName} (${NEEDS_ROOT})` : testName,
-        ignore: (spec.needsRoot ?? true) && !isRoot,
-        fn: () => runCase(spec, profile, version, testName),
-      });
-    }
-  }
+/** The versions `spec` runs at for `profile`. */
+export function caseVersions(spec: CaseSpec, profile: PluginProfile): readonly string[] {
+  return spec.versions?.(profile) ?? profile.versions;
 }
 
-async function runCase(
-  spec: CaseSpec,
-  profile: PluginProfile,
-  version: string,
-  testName: string,
-): Promise<void> {
-  const base = { rule: spec.rule, profile: profile.id, version, testName };
+/** The test name of one run of a case. */
+export function caseName(spec: CaseSpec, profile: PluginProfile, version: string): string {
+  return `${spec.rule} [${profile.id} ${version}] ${spec.name}`;
+}
+
+/** What one run of a case found; `failure` is what a test should throw (null when it must not fail). */
+export interface CaseRun {
+  result: RuleResult;
+  failure: unknown;
+}
+
+/**
+ * Runs one case against `profile` at `version` (never throws: a failure is returned).
+ *
+ * Requires what the profile and the case need: root, `--allow-run`, `--allow-read`, `--allow-write`.
+ */
+export async function executeCase(spec: CaseSpec, profile: PluginProfile, version: string): Promise<CaseRun> {
+  findRule(spec.rule);
+  const started = performance.now();
+  const base = { rule: spec.rule, profile: profile.id, version, testName: caseName(spec, profile, version) };
+  const finish = (outcome: RuleResult["outcome"], detail: string | undefined, failure: unknown = null) => ({
+    result: { ...base, outcome, detail, durationMs: Math.round(performance.now() - started) },
+    failure,
+  });
   const missing = profile.missing();
-  if (missing) {
-    recordResult({ ...base, outcome: "fail", detail: missing });
-    throw new Error(missing);
-  }
+  if (missing) return finish("fail", missing, new Error(missing));
   let failure: unknown = null;
   try {
     await withSandbox(profile, version, spec.fn);
   } catch (error) {
-    if (error instanceof NotApplicable) {
-      return recordResult({ ...base, outcome: "n/a", detail: error.message });
-    }
+    if (error instanceof NotApplicable) return finish("n/a", error.message);
     failure = error;
   }
   const deviation = deviationOf(profile, spec.rule, version);
-  if (deviation) return settleDeviation(base, deviation.reason, failure);
-  recordResult({ ...base, outcome: failure === null ? "pass" : "fail", detail: firstLine(failure) });
-  if (failure !== null) throw failure;
-}
-
-/** A known deviation must still reproduce: then the case passes as "deviation", else it fails. */
-function settleDeviation(base: Omit<RuleResult, "outcome">, reason: string, failure: unknown): void {
-  if (failure !== null) {
-    recordResult({ ...base, outcome: "deviation", detail: `${reason} (observed: ${firstLine(failure)})` });
-    return;
-  }
+  if (!deviation) return finish(failure === null ? "pass" : "fail", messageOf(failure), failure);
+  if (failure !== null) return finish("deviation", `${deviation.reason} (observed: ${firstLine(failure)})`);
   const stale =
-    `known deviation of ${base.profile} no longer reproduces; remove "${base.rule}" from its profile`;
-  recordResult({ ...base, outcome: "fail", detail: stale });
-  throw new Error(stale);
+    `known deviation of ${profile.id} no longer reproduces; remove "${spec.rule}" from its known deviations`;
+  return finish("fail", stale, new Error(stale));
 }
 
-function firstLine(failure: unknown): string | undefined {
+/** Registers one Deno test per (case, profile, version); each records its result for the report. */
+export function registerCases(specs: readonly CaseSpec[], profiles: readonly PluginProfile[]): void {
+  for (const spec of specs) {
+    findRule(spec.rule);
+    for (const profile of profiles) {
+      for (const version of caseVersions(spec, profile)) {
+        const testName = caseName(spec, profile, version);
+        const gated = (spec.needsRoot ?? true) && !isRoot;
+        Deno.test({
+          name: gated ? `${testName} (${NEEDS_ROOT})` : testName,
+          ignore: gated,
+          fn: async () => {
+            const { result, failure } = await executeCase(spec, profile, version);
+            recordResult(result);
+            if (failure !== null) throw failure;
+          },
+        });
+      }
+    }
+  }
+}
+
+function messageOf(failure: unknown): string | undefined {
   if (failure === null) return undefined;
-  return String(failure instanceof Error ? failure.message : failure).split("\n")[0];
+  return String(failure instanceof Error ? failure.message : failure);
+}
+
+function firstLine(failure: unknown): string {
+  return (messageOf(failure) ?? "").split("\n")[0];
 }
 
 async function withSandbox(

@@ -18,6 +18,11 @@ export interface ProfileFeatures {
   argsMac: boolean;
   /** Capability names the libcni interop case passes as capability args, with sample values. */
   libcniCapabilities: readonly string[];
+  /**
+   * The config delegates to IPAM, so an ADD result must carry ips: rules about addresses then fail on a
+   * result without them instead of being "n/a".
+   */
+  ipam: boolean;
 }
 
 /** Why a plugin breaks a rule, and at which versions (all when omitted). */
@@ -49,8 +54,10 @@ export interface PluginProfile {
   id: string;
   /** One line for the README and the table header. */
   description: string;
-  /** The directory passed as CNI_PATH; holds the plugin and any delegates (IPAM). */
+  /** The directory holding the plugin; also CNI_PATH unless {@link cniPath} is set. */
   binDir: string;
+  /** CNI_PATH for the plugin (directories joined by ":"), when delegates live elsewhere; default binDir. */
+  cniPath?: string;
   /** The plugin's file name in binDir (the config's "type"). */
   type: string;
   /** Spec versions the suite exercises (each one must be in the plugin's VERSION answer). */
@@ -72,6 +79,27 @@ export interface PluginProfile {
    * (e.g. the deviceID of the macvtap it created).
    */
   prepareAttachment(node: NodeContext, index: number): Promise<Record<string, unknown>>;
+}
+
+/** CNI_PATH of the profile's plugin. */
+export function cniPathOf(profile: PluginProfile): string {
+  return profile.cniPath ?? profile.binDir;
+}
+
+/** Every spec version the suite knows, oldest first. */
+export const SPEC_VERSIONS: readonly string[] = [
+  "0.1.0",
+  "0.2.0",
+  "0.3.0",
+  "0.3.1",
+  "0.4.0",
+  "1.0.0",
+  "1.1.0",
+];
+
+/** Results carry interfaces[] and ips[] from SPEC 0.3.0 on (0.1.0/0.2.0 results have ip4/ip6). */
+export function versionHasInterfaces(version: string): boolean {
+  return compareVersions(version, "0.3.0") >= 0;
 }
 
 /** Versions below which CHECK does not exist (SPEC 0.4.0 introduced it). */

@@ -23,8 +23,10 @@ export interface RuleResult {
   outcome: Outcome;
   /** The test name that produced it. */
   testName: string;
-  /** Failure message, deviation reason or why it does not apply. */
+  /** Failure message (the whole exchange), deviation reason or why it does not apply. */
   detail?: string;
+  /** How long the case took, sandbox included. */
+  durationMs?: number;
 }
 
 /** The results file of this test process. */

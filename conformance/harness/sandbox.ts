@@ -9,7 +9,7 @@
  * @module
  */
 import { TestNetns } from "../../testing/netns.ts";
-import type { NodeContext, PluginProfile } from "./profile.ts";
+import { cniPathOf, type NodeContext, type PluginProfile } from "./profile.ts";
 import { execPlugin, type PluginRun } from "./runner.ts";
 
 /** One (CNI_CONTAINERID, CNI_IFNAME) pair in a pod, plus the config keys the profile prepared for it. */
@@ -100,7 +100,7 @@ export class Sandbox implements AsyncDisposable {
       CNI_CONTAINERID: attachment.containerId,
       CNI_NETNS: attachment.pod.path,
       CNI_IFNAME: attachment.ifname,
-      CNI_PATH: this.profile.binDir,
+      CNI_PATH: cniPathOf(this.profile),
     };
   }
 

@@ -7,7 +7,7 @@
 import type { IpLink, TestNetns } from "../../testing/netns.ts";
 import type { CaseContext } from "./cases.ts";
 import { type CniResult, ensure, expectResult, podInterface } from "./expect.ts";
-import { type PluginProfile, versionHasCheck } from "./profile.ts";
+import { cniPathOf, type PluginProfile, versionHasCheck } from "./profile.ts";
 import type { PluginRun } from "./runner.ts";
 import type { Attachment, RunOptions, Sandbox } from "./sandbox.ts";
 
@@ -51,7 +51,7 @@ export function runtimeEnv(command: "GC" | "STATUS", profile: PluginProfile): Re
     CNI_NETNS: "",
     CNI_IFNAME: "",
     CNI_ARGS: "",
-    CNI_PATH: profile.binDir,
+    CNI_PATH: cniPathOf(profile),
   };
 }
 

@@ -26,7 +26,13 @@ export const debianMacvlan: PluginProfile = {
   type: "macvlan",
   // 0.1.0/0.2.0 results have no interfaces list, which most cases are about.
   versions: ["0.3.0", "0.3.1", "0.4.0", "1.0.0"],
-  features: { gcStatus: false, runtimeConfigMac: true, argsMac: true, libcniCapabilities: ["mac"] },
+  features: {
+    gcStatus: false,
+    runtimeConfigMac: true,
+    argsMac: true,
+    libcniCapabilities: ["mac"],
+    ipam: true,
+  },
   knownDeviations: {
     "VERSION-echo": {
       reason:

@@ -31,6 +31,7 @@ export const macvtapProfile: PluginProfile = {
     runtimeConfigMac: true,
     argsMac: true,
     libcniCapabilities: ["mac", "deviceID"],
+    ipam: false,
   },
   knownDeviations: {},
   missing: () => {
