@@ -46,7 +46,14 @@ const MUTATIONS: Mutation[] = [
   },
   {
     what: "the IPv6 address re-added with a /48 prefix",
-    apply: [["addr", "del", "fd00:78::2/64", "dev", "net1"], ["addr", "add", "fd00:78::2/48", "dev", "net1", "nodad"]],
+    apply: [["addr", "del", "fd00:78::2/64", "dev", "net1"], [
+      "addr",
+      "add",
+      "fd00:78::2/48",
+      "dev",
+      "net1",
+      "nodad",
+    ]],
     undo: [
       ["addr", "del", "fd00:78::2/48", "dev", "net1"],
       ["addr", "add", "fd00:78::2/64", "dev", "net1", "nodad"],
@@ -66,7 +73,11 @@ const MUTATIONS: Mutation[] = [
   },
 ];
 
-function checkedConfig(node: TestNode, type: string, extra: Record<string, unknown>): Record<string, unknown> {
+function checkedConfig(
+  node: TestNode,
+  type: string,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
   const ipam = hostLocalIpam(
     node.ipamDataDir,
     [{ subnet: "10.78.0.0/24", gateway: "10.78.0.1" }, { subnet: "fd00:78::/64", gateway: "fd00:78::1" }],
@@ -85,33 +96,41 @@ function macvlan(node: TestNode, command: string, attachment: Attachment, stdin:
   return execPlugin({ binary, env: node.env(command, attachment), stdin, netnsPath: node.node.path });
 }
 
-integrationTest("CHECK: a deleted or changed route, promisc off, a changed prefix length each fail 105", async () => {
-  await using node = await TestNode.create("checkst");
-  const allocation = await node.allocate("checkMvp0");
-  const attachment = await node.attachment();
-  const config = checkedConfig(node, "macvtap", { deviceID: allocation.deviceId, promiscMode: true });
-  const result = expectResult(await node.run("ADD", attachment, config), "1.0.0");
-  const cached = { ...config, prevResult: result };
-  expectSuccess(await node.run("CHECK", attachment, cached), "CHECK right after ADD");
+integrationTest(
+  "CHECK: a deleted or changed route, promisc off, a changed prefix length each fail 105",
+  async () => {
+    await using node = await TestNode.create("checkst");
+    const allocation = await node.allocate("checkMvp0");
+    const attachment = await node.attachment();
+    const config = checkedConfig(node, "macvtap", { deviceID: allocation.deviceId, promiscMode: true });
+    const result = expectResult(await node.run("ADD", attachment, config), "1.0.0");
+    const cached = { ...config, prevResult: result };
+    expectSuccess(await node.run("CHECK", attachment, cached), "CHECK right after ADD");
 
-  for (const mutation of MUTATIONS) {
-    await mutate(attachment.pod, mutation.apply);
-    const run = await node.run("CHECK", attachment, cached);
-    expectError(run, `CHECK after ${mutation.what}`, { code: 105, mentions: [mutation.mentions] });
-    await mutate(attachment.pod, mutation.undo);
-    expectSuccess(await node.run("CHECK", attachment, cached), `CHECK after undoing ${mutation.what}`);
-  }
-  expectSuccess(await node.run("DEL", attachment, cached), "DEL");
-}, NEEDS);
+    for (const mutation of MUTATIONS) {
+      await mutate(attachment.pod, mutation.apply);
+      const run = await node.run("CHECK", attachment, cached);
+      expectError(run, `CHECK after ${mutation.what}`, { code: 105, mentions: [mutation.mentions] });
+      await mutate(attachment.pod, mutation.undo);
+      expectSuccess(await node.run("CHECK", attachment, cached), `CHECK after undoing ${mutation.what}`);
+    }
+    expectSuccess(await node.run("DEL", attachment, cached), "DEL");
+  },
+  NEEDS,
+);
 
-integrationTest("CHECK control: Debian macvlan + host-local also fails CHECK once an IPAM route is deleted", async () => {
-  await using node = await TestNode.create("checkmv");
-  const attachment: Attachment = await node.attachment();
-  const config = checkedConfig(node, "macvlan", { master: "lower0" });
-  const result = expectResult(await macvlan(node, "ADD", attachment, JSON.stringify(config)), "1.0.0");
-  const cached = JSON.stringify({ ...config, prevResult: result });
-  expectSuccess(await macvlan(node, "CHECK", attachment, cached), "macvlan CHECK right after ADD");
-  await mutate(attachment.pod, MUTATIONS[0].apply);
-  expectError(await macvlan(node, "CHECK", attachment, cached), "macvlan CHECK without the route");
-  expectSuccess(await macvlan(node, "DEL", attachment, cached), "macvlan DEL");
-}, { programs: ["/usr/lib/cni/host-local", "/usr/lib/cni/macvlan"] });
+integrationTest(
+  "CHECK control: Debian macvlan + host-local also fails CHECK once an IPAM route is deleted",
+  async () => {
+    await using node = await TestNode.create("checkmv");
+    const attachment: Attachment = await node.attachment();
+    const config = checkedConfig(node, "macvlan", { master: "lower0" });
+    const result = expectResult(await macvlan(node, "ADD", attachment, JSON.stringify(config)), "1.0.0");
+    const cached = JSON.stringify({ ...config, prevResult: result });
+    expectSuccess(await macvlan(node, "CHECK", attachment, cached), "macvlan CHECK right after ADD");
+    await mutate(attachment.pod, MUTATIONS[0].apply);
+    expectError(await macvlan(node, "CHECK", attachment, cached), "macvlan CHECK without the route");
+    expectSuccess(await macvlan(node, "DEL", attachment, cached), "macvlan DEL");
+  },
+  { programs: ["/usr/lib/cni/host-local", "/usr/lib/cni/macvlan"] },
+);

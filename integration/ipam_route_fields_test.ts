@@ -27,7 +27,9 @@ interface DetailedRoute {
 async function podRoutes(pod: TestNetns, ifname: string): Promise<string[]> {
   const all: DetailedRoute[] = [];
   for (const family of ["-4", "-6"]) {
-    all.push(...JSON.parse(await pod.ip("-j", "-d", family, "route", "show", "table", "all")) as DetailedRoute[]);
+    all.push(
+      ...JSON.parse(await pod.ip("-j", "-d", family, "route", "show", "table", "all")) as DetailedRoute[],
+    );
   }
   return all.filter((r) => r.dev === ifname && r.protocol === "boot").map((r) => {
     const metrics = Object.entries(r.metrics?.[0] ?? {}).map(([k, v]) => `${k} ${v}`);
@@ -62,18 +64,24 @@ integrationTest(
     await installPrintingIpam(node.binDir, "routes-ipam", JSON.stringify(IPAM_ANSWER));
     const allocation = await node.allocate("rtMvp0");
     const pod = await node.attachment();
-    const config = macvtapConfig("1.1.0", "rt-net", { deviceID: allocation.deviceId, ipam: { type: "routes-ipam" } });
+    const config = macvtapConfig("1.1.0", "rt-net", {
+      deviceID: allocation.deviceId,
+      ipam: { type: "routes-ipam" },
+    });
     const result = expectResult(await node.run("ADD", pod, config), "1.1.0");
 
-    deepEqual(await podRoutes(pod.pod, "net1"), [
-      "10.71.0.0/16 via 10.70.0.1 table main scope global metric 300 mtu 1400 advmss 1360",
-      "10.72.0.0/16 via 10.70.0.254 table 100 scope global",
-      // scope link: on-link, so no implicit gateway; table 1000 travels in RTA_TABLE.
-      "10.73.0.0/24 table 1000 scope link",
-      "192.168.10.0/24 via 10.70.0.1 table main scope global",
-      "fd00:71::/48 via fd00:70::1 table main scope global metric 50 mtu 1280",
-      "fd00:72::/48 via fd00:70::fe table 200 scope global metric 1024",
-    ].sort());
+    deepEqual(
+      await podRoutes(pod.pod, "net1"),
+      [
+        "10.71.0.0/16 via 10.70.0.1 table main scope global metric 300 mtu 1400 advmss 1360",
+        "10.72.0.0/16 via 10.70.0.254 table 100 scope global",
+        // scope link: on-link, so no implicit gateway; table 1000 travels in RTA_TABLE.
+        "10.73.0.0/24 table 1000 scope link",
+        "192.168.10.0/24 via 10.70.0.1 table main scope global",
+        "fd00:71::/48 via fd00:70::1 table main scope global metric 50 mtu 1280",
+        "fd00:72::/48 via fd00:70::fe table 200 scope global metric 1024",
+      ].sort(),
+    );
     // The Result keeps the IPAM plugin's routes as it wrote them (Go plugins echo dst with its host bits).
     deepEqual(result.routes, ROUTES);
 
@@ -92,7 +100,10 @@ integrationTest(
     await installPrintingIpam(node.binDir, "bad-ipam", JSON.stringify(bad));
     const allocation = await node.allocate("rtMvp1");
     const pod = await node.attachment();
-    const config = macvtapConfig("1.1.0", "rt-net", { deviceID: allocation.deviceId, ipam: { type: "bad-ipam" } });
+    const config = macvtapConfig("1.1.0", "rt-net", {
+      deviceID: allocation.deviceId,
+      ipam: { type: "bad-ipam" },
+    });
     const run = await node.run("ADD", pod, config);
     equal(run.code, 1, run.stdout);
     const error = run.json as { code: number; msg: string };

@@ -30,25 +30,36 @@ function runVerb(node: TestNode, command: string, ipam: Record<string, unknown>)
   return node.exec(env, stdin);
 }
 
-integrationTest("Debian host-local 1.1.1: STATUS is 50 (it refuses cniVersion 1.1.0), GC succeeds", async () => {
-  await using node = await TestNode.create("sthl");
-  const ipam = hostLocalIpam(node.ipamDataDir, [{ subnet: "10.79.0.0/24" }]);
-  const status = await runVerb(node, "STATUS", ipam);
-  const error = expectError(status, "STATUS with host-local 1.1.1", {
-    code: 50,
-    mentions: ["does not speak cniVersion 1.1.0", "0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0", "ADD cannot succeed"],
-  });
-  equal(error.details, 'its STATUS answer: code 3, IPAM plugin "host-local" (STATUS) failed: missing containerID');
+integrationTest(
+  "Debian host-local 1.1.1: STATUS is 50 (it refuses cniVersion 1.1.0), GC succeeds",
+  async () => {
+    await using node = await TestNode.create("sthl");
+    const ipam = hostLocalIpam(node.ipamDataDir, [{ subnet: "10.79.0.0/24" }]);
+    const status = await runVerb(node, "STATUS", ipam);
+    const error = expectError(status, "STATUS with host-local 1.1.1", {
+      code: 50,
+      mentions: [
+        "does not speak cniVersion 1.1.0",
+        "0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0",
+        "ADD cannot succeed",
+      ],
+    });
+    equal(
+      error.details,
+      'its STATUS answer: code 3, IPAM plugin "host-local" (STATUS) failed: missing containerID',
+    );
 
-  const gc = expectSuccess(await runVerb(node, "GC", ipam), "GC with host-local 1.1.1");
-  equal(gc.stdout, "");
-  equal(
-    gc.stderr,
-    'macvtap: GC not forwarded: IPAM plugin "host-local" does not speak cniVersion 1.1.0 (it supports 0.1.0, ' +
-      "0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0), so it holds no lease of this network's version and has no GC (it " +
-      'answered: IPAM plugin "host-local" (GC) failed: missing containerID)\n',
-  );
-}, { programs: ["/usr/lib/cni/host-local"] });
+    const gc = expectSuccess(await runVerb(node, "GC", ipam), "GC with host-local 1.1.1");
+    equal(gc.stdout, "");
+    equal(
+      gc.stderr,
+      'macvtap: GC not forwarded: IPAM plugin "host-local" does not speak cniVersion 1.1.0 (it supports 0.1.0, ' +
+        "0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0), so it holds no lease of this network's version and has no GC (it " +
+        'answered: IPAM plugin "host-local" (GC) failed: missing containerID)\n',
+    );
+  },
+  { programs: ["/usr/lib/cni/host-local"] },
+);
 
 integrationTest("IPAM STATUS errors: its 50 and 51 pass as they are, any other failure is 50", async () => {
   await using node = await TestNode.create("stcodes");
@@ -69,34 +80,42 @@ integrationTest("IPAM STATUS errors: its 50 and 51 pass as they are, any other f
       code: ours,
       mentions: [`IPAM plugin "${name}" (STATUS) failed: address pool unreachable`],
     });
-    const details = ours === code ? "dial tcp 10.0.0.9:443: refused" : `its answer: code ${code}, dial tcp 10.0.0.9:443: refused`;
+    const details = ours === code
+      ? "dial tcp 10.0.0.9:443: refused"
+      : `its answer: code ${code}, dial tcp 10.0.0.9:443: refused`;
     equal(error.details, details, what);
     // Its failure is checked against its VERSION report: it speaks 1.1.0, so the failure is a real one.
     deepEqual(await answeringIpamCalls(node.binDir, name), ["STATUS", "VERSION"]);
   }
 });
 
-integrationTest("IPAM GC errors pass through; a missing IPAM plugin is 50 for STATUS, its own error for GC", async () => {
-  await using node = await TestNode.create("stgc");
-  await installAnsweringIpam(node.binDir, "gc-fails", {
-    VERSION: SPEAKS_1_1,
-    GC: errorAnswer(11, "lease store busy"),
-  });
-  expectError(await runVerb(node, "GC", { type: "gc-fails" }), "GC when the IPAM's GC fails", {
-    code: 11,
-    mentions: ["lease store busy"],
-  });
-  expectSuccess(await runVerb(node, "STATUS", { type: "gc-fails" }), "STATUS when the IPAM's STATUS is fine");
+integrationTest(
+  "IPAM GC errors pass through; a missing IPAM plugin is 50 for STATUS, its own error for GC",
+  async () => {
+    await using node = await TestNode.create("stgc");
+    await installAnsweringIpam(node.binDir, "gc-fails", {
+      VERSION: SPEAKS_1_1,
+      GC: errorAnswer(11, "lease store busy"),
+    });
+    expectError(await runVerb(node, "GC", { type: "gc-fails" }), "GC when the IPAM's GC fails", {
+      code: 11,
+      mentions: ["lease store busy"],
+    });
+    expectSuccess(
+      await runVerb(node, "STATUS", { type: "gc-fails" }),
+      "STATUS when the IPAM's STATUS is fine",
+    );
 
-  expectError(await runVerb(node, "STATUS", { type: "not-installed" }), "STATUS, IPAM not in CNI_PATH", {
-    code: 50,
-    mentions: ['IPAM plugin "not-installed" (STATUS): not found in CNI_PATH'],
-  });
-  expectError(await runVerb(node, "GC", { type: "not-installed" }), "GC, IPAM not in CNI_PATH", {
-    code: 106,
-    mentions: ["not found in CNI_PATH"],
-  });
-});
+    expectError(await runVerb(node, "STATUS", { type: "not-installed" }), "STATUS, IPAM not in CNI_PATH", {
+      code: 50,
+      mentions: ['IPAM plugin "not-installed" (STATUS): not found in CNI_PATH'],
+    });
+    expectError(await runVerb(node, "GC", { type: "not-installed" }), "GC, IPAM not in CNI_PATH", {
+      code: 106,
+      mentions: ["not found in CNI_PATH"],
+    });
+  },
+);
 
 integrationTest("an IPAM plugin whose VERSION lists no 1.1.0: STATUS 50 naming it, GC succeeds", async () => {
   await using node = await TestNode.create("stold");

@@ -114,15 +114,30 @@ integrationTest(
     await using node = await TestNode.create("kovnenv");
     const { allocation, pod } = await setUp(node, DUAL_STACK);
     const request = multusDelegate(pod, kubeOvnNad("1.0.0"), {}, 1, allocation.deviceId);
-    // Multus runs in a pod: its environment holds the service variables, which IPAM plugins may rely on.
-    const runtimeOwn = { KUBERNETES_SERVICE_HOST: "10.96.0.1", KUBERNETES_SERVICE_PORT: "443" };
+    // Multus runs in a pod: its environment holds the service variables, KUBECONFIG, proxies and libcni's
+    // cache dir, which real IPAM plugins rely on (SPEC.md: a delegated plugin gets the same environment).
+    const runtimeOwn = {
+      KUBERNETES_SERVICE_HOST: "10.96.0.1",
+      KUBERNETES_SERVICE_PORT: "443",
+      KUBECONFIG: "/etc/cni/net.d/multus.d/multus.kubeconfig",
+      HTTP_PROXY: "http://proxy.example:3128",
+      HTTPS_PROXY: "http://proxy.example:3128",
+      NO_PROXY: "10.96.0.0/12,.svc,.cluster.local",
+      http_proxy: "http://proxy.example:3128",
+      no_proxy: "10.96.0.0/12",
+      CNI_CACHE_DIR: "/var/lib/cni/cache",
+    };
     const run = await runDelegate(node, "ADD", request, request.config, { env: runtimeOwn });
     expectResult(run, "1.0.0");
+    expectSuccess(await runDelegate(node, "DEL", request, request.config, { env: runtimeOwn }), "DEL");
 
     const calls = await kubeOvnCalls(node.binDir);
     // VERSION first: ADD asks the IPAM plugin before anything moves (cni-wasm/assembly/cni/ipam.ts).
-    deepEqual(calls.map((c) => c.command), ["VERSION", "ADD"]);
-    const [, add] = calls;
+    // DEL releases before deleting the link and once more after it (macvtap/del.ts).
+    deepEqual(calls.map((c) => c.command), ["VERSION", "ADD", "DEL", "DEL"]);
+    const [, add, ...dels] = calls;
+    // DEL's IPAM calls get the runtime's environment as well (their own CNI_COMMAND and CNI_ARGS).
+    for (const del of dels) deepEqual(del.env, { ...add.env, CNI_COMMAND: "DEL", CNI_ARGS: request.delArgs });
     equal(add.stdin, run.request.stdin, "kube-ovn must get the complete config, byte for byte");
     deepEqual(add.env, {
       CNI_COMMAND: "ADD",

@@ -17,7 +17,10 @@ export interface PlannedAnswer {
 
 /** A VERSION report listing `versions`, in the shape libcni's skel prints. */
 export function versionReport(versions: string[]): PlannedAnswer {
-  return { stdout: JSON.stringify({ cniVersion: versions.at(-1), supportedVersions: versions }), exitStatus: 0 };
+  return {
+    stdout: JSON.stringify({ cniVersion: versions.at(-1), supportedVersions: versions }),
+    exitStatus: 0,
+  };
 }
 
 /** A CNI error object on stdout, exit 1. */

@@ -30,7 +30,10 @@ interface Answer {
 const CONFIG = { cniVersion: "1.1.0", name: "n", type: "macvtap", deviceID: "eth0Mvp3" };
 
 function call(command: string, config: Record<string, unknown>, env: Record<string, string> = {}): Answer {
-  const answer = dispatcher.run(envText({ ...VALID_ENV, CNI_COMMAND: command, ...env }), JSON.stringify(config));
+  const answer = dispatcher.run(
+    envText({ ...VALID_ENV, CNI_COMMAND: command, ...env }),
+    JSON.stringify(config),
+  );
   const newline = answer.indexOf("\n");
   const stdout = answer.slice(newline + 1);
   return { exit: Number(answer.slice(0, newline)), json: stdout === "" ? null : JSON.parse(stdout) };
@@ -60,12 +63,24 @@ Deno.test("CNI_IFNAME: ADD and CHECK refuse names the kernel rewrites or the spe
     for (const command of ["ADD", "CHECK"]) {
       const answer = call(command, CONFIG, { CNI_IFNAME: ifname });
       assert.equal(answer.exit, 1, `${command} ${JSON.stringify(ifname)}`);
-      assert.equal(answer.json.code, 4, `${command} ${JSON.stringify(ifname)}: ${JSON.stringify(answer.json)}`);
+      assert.equal(
+        answer.json.code,
+        4,
+        `${command} ${JSON.stringify(ifname)}: ${JSON.stringify(answer.json)}`,
+      );
       assert.match(answer.json.msg, message, JSON.stringify(ifname));
       assert.ok(answer.json.msg.includes(`"${ifname}"`), "the message names the value");
     }
   }
-  for (const ifname of ["net1", "pod1234567890ab", "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9", "eth0.100", "a-b_c"]) {
+  for (
+    const ifname of [
+      "net1",
+      "pod1234567890ab",
+      "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9",
+      "eth0.100",
+      "a-b_c",
+    ]
+  ) {
     assert.equal(call("ADD", CONFIG, { CNI_IFNAME: ifname }).exit, 0, ifname);
   }
 });
@@ -76,7 +91,10 @@ Deno.test("CNI_IFNAME: DEL of a name ADD refuses succeeds without reaching the h
     assert.deepEqual(answer, { exit: 0, json: null }, `DEL ${JSON.stringify(ifname)}`);
   }
   const env = envText({ ...VALID_ENV, CNI_COMMAND: "DEL", CNI_IFNAME: "net%d" });
-  assert.match(dispatcher.stderrOf(env, JSON.stringify(CONFIG)), /^0\nmacvtap: DEL has nothing to do: .*"net%d"/);
+  assert.match(
+    dispatcher.stderrOf(env, JSON.stringify(CONFIG)),
+    /^0\nmacvtap: DEL has nothing to do: .*"net%d"/,
+  );
   // A good name reaches the handler; the name is still required, and a broken config still is an error.
   assert.equal(call("DEL", CONFIG).json.handled, "DEL");
   assert.equal(call("DEL", CONFIG, { CNI_IFNAME: "" }).json.code, 4);
@@ -89,7 +107,11 @@ Deno.test('config: "mtu": 0 is "not set" for ADD and DEL, as in kubevirt/macvtap
   assert.equal(add.json.mtu, 0);
   assert.equal(call("DEL", { ...CONFIG, mtu: 0 }).json.handled, "DEL");
   for (const mtu of [-1, 1, 67, 65536]) {
-    assert.match(call("ADD", { ...CONFIG, mtu }).json.msg, /"mtu" must be between 68 and 65535/, `mtu ${mtu}`);
+    assert.match(
+      call("ADD", { ...CONFIG, mtu }).json.msg,
+      /"mtu" must be between 68 and 65535/,
+      `mtu ${mtu}`,
+    );
   }
 });
 

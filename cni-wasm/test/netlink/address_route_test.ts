@@ -218,7 +218,11 @@ Deno.test("route encode: spec 1.1.0 route fields byte-equal to `ip route add …
     assert.equal(bytesToHex(bytes), bytesToHex(expected), section);
     const decoded = JSON.parse(nl.describe(expected)).messages[0].route;
     for (const key of ["priority", "table", "scope", "mtu", "advmss"]) {
-      assert.equal(decoded[key], (params as Record<string, unknown>)[key] ?? decoded[key], `${section} ${key}`);
+      assert.equal(
+        decoded[key],
+        (params as Record<string, unknown>)[key] ?? decoded[key],
+        `${section} ${key}`,
+      );
     }
   }
 });
