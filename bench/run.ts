@@ -247,6 +247,19 @@ async function artifactHashes(): Promise<Record<string, string>> {
   return hashes;
 }
 
+/** The commit measured, and the files under the build's sources that differ from it (a shared tree). */
+async function sourceState(): Promise<{ commit: string; uncommittedBuildSources: string[] }> {
+  const git = async (...args: string[]) => {
+    const out = await new Deno.Command("git", { args, cwd: ROOT, stdout: "piped", stderr: "null" }).output();
+    return new TextDecoder().decode(out.stdout).trim();
+  };
+  const status = await git("status", "--porcelain", "--", "cni-wasm", "tools");
+  return {
+    commit: await git("rev-parse", "HEAD"),
+    uncommittedBuildSources: status === "" ? [] : status.split("\n").map((line) => line.slice(3)),
+  };
+}
+
 function machine(): Record<string, unknown> {
   return {
     date: new Date().toISOString(),
@@ -334,7 +347,11 @@ async function writeResults(meta: Record<string, unknown>, measured: Awaited<Ret
 
 if (import.meta.main) {
   if (Deno.uid() !== 0) throw new Error("deno task bench needs root: it creates network namespaces");
-  const meta: Record<string, unknown> = { ...machine(), artifactsAtStart: await artifactHashes() };
+  const meta: Record<string, unknown> = {
+    ...machine(),
+    source: await sourceState(),
+    artifactsAtStart: await artifactHashes(),
+  };
   const measured = await measureAll(sizes()); // sizes of the build the hashes name
   meta.artifactsAtEnd = await artifactHashes();
   const first = JSON.stringify(meta.artifactsAtStart);
