@@ -244,9 +244,13 @@ class Parser {
       const exact = exactInteger(this.text, start, integerEnd);
       if (!isNaN(exact)) return JsonValue.number(exact);
     }
-    const value = parseFloat(this.text.substring(start, this.pos));
+    const lexeme = this.text.substring(start, this.pos);
+    const value = parseFloat(lexeme);
     if (!isFinite(value)) return this.fail("number out of range");
-    return JsonValue.number(value);
+    const number = JsonValue.number(value);
+    // Printed back as written: AssemblyScript's parseFloat and dtoa do not round-trip every double.
+    number.stringValue = lexeme;
+    return number;
   }
 
   skipDigits(): bool {

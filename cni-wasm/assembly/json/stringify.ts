@@ -74,7 +74,9 @@ class JsonWriter {
         this.text(value.boolValue ? "true" : "false");
         break;
       case JsonKind.Number:
-        this.number(value.numberValue);
+        // A number read with a fraction, an exponent or over 15 digits keeps its text (JsonValue.stringValue).
+        if (value.stringValue.length > 0) this.text(value.stringValue);
+        else this.number(value.numberValue);
         break;
       case JsonKind.String:
         this.quoted(value.stringValue);

@@ -26,6 +26,11 @@ export class JsonValue {
   kind: JsonKind = JsonKind.Null;
   boolValue: bool = false;
   numberValue: f64 = 0;
+  /**
+   * A string's value. For a number parsed from text with a fraction, an exponent or over 15 digits:
+   * that text, printed back verbatim (AssemblyScript's parseFloat and dtoa do not round-trip every
+   * double); "" for numbers made in code.
+   */
   stringValue: string = "";
   /** Array elements, or object values (paired with `keys`). Shared and empty for scalars: never push to it directly. */
   items: JsonValue[] = NO_ITEMS;

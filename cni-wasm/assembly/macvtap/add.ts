@@ -6,7 +6,7 @@
 import {
   CniError,
   ERR_IFNAME_IN_USE,
-  ERR_INTERNAL,
+  ERR_INVALID_CONFIG,
   ERR_INVALID_ENV,
   ERR_NETLINK,
   ERR_TAP_DEVICE,
@@ -185,7 +185,7 @@ export function resultFits(result: JsonValue): CniError | null {
   const units = boundedLength(result, INDENT);
   if (reserveMemory(units * 5)) return null;
   return new CniError(
-    ERR_INTERNAL,
+    ERR_INVALID_CONFIG,
     "the Result would be " + units.toString() + " characters, more than the plugin's memory can print",
     "prevResult or the IPAM result is far larger than any attachment needs",
   );
