@@ -6,6 +6,7 @@
 // - the new daemon comes up over the dead one's socket and registers again;
 // - its GC deletes every temp link the dead one left (and their /dev/tapN), and Allocate works again.
 import assert from "node:assert/strict";
+import { PodResourcesDouble } from "../daemon/testing/pod_resources_double.ts";
 import { ip } from "../testing/netns.ts";
 import { DaemonNode, RESOURCE } from "./harness/daemon_node.ts";
 import { tapExists, tempLinksIn, waitFor } from "./harness/leaks.ts";
@@ -72,6 +73,9 @@ faultTest(
       "the GC did it (not something else)",
     );
 
+    // Held by a pod, as a fresh allocation is: the GC (200 ms, no grace) would otherwise be free to delete
+    // it before the check below (the Allocate answer waits for the checkpoint's fdatasync).
+    node.podResources.pods = [PodResourcesDouble.pod("vm-after", RESOURCE, ["lower0Mvp0"])];
     const again = await node.allocate("lower0Mvp0");
     assert.ok(tapExists(again.ifindex), "Allocate works after the restart");
     assert.notEqual(node.brokerPid(), oldBroker);
