@@ -1,8 +1,22 @@
 // ADD: the result, the interface in the pod, prevResult, CNI_ARGS and MAC capabilities (rules ADD-*).
+import {
+  findRoute,
+  kernelRoutes,
+  linkAddresses,
+  resultAddresses,
+  resultRoutes,
+} from "../harness/addressing.ts";
 import { type CaseSpec, notApplicable } from "../harness/cases.ts";
-import { ensure, expectError, sameMac } from "../harness/expect.ts";
+import { ensure, expectError, fail, sameMac } from "../harness/expect.ts";
 import { versionHasIpVersion } from "../harness/profile.ts";
-import { addAttachment, requireLink } from "../harness/steps.ts";
+import { resultShapeProblems } from "../harness/result_shape.ts";
+import {
+  addAttachment,
+  type Added,
+  requireInterfacesList,
+  requireIps,
+  requireLink,
+} from "../harness/steps.ts";
 
 const cases: CaseSpec[] = [];
 
@@ -17,19 +31,33 @@ cases.push({
 });
 
 cases.push({
+  rule: "ADD-result-shape",
+  name: "every field of the ADD result has the type and format of its version",
+  fn: async (ctx) => {
+    const { result, run } = await addAttachment(ctx);
+    const problems = resultShapeProblems(result, ctx.version);
+    if (problems.length > 0) fail(`ADD result: ${problems.join("; ")}`, run);
+  },
+});
+
+cases.push({
   rule: "ADD-interface",
   name: "interfaces[] has CNI_IFNAME, sandbox = CNI_NETNS, a mac",
-  // addAttachment checks the entry (podInterface).
-  fn: async (ctx) => void await addAttachment(ctx),
+  fn: async (ctx) => {
+    requireInterfacesList(ctx.version, "nothing to check");
+    // addAttachment checks the entry (podInterface).
+    await addAttachment(ctx);
+  },
 });
 
 cases.push({
   rule: "ADD-ips-version",
   name: "ips[].version only in 0.3.x/0.4.0 results",
   fn: async (ctx) => {
+    requireInterfacesList(ctx.version, "ips[] neither");
     const { result, run } = await addAttachment(ctx);
     const ips = result.ips ?? [];
-    if (ips.length === 0) notApplicable("the result has no ips (no IPAM in this profile's config)");
+    requireIps(ctx, ips.length, run);
     for (const entry of ips) {
       if (versionHasIpVersion(ctx.version)) {
         ensure(entry.version === "4" || entry.version === "6", `ips entry without version "4"/"6"`, run);
@@ -41,12 +69,43 @@ cases.push({
 });
 
 cases.push({
+  rule: "ADD-ips-applied",
+  name: "the result's addresses are on CNI_IFNAME and its routes in the pod",
+  fn: async (ctx) => {
+    const { result, attachment, run } = await addAttachment(ctx);
+    const addresses = resultAddresses(result, ctx.version, attachment.ifname, attachment.pod.path);
+    requireIps(ctx, addresses.length, run);
+    const onLink = await linkAddresses(attachment.pod, attachment.ifname);
+    for (const address of addresses) {
+      const found = onLink.some((a) => a.bits === address.bits && a.prefix === address.prefix);
+      ensure(
+        found,
+        `${address.text} is not on ${attachment.ifname} (it has ${onLink.map((a) => a.text)})`,
+        run,
+      );
+    }
+    const routes = await kernelRoutes(attachment.pod);
+    for (const route of resultRoutes(result, ctx.version)) {
+      const via = route.gw ? ` via ${route.gw}` : "";
+      ensure(findRoute(routes, route), `the pod has no route to ${route.dst.text}${via}`, run);
+    }
+  },
+});
+
+/** The pod link must carry `mac`, and so must the result where it has an interfaces list. */
+async function expectMac({ attachment, mac, run }: Added, want: string, source: string): Promise<void> {
+  if (mac !== undefined) ensure(sameMac(mac, want), `result mac ${mac}, ${source} asked ${want}`, run);
+  const link = await requireLink(attachment.pod, attachment.ifname, run);
+  ensure(sameMac(link.address, want), `pod link MAC ${link.address}, ${source} asked ${want}`, run);
+}
+
+cases.push({
   rule: "ADD-link",
   name: "the pod has CNI_IFNAME with the reported MAC",
   fn: async (ctx) => {
-    const { attachment, mac, run } = await addAttachment(ctx);
-    const link = await requireLink(attachment.pod, attachment.ifname, run);
-    ensure(sameMac(link.address, mac), `pod link MAC ${link.address}, result says ${mac}`, run);
+    const added = await addAttachment(ctx);
+    if (added.mac !== undefined) await expectMac(added, added.mac, "the result");
+    else await requireLink(added.attachment.pod, added.attachment.ifname, added.run);
   },
 });
 
@@ -68,6 +127,7 @@ cases.push({
   rule: "ADD-prevresult",
   name: "interfaces from prevResult are passed through",
   fn: async (ctx) => {
+    requireInterfacesList(ctx.version, "prevResult and chaining exist from 0.3.0");
     const hostInterface = { name: "confhost0", mac: "02:00:00:00:00:01" };
     const prevResult = { cniVersion: ctx.version, interfaces: [hostInterface] };
     const { result, run } = await addAttachment(ctx, { patch: { prevResult } });
@@ -90,10 +150,7 @@ cases.push({
       notApplicable("the profile declares no runtimeConfig.mac support");
     }
     const patch = { capabilities: { mac: true }, runtimeConfig: { mac: RUNTIME_MAC } };
-    const { attachment, mac, run } = await addAttachment(ctx, { patch });
-    ensure(sameMac(mac, RUNTIME_MAC), `result mac ${mac}, runtimeConfig asked ${RUNTIME_MAC}`, run);
-    const link = await requireLink(attachment.pod, attachment.ifname, run);
-    ensure(sameMac(link.address, RUNTIME_MAC), `pod link MAC ${link.address}, want ${RUNTIME_MAC}`, run);
+    await expectMac(await addAttachment(ctx, { patch }), RUNTIME_MAC, "runtimeConfig.mac");
   },
 });
 
@@ -101,12 +158,11 @@ cases.push({
   rule: "ADD-mac-args",
   name: "CNI_ARGS MAC= sets the MAC",
   fn: async (ctx) => {
-    if (!ctx.profile.features.argsMac) notApplicable("the profile declares no CNI_ARGS MAC support");
+    if (!ctx.profile.features.argsMac) {
+      notApplicable("needs plugin knowledge: the profile does not say the plugin honours CNI_ARGS MAC=");
+    }
     const env = { CNI_ARGS: `IgnoreUnknown=1;MAC=${ARGS_MAC}` };
-    const { attachment, mac, run } = await addAttachment(ctx, { env });
-    ensure(sameMac(mac, ARGS_MAC), `result mac ${mac}, CNI_ARGS asked ${ARGS_MAC}`, run);
-    const link = await requireLink(attachment.pod, attachment.ifname, run);
-    ensure(sameMac(link.address, ARGS_MAC), `pod link MAC ${link.address}, want ${ARGS_MAC}`, run);
+    await expectMac(await addAttachment(ctx, { env }), ARGS_MAC, "CNI_ARGS MAC=");
   },
 });
 

@@ -1,7 +1,8 @@
 // Concurrent attachments of different containers (rule ADD-concurrent).
 import { type CaseSpec } from "../harness/cases.ts";
-import { ensure, expectResult, expectSuccess, podInterface } from "../harness/expect.ts";
-import { prevResultForDel, requireLink } from "../harness/steps.ts";
+import { ensure, expectSuccess, podInterface } from "../harness/expect.ts";
+import { versionHasInterfaces } from "../harness/profile.ts";
+import { expectAddResult, prevResultForDel, requireLink } from "../harness/steps.ts";
 
 const cases: CaseSpec[] = [];
 
@@ -15,9 +16,11 @@ cases.push({
     const attachments = [];
     for (let i = 0; i < PARALLEL; i++) attachments.push(await sandbox.attachment());
     const adds = await Promise.all(attachments.map((a) => sandbox.add(a, ctx.version)));
-    const results = adds.map((run) => expectResult(run, ctx.version));
+    const results = adds.map((run) => expectAddResult(run, ctx.version));
     for (const [i, attachment] of attachments.entries()) {
-      podInterface(results[i], attachment.ifname, attachment.pod.path, adds[i]);
+      if (versionHasInterfaces(ctx.version)) {
+        podInterface(results[i], attachment.ifname, attachment.pod.path, adds[i]);
+      }
       await requireLink(attachment.pod, attachment.ifname, adds[i]);
     }
     const dels = await Promise.all(

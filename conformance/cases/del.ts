@@ -1,8 +1,17 @@
 // DEL (rules DEL-*): removes the interface, and succeeds whenever there is nothing left to remove.
 import { ANY_VERSION, type CaseSpec } from "../harness/cases.ts";
-import { ensure, expectSuccess } from "../harness/expect.ts";
+import { ensure, expectSuccess, fail } from "../harness/expect.ts";
 import { versionHasCheck } from "../harness/profile.ts";
-import { addAttachment, prevResultForDel } from "../harness/steps.ts";
+import { probeVersion, supportedVersionsOf } from "../harness/runner.ts";
+import {
+  addAttachment,
+  expectAddResult,
+  nodeLinkNames,
+  otherPodLinks,
+  prevResultForDel,
+  requireLink,
+  warmUp,
+} from "../harness/steps.ts";
 
 const cases: CaseSpec[] = [];
 
@@ -72,6 +81,57 @@ cases.push({
   fn: async (ctx) => {
     const { sandbox, attachment } = await addAttachment(ctx);
     expectSuccess(await sandbox.del(attachment, ctx.version), "DEL without prevResult");
+  },
+});
+
+cases.push({
+  rule: "DEL-accepted-versions",
+  name: "DEL never added, and with CNI_NETNS deleted, succeeds at every version VERSION lists",
+  versions: ANY_VERSION,
+  fn: async (ctx) => {
+    const answer = await probeVersion(`${ctx.profile.binDir}/${ctx.profile.type}`, ctx.version);
+    const listed = supportedVersionsOf(answer) ?? fail("VERSION gave no supportedVersions list", answer);
+    const sandbox = await ctx.sandbox();
+    for (const version of listed) {
+      const attachment = await sandbox.attachment();
+      expectSuccess(await sandbox.del(attachment, version), `DEL at ${version} of an attachment never added`);
+      await attachment.pod[Symbol.asyncDispose]();
+      expectSuccess(await sandbox.del(attachment, version), `DEL at ${version} with CNI_NETNS deleted`);
+    }
+  },
+});
+
+cases.push({
+  rule: "DEL-leaves-nothing",
+  name: "ADD then DEL (after a first attachment made what is shared) adds no link to the node or pod",
+  versions: ANY_VERSION,
+  fn: async (ctx) => {
+    const sandbox = await warmUp(ctx);
+    const attachment = await sandbox.attachment();
+    const before = await nodeLinkNames(sandbox);
+    const result = expectAddResult(await sandbox.add(attachment, ctx.version), ctx.version);
+    const run = await sandbox.del(attachment, ctx.version, prevResultForDel(ctx.version, result));
+    expectSuccess(run, "DEL");
+    const left = (await nodeLinkNames(sandbox)).filter((name) => !before.includes(name));
+    ensure(left.length === 0, `links ADD made are still on the node after DEL: ${left.join(", ")}`, run);
+    const inPod = await otherPodLinks(attachment.pod);
+    ensure(inPod.length === 0, `links are still in the pod after DEL: ${inPod.join(", ")}`, run);
+  },
+});
+
+cases.push({
+  rule: "ADD-after-del",
+  name: "ADD, DEL, then ADD of the same container ID, ifname and pod works",
+  versions: ANY_VERSION,
+  fn: async (ctx) => {
+    const { sandbox, attachment, result } = await addAttachment(ctx);
+    expectSuccess(await sandbox.del(attachment, ctx.version, prevResultForDel(ctx.version, result)), "DEL");
+    // Prepared again: a device the node setup hands over may be gone with the first DEL.
+    const again = await sandbox.attachment({ ...attachment });
+    const run = await sandbox.add(again, ctx.version);
+    const second = expectAddResult(run, ctx.version);
+    await requireLink(again.pod, again.ifname, run);
+    expectSuccess(await sandbox.del(again, ctx.version, prevResultForDel(ctx.version, second)), "second DEL");
   },
 });
 

@@ -3,7 +3,7 @@ import { ANY_VERSION, type CaseContext, type CaseSpec } from "../harness/cases.t
 import { ensure, expectError, fail } from "../harness/expect.ts";
 import { versionHasCheck, versionHasGcStatus } from "../harness/profile.ts";
 import type { PluginRun } from "../harness/runner.ts";
-import { addAttachment, prevResultForDel } from "../harness/steps.ts";
+import { addAttachment, nodeLinkNames, otherPodLinks, prevResultForDel, warmUp } from "../harness/steps.ts";
 import { requireGcStatus } from "./gc_status.ts";
 
 const cases: CaseSpec[] = [];
@@ -93,7 +93,7 @@ cases.push({
   },
 });
 
-const BAD_IFNAMES = ["a/b", "a:b", "has space", "sixteen-bytes-xx", ".", ".."];
+const BAD_IFNAMES = ["a/b", "a:b", "has space", "tab\there", "sixteen-bytes-xx", ".", ".."];
 
 cases.push({
   rule: "ENV-ifname",
@@ -107,6 +107,29 @@ cases.push({
       const links = (await attachment.pod.links()).map((l) => l.ifname);
       if (links.some((name) => name !== "lo")) fail(`the refused ADD left links in the pod: ${links}`, run);
     }
+  },
+});
+
+cases.push({
+  rule: "ENV-ifname-pattern",
+  name: "ADD with CNI_IFNAME net%d gives code 4; after it and a DEL no link is left anywhere",
+  versions: ANY_VERSION,
+  fn: async (ctx) => {
+    const sandbox = await warmUp(ctx);
+    const attachment = await sandbox.attachment({ ifname: "net%d" });
+    const before = await nodeLinkNames(sandbox);
+    const run = await sandbox.add(attachment, ctx.version);
+    // The runtime calls DEL after a failed ADD; whatever it answers, it is the last chance to clean up.
+    await sandbox.del(attachment, ctx.version);
+    const inPod = await otherPodLinks(attachment.pod);
+    const onNode = (await nodeLinkNames(sandbox)).filter((name) => !before.includes(name));
+    ensure(inPod.length === 0, `after ADD and DEL of net%d the pod has ${inPod.join(", ")}`, run);
+    ensure(
+      onNode.length === 0,
+      `after ADD and DEL of net%d the node has new links ${onNode.join(", ")}`,
+      run,
+    );
+    expectError(run, "ADD with CNI_IFNAME net%d", { code: 4 });
   },
 });
 

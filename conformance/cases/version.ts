@@ -1,7 +1,7 @@
 // VERSION probing and version negotiation (rules VERSION-*).
 import { ANY_VERSION, type CaseContext, type CaseSpec } from "../harness/cases.ts";
 import { ensure, expectError, expectSuccess } from "../harness/expect.ts";
-import { execPlugin, type PluginRun } from "../harness/runner.ts";
+import { type PluginRun, probeVersion } from "../harness/runner.ts";
 
 const cases: CaseSpec[] = [];
 
@@ -10,13 +10,8 @@ interface VersionAnswer {
   supportedVersions?: unknown;
 }
 
-/** VERSION exactly as libcni's GetVersionInfo sends it: dummy NETNS/IFNAME/PATH, no CNI_CONTAINERID. */
 function probe({ profile, version }: CaseContext): Promise<PluginRun> {
-  return execPlugin({
-    binary: `${profile.binDir}/${profile.type}`,
-    env: { CNI_COMMAND: "VERSION", CNI_NETNS: "dummy", CNI_IFNAME: "dummy", CNI_PATH: "dummy" },
-    stdin: JSON.stringify({ cniVersion: version }),
-  });
+  return probeVersion(`${profile.binDir}/${profile.type}`, version);
 }
 
 cases.push({

@@ -7,13 +7,28 @@
 import { AssertionError } from "node:assert/strict";
 import { describeRun, type PluginRun } from "./runner.ts";
 
-/** A CNI Result as the cases read it (versions 0.3.0 and later). */
+/** A route in a result. */
+export interface CniRoute {
+  dst?: string;
+  gw?: string;
+}
+
+/** The per-family IP config of 0.1.0/0.2.0 results. */
+export interface LegacyIpConfig {
+  ip?: string;
+  gateway?: string;
+  routes?: CniRoute[];
+}
+
+/** A CNI Result as the cases read it (interfaces/ips from 0.3.0 on, ip4/ip6 before). */
 export interface CniResult {
   cniVersion?: string;
   interfaces?: { name?: string; mac?: string; sandbox?: string; mtu?: number }[];
   ips?: { version?: string; address?: string; gateway?: string; interface?: number }[];
-  routes?: unknown[];
+  routes?: CniRoute[];
   dns?: unknown;
+  ip4?: LegacyIpConfig;
+  ip6?: LegacyIpConfig;
 }
 
 /** The error object of SPEC §5. */

@@ -78,7 +78,7 @@ export function renderReport(results: RuleResult[], rules: readonly Rule[] = RUL
 }
 
 function renderTable(group: RuleGroup, profile: string, rules: Rule[], results: RuleResult[]): string[] {
-  const versions = unique(results.map((r) => r.version)).sort(compareColumns);
+  const versions = unique(results.map((r) => r.version)).sort(compareVersionColumns);
   const header = `${"rule".padEnd(22)} ${"level".padEnd(10)} ${"description".padEnd(TITLE_WIDTH)} ` +
     versions.map((v) => v.padEnd(6)).join(" ");
   const rows = rules.filter((rule) => results.some((r) => r.rule === rule.id)).map((rule) => {
@@ -127,7 +127,8 @@ function summaryLine(results: RuleResult[]): string {
     `deviation, ${count("n/a")} n/a (legend: dev = known deviation, n/a = feature absent, · = not run)`;
 }
 
-function compareColumns(a: string, b: string): number {
+/** Orders version columns: oldest first, "any" last. */
+export function compareVersionColumns(a: string, b: string): number {
   if (a === "any" || b === "any") return a === b ? 0 : a === "any" ? 1 : -1;
   const pa = a.split(".").map(Number);
   const pb = b.split(".").map(Number);
@@ -135,7 +136,8 @@ function compareColumns(a: string, b: string): number {
   return 0;
 }
 
-function unique<T>(values: T[]): T[] {
+/** The values without repeats, in first-seen order. */
+export function unique<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
 

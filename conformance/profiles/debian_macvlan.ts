@@ -41,6 +41,11 @@ export const debianMacvlan: PluginProfile = {
     },
     "ERR-version": { reason: "libcni skel 1.1.2 prints error JSON without a cniVersion field" },
     "ADD-prevresult": { reason: "macvlan 1.1.1 ignores prevResult on ADD and prints only its own result" },
+    "ENV-ifname-pattern": {
+      reason:
+        "macvlan 1.1.1 creates its link as net%d, which the kernel names net0, then fails with code 999 " +
+        "looking up net%d and leaves net0 in the pod (skel 1.1.2 does not refuse %)",
+    },
   },
   missing: () =>
     isExecutable(`${BIN_DIR}/macvlan`) && isExecutable(`${BIN_DIR}/host-local`)
