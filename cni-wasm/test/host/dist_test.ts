@@ -54,6 +54,8 @@ Deno.test("dist: copied into another bin dir, runs from a foreign cwd under env 
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stderr, "");
   assert.deepEqual(JSON.parse(result.stdout).supportedVersions, [
+    "0.1.0",
+    "0.2.0",
     "0.3.0",
     "0.3.1",
     "0.4.0",
