@@ -117,7 +117,12 @@ export class Daemon implements AsyncDisposable {
       onDeleted: (count) => metrics.inc("macvtap_dp_stale_links_deleted_total", {}, count),
     });
     const daemon = new Daemon(parts, metrics, links, plugins, resources, checkpoint, keeper);
-    await daemon.#serve(options, config, log);
+    try {
+      await daemon.#serve(options, config, log);
+    } catch (error) {
+      await daemon[Symbol.asyncDispose]();
+      throw error;
+    }
     return daemon;
   }
 

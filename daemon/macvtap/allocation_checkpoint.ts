@@ -94,8 +94,10 @@ export class AllocationCheckpoint {
 
   /** Adds or replaces records (stamped now) and waits until they are on disk. */
   record(records: Omit<AllocationRecord, "allocatedAtMs">[]): Promise<void> {
-    const at = this.now();
-    for (const record of records) this.#set({ ...record, allocatedAtMs: at });
+    const allocatedAtMs = this.now();
+    for (const { resourceName, deviceId, lower, mode, ifindex } of records) {
+      this.#set({ resourceName, deviceId, lower, mode, ifindex, allocatedAtMs });
+    }
     return this.#persist();
   }
 

@@ -84,10 +84,7 @@ export class MacvtapPool extends PoolBase<ResourceConfig> {
    * deleted again, for every container of the request.
    */
   allocate(requests: ContainerAllocateRequest[]): Promise<ContainerAllocateResponse[]> {
-    // One Allocate at a time per resource: two calls for the same device must not interleave.
-    const result = this.#queue.then(() => this.#allocate(requests.map((r) => r.devices_ids)));
-    this.#queue = result.catch(() => {});
-    return result;
+    return this.#enqueue(() => this.#allocate(requests.map((r) => r.devices_ids)));
   }
 
   /**
@@ -96,7 +93,7 @@ export class MacvtapPool extends PoolBase<ResourceConfig> {
    * @throws {HostLinkError} EEXIST when the name or the ifindex is taken, ENODEV when the lower is missing
    */
   restore(record: AllocationRecord): Promise<number> {
-    const result = this.#queue.then(async () => {
+    return this.#enqueue(async () => {
       const { ifindex } = await this.context.hostLinks.createMacvtap({
         name: tempLinkName(record.deviceId),
         lower: record.lower,
@@ -105,13 +102,18 @@ export class MacvtapPool extends PoolBase<ResourceConfig> {
       });
       return ifindex;
     });
-    this.#queue = result.catch(() => {});
-    return result;
   }
 
   override [Symbol.dispose](): void {
     this.#linkWatch[Symbol.dispose]();
     super[Symbol.dispose]();
+  }
+
+  /** Runs `work` after every Allocate and restore before it: two for the same device must not interleave. */
+  #enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(work);
+    this.#queue = result.catch(() => {});
+    return result;
   }
 
   async #allocate(containers: string[][]): Promise<ContainerAllocateResponse[]> {
@@ -126,12 +128,7 @@ export class MacvtapPool extends PoolBase<ResourceConfig> {
         for (const id of ids) {
           const link = await this.#ensureLink(id, config);
           if (link.created) made.push(link.name);
-          records.push({
-            resourceName: this.resourceName,
-            deviceId: id,
-            ...lowerAndMode(config),
-            ifindex: link.ifindex,
-          });
+          records.push({ resourceName: this.resourceName, deviceId: id, ...lowerAndMode(config), ...link });
           const path = `/dev/tap${link.ifindex}`;
           devices.push({ container_path: path, host_path: path, permissions: "rw" });
         }
