@@ -109,3 +109,24 @@ Deno.test("BrokerHostLinks rejects a broker that speaks another protocol version
   await assert.rejects(links.ready(), /speaks version 2, need 1/);
   await links[Symbol.asyncDispose]();
 });
+
+Deno.test("BrokerHostLinks creates at a requested ifindex and lists macvtaps moved into pods", async () => {
+  const fake = new FakeHostLinks([{ name: "eth0", parentDevName: "virtio2" }]);
+  await using links = new BrokerHostLinks(inMemoryBroker(fake).factory);
+  await links.ready();
+  const created = await links.createMacvtap({
+    name: "mvtf2644cc3624e",
+    lower: "eth0",
+    mode: "vepa",
+    ifindex: 777,
+  });
+  assert.equal(created.ifindex, 777);
+  await assert.rejects(
+    links.createMacvtap({ name: "mvtf2644cc3624f", lower: "eth0", mode: "vepa", ifindex: 777 }),
+    (e: unknown) => e instanceof HostLinkError && e.code === "EEXIST",
+  );
+  assert.deepEqual(await links.listPeerMacvtaps(), []);
+  const peer = fake.moveToPeer("mvtf2644cc3624e", 2);
+  assert.deepEqual(await links.listPeerMacvtaps(), [peer]);
+  assert.deepEqual(peer, { netnsId: 2, ifindex: 777, lowerIfindex: fake.get("eth0")!.ifindex, name: "net1" });
+});

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { checkLink, encodeLine, parseBrokerLine, parseRequest, ProtocolError } from "./broker_protocol.ts";
+import {
+  checkLink,
+  checkPeerMacvtap,
+  encodeLine,
+  parseBrokerLine,
+  parseRequest,
+  ProtocolError,
+} from "./broker_protocol.ts";
 
 const LINK = { ifindex: 4, name: "eth0", up: true, carrier: true, loopback: false, firstSeenMs: 1 };
 
@@ -98,4 +105,26 @@ Deno.test("parseRequest() reads every op and reports bad ones with their id", ()
     /mode "x"/,
   );
   assert.throws(() => parseRequest('{"op":"list"}'), (e: ProtocolError & { id: number }) => e.id === 0);
+});
+
+Deno.test("createMacvtap's optional ifindex, listPeerMacvtaps, masterIfindex and PeerMacvtap (issue 12)", () => {
+  assert.deepEqual(
+    parseRequest('{"id":6,"op":"createMacvtap","name":"m","lower":"e","mode":"bridge","ifindex":42}'),
+    { id: 6, op: "createMacvtap", name: "m", lower: "e", mode: "bridge", ifindex: 42 },
+  );
+  for (const bad of ["0", "-1", "1.5", "2147483648", '"42"']) {
+    assert.throws(
+      () =>
+        parseRequest(`{"id":7,"op":"createMacvtap","name":"m","lower":"e","mode":"bridge","ifindex":${bad}}`),
+      /ifindex .* is not a positive 32-bit integer/,
+      bad,
+    );
+  }
+  assert.deepEqual(parseRequest('{"id":8,"op":"listPeerMacvtaps"}'), { id: 8, op: "listPeerMacvtaps" });
+  assert.deepEqual(checkLink({ ...LINK, masterIfindex: 9 }), { ...LINK, masterIfindex: 9 });
+  assert.throws(() => checkLink({ ...LINK, masterIfindex: "bond0" }), /bad masterIfindex/);
+  const peer = { netnsId: 0, ifindex: 12, lowerIfindex: 3, name: "net1" };
+  assert.deepEqual(checkPeerMacvtap({ ...peer, extra: true }), peer);
+  assert.throws(() => checkPeerMacvtap({ ...peer, netnsId: -1 }), /bad netnsId/);
+  assert.throws(() => checkPeerMacvtap({ ...peer, name: 1 }), /bad name/);
 });
