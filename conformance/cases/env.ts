@@ -123,12 +123,11 @@ cases.push({
     await sandbox.del(attachment, ctx.version);
     const inPod = await otherPodLinks(attachment.pod);
     const onNode = (await nodeLinkNames(sandbox)).filter((name) => !before.includes(name));
-    ensure(inPod.length === 0, `after ADD and DEL of net%d the pod has ${inPod.join(", ")}`, run);
-    ensure(
-      onNode.length === 0,
-      `after ADD and DEL of net%d the node has new links ${onNode.join(", ")}`,
-      run,
-    );
+    const left = [
+      ...inPod.map((name) => `${name} in the pod`),
+      ...onNode.map((name) => `${name} on the node`),
+    ];
+    ensure(left.length === 0, `after ADD and DEL of net%d links are left: ${left.join(", ")}`, run);
     expectError(run, "ADD with CNI_IFNAME net%d", { code: 4 });
   },
 });

@@ -75,7 +75,9 @@ async function buildDriver(): Promise<string> {
   if (await exists(binary)) return binary;
   await Deno.mkdir(CACHE_DIR, { recursive: true });
   // GOPATH mode against the Debian sources: no module download, no go.sum, works offline.
-  await output("/usr/bin/go", ["build", "-o", `${binary}.tmp`, "."], {
+  // A temp name of this process: concurrent runs (the CLI tests start several) may build at once.
+  const temp = `${binary}.${Deno.pid}.tmp`;
+  await output("/usr/bin/go", ["build", "-o", temp, "."], {
     PATH: "/usr/bin:/bin",
     HOME: CACHE_DIR,
     GO111MODULE: "off",
@@ -84,7 +86,7 @@ async function buildDriver(): Promise<string> {
     GOFLAGS: "",
     GOCACHE: `${CACHE_DIR}/gocache`,
   });
-  await Deno.rename(`${binary}.tmp`, binary);
+  await Deno.rename(temp, binary);
   return binary;
 }
 
