@@ -1,7 +1,7 @@
 // Which links carry the node's default routes, kept current for the Link
 // "defaultRoute" flag: hostdev resources never offer those NICs. Refreshed by a
 // route dump when the daemon lists, and again whenever a route event touches a
-// default route of the main table, so a NIC that gets the default route after
+// default route (of any table), so a NIC that gets the default route after
 // coming up (DHCP) is flagged then, not only at the next list.
 
 import { NetlinkConn } from "../netlink/conn";
@@ -9,7 +9,7 @@ import { NetlinkError } from "../netlink/error";
 import { defaultRouteIndexes } from "../hostdev/default_route";
 
 export class DefaultRoutes {
-  /** ifindexes carrying a default route of the main table, as of the last refresh. */
+  /** ifindexes carrying a default route of any table, as of the last refresh. */
   indexes: i32[] = [];
 
   /** Dumps the routes again; returns the ifindexes that gained or lost a default route. */

@@ -15,7 +15,7 @@ import { LinkMessage } from "../netlink/link";
 import { Message } from "../netlink/message";
 import { RouteMessage } from "../netlink/route";
 import { getLinkByIndex } from "../netlink/rtnl";
-import { isMainDefault } from "../hostdev/default_route";
+import { isDefaultRoute } from "../hostdev/default_route";
 import { DefaultRoutes } from "./default_routes";
 import { FirstSeen, linkToJson } from "./link_json";
 import { Answer, createMacvtap, deleteTempLink, listAll } from "./operations";
@@ -115,7 +115,7 @@ export class BrokerSession {
   /** A default route came or went: the links whose flag changed are reported again, in full. */
   private routeEvent(message: Message, now: f64, out: string[]): void {
     const route = RouteMessage.decode(message.payload);
-    if (route.error != null || !isMainDefault(route.value!)) return;
+    if (route.error != null || !isDefaultRoute(route.value!)) return;
     const routes = this.defaultRoutes.refresh(this.requests);
     if (routes.error != null) {
       out.push(resyncLine("cannot list default routes: " + routes.error!.toString()));

@@ -8,6 +8,7 @@
 import { validateIfname } from "../cni/env";
 import { CniError, ERR_NETLINK, invalidConfig } from "../cni/errors";
 import { Invocation, Outcome } from "../cni/invocation";
+import { NetlinkConn } from "../netlink/conn";
 import { LinkMessage } from "../netlink/link";
 import { getLinkByName, setLink } from "../netlink/rtnl";
 import { buildResult, ifnameInUse, requestedMac, resultFits } from "../macvtap/add";
@@ -16,8 +17,9 @@ import { configurePodLink, ipamReady } from "../macvtap/pod_side";
 import { Session } from "../macvtap/session";
 import { UndoStack } from "../macvtap/undo";
 import { isPciAddress } from "./bus_device";
-import { findNic } from "./nic_lookup";
-import { OriginRecord } from "./origin_record";
+import { findNic, refused } from "./nic_lookup";
+import { readNodeConfig } from "./node_config";
+import { MAX_ALIAS_BYTES, OriginRecord } from "./origin_record";
 import { ReturnNicToNode } from "./return_nic";
 
 export const HOSTDEV_DEVICE_ID_REQUIRED =
@@ -54,20 +56,22 @@ function attachNic(inv: Invocation, session: Session, requested: Uint8Array | nu
   const deviceID = inv.conf.deviceID;
   const nic = findNic(host, deviceID);
   if (nic.error != null) return Outcome.failed(nic.error!);
+  const origin = originOf(host, nic.link!, deviceID);
+  if (origin.error != null) return Outcome.failed(origin.error!);
+  const record = origin.record!;
 
   const ipamError = ipamReady(inv);
   if (ipamError != null) return Outcome.failed(ipamError);
 
   const undo = new UndoStack();
-  const record = originOf(nic.link!, deviceID);
   undo.push(new ReturnNicToNode(ifname, deviceID, record.name));
   const moveError = labelAndMove(session, nic.link!.index, record, ifname);
   if (moveError != null) return Outcome.failed(undo.unwind(session, moveError));
   const moved = getLinkByName(pod, ifname);
-  if (moved.error != null || moved.value == null) {
+  if (moved.error != null || moved.value == null || !carriesRecordOf(moved.value!, deviceID)) {
     const error = moved.error != null
       ? netlinkFailure("finding \"" + ifname + "\" in the pod", moved.error!)
-      : new CniError(ERR_NETLINK, "\"" + ifname + "\" is not in the pod right after the move");
+      : new CniError(ERR_NETLINK, "the NIC is not in the pod as \"" + ifname + "\" right after the move");
     return Outcome.failed(undo.unwind(session, error));
   }
   // The ifindex may change in the pod (another link there had it); go on with the pod's.
@@ -80,15 +84,38 @@ function attachNic(inv: Invocation, session: Session, requested: Uint8Array | nu
   return Outcome.done(result);
 }
 
+class OriginLookup {
+  constructor(
+    public record: OriginRecord | null,
+    public error: CniError | null,
+  ) {}
+}
+
 /**
  * The NIC's record of where it came from: the one it already carries for this
  * deviceID (a NIC an earlier DEL could not fully restore keeps its true origin),
- * else its state on the node now.
+ * else its state on the node now with its addresses and routes. Refused (101)
+ * when that state cannot be recorded whole: DEL could not give it back.
  */
-function originOf(link: LinkMessage, deviceID: string): OriginRecord {
+function originOf(host: NetlinkConn, link: LinkMessage, deviceID: string): OriginLookup {
   const carried = OriginRecord.decode(link.alias);
-  if (carried != null && carried.deviceID == deviceID) return carried!;
-  return OriginRecord.of(link, deviceID);
+  if (carried != null && carried.deviceID == deviceID) return new OriginLookup(carried, null);
+  const record = OriginRecord.of(link, deviceID);
+  const read = readNodeConfig(host, link);
+  if (read.error != null) return new OriginLookup(null, netlinkFailure("reading the addresses and routes of \"" + record.name + "\"", read.error!));
+  const config = read.value!;
+  if (config.refusal != null) return new OriginLookup(null, refused(link, deviceID, config.refusal!));
+  record.nodeConfig = config.config;
+  if (record.fits) return new OriginLookup(record, null);
+  return new OriginLookup(null, refused(link, deviceID, "its " + config.config.addresses.length.toString() +
+    " addresses and " + config.config.routes.length.toString() + " routes do not fit the " +
+    MAX_ALIAS_BYTES.toString() + " bytes of the alias that keeps them for DEL"));
+}
+
+/** The link ADD just moved: it carries the origin record written for this deviceID. */
+function carriesRecordOf(link: LinkMessage, deviceID: string): bool {
+  const record = OriginRecord.decode(link.alias);
+  return record != null && record.deviceID == deviceID;
 }
 
 /**

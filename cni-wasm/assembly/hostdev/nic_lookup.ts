@@ -11,6 +11,7 @@ import { getLinkByName, listLinks } from "../netlink/rtnl";
 import { netlinkFailure } from "../macvtap/failures";
 import { isPciAddress, pciAddressOf } from "./bus_device";
 import { defaultRouteIndexes } from "./default_route";
+import { upperLinks } from "./upper_links";
 
 export class NicLookup {
   constructor(
@@ -57,8 +58,9 @@ function findByName(host: NetlinkConn, name: string): NicLookup {
 /**
  * Why `link` must stay on the node, or null: loopback; a macvtap (a macvtap
  * network attaches those, this path would strand its /dev/tapN); a bond or
- * bridge port (the node's bond or bridge would lose it); a link carrying one of
- * the node's default routes (the node would lose its network).
+ * bridge port (the node's bond or bridge would lose it); a link carrying a
+ * default route of any table (the node would lose its network); the lower link
+ * of macvtaps, macvlans or vlans, on the node or moved into pods (upper_links.ts).
  */
 export function refusalOf(host: NetlinkConn, link: LinkMessage, deviceID: string): CniError | null {
   if ((link.flags & IFF_LOOPBACK) != 0) return refused(link, deviceID, "it is the loopback device");
@@ -72,10 +74,22 @@ export function refusalOf(host: NetlinkConn, link: LinkMessage, deviceID: string
   const routes = defaultRouteIndexes(host);
   if (routes.error != null) return netlinkFailure("listing the node's default routes", routes.error!);
   if (routes.value!.includes(link.index)) return refused(link, deviceID, "it carries a default route of the node");
+  const uppers = upperLinks(host, link);
+  if (uppers.error != null) return netlinkFailure("listing the links stacked on the node's links", uppers.error!);
+  if (uppers.value!.length > 0) return refused(link, deviceID, "links are stacked on it: " + listed(uppers.value!));
   return null;
 }
 
-function refused(link: LinkMessage, deviceID: string, why: string): CniError {
+/** The first few names, and how many more: a NIC may carry hundreds of macvtaps. */
+function listed(names: string[]): string {
+  const shown = min(names.length, 4);
+  let text = "";
+  for (let i = 0; i < shown; i++) text += (i > 0 ? ", " : "") + names[i];
+  return names.length > shown ? text + " and " + (names.length - shown).toString() + " more" : text;
+}
+
+/** Error 101 for `link`, saying `why` it stays on the node. */
+export function refused(link: LinkMessage, deviceID: string, why: string): CniError {
   const name = link.name != null ? link.name! : "ifindex " + link.index.toString();
   return new CniError(
     ERR_REFUSED_LINK,

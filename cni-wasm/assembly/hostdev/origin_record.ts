@@ -1,16 +1,21 @@
 // Where a NIC handed to a pod came from, kept in the NIC's own IFLA_IFALIAS so
 // it travels with the link: into the pod, and back to the node when the kernel
 // returns a physical NIC from a pod netns that is gone. DEL reads it to give the
-// NIC back its node name, MAC, MTU, up state and the alias it had before.
+// NIC back its node name, MAC, MTU, up state, its addresses and routes
+// (node_config.ts) and the alias it had before.
 //
-//   macvtap-cni hostdev id=0000:00:0a.0 name=ens4 mtu=1500 mac=525400123456 up=1 alias=<old alias>
+//   macvtap-cni hostdev id=0000:00:0a.0 name=ens4 mtu=1500 mac=525400123456 up=1 ip=… rt=… alias=<old alias>
 //
-// Interface names never hold spaces, so the fields split on spaces; the old
-// alias (anything) is last and takes the rest of the line.
+// Interface names never hold spaces, so the fields split on spaces; ip= and rt=
+// appear only when the NIC had addresses or routes (records written before
+// they existed still read); the old alias (anything) is last and takes the rest
+// of the line. The kernel keeps at most 255 bytes: a NIC whose record does not
+// fit, even with its old alias cut away, is refused rather than half-recorded.
 
 import { validateIfname } from "../cni/env";
 import { IFF_UP } from "../netlink/constants";
 import { LinkMessage } from "../netlink/link";
+import { decodeNodeConfig, encodeNodeConfig, NodeConfig } from "./node_config";
 
 export const ORIGIN_PREFIX = "macvtap-cni hostdev ";
 
@@ -18,6 +23,8 @@ export const ORIGIN_PREFIX = "macvtap-cni hostdev ";
 export const MAX_ALIAS_BYTES: i32 = 254;
 
 const FIELDS = ["id=", "name=", "mtu=", "mac=", "up="];
+const ADDRESSES = "ip=";
+const ROUTES = "rt=";
 const OLD_ALIAS = "alias=";
 
 export class OriginRecord {
@@ -31,6 +38,8 @@ export class OriginRecord {
   up: bool = false;
   /** IFLA_IFALIAS before this record replaced it ("" = none). */
   alias: string = "";
+  /** The NIC's addresses and routes on the node. */
+  nodeConfig: NodeConfig = new NodeConfig();
 
   /** The record for `link` as it is now on the node. */
   static of(link: LinkMessage, deviceID: string): OriginRecord {
@@ -46,10 +55,21 @@ export class OriginRecord {
     return record;
   }
 
+  /** False when the record does not fit the alias even without the old alias (encode would lose state). */
+  get fits(): bool {
+    return String.UTF8.byteLength(this.head()) <= MAX_ALIAS_BYTES;
+  }
+
+  /** Everything but the old alias. */
+  private head(): string {
+    return ORIGIN_PREFIX + "id=" + this.deviceID + " name=" + this.name + " mtu=" + this.mtu.toString() +
+      " mac=" + toHex(this.mac) + " up=" + (this.up ? "1" : "0") + encodeNodeConfig(this.nodeConfig) + " " +
+      OLD_ALIAS;
+  }
+
   /** The alias text; an old alias too long to fit is cut (it is only a label). */
   encode(): string {
-    const head = ORIGIN_PREFIX + "id=" + this.deviceID + " name=" + this.name + " mtu=" + this.mtu.toString() +
-      " mac=" + toHex(this.mac) + " up=" + (this.up ? "1" : "0") + " " + OLD_ALIAS;
+    const head = this.head();
     let tail = this.alias;
     while (tail.length > 0 && String.UTF8.byteLength(head + tail) > MAX_ALIAS_BYTES) {
       tail = tail.substring(0, tail.length - 1);
@@ -68,8 +88,16 @@ export class OriginRecord {
       values.push(rest.substring(FIELDS[i].length, space));
       rest = rest.substring(space + 1);
     }
+    const addresses = optionalField(rest, ADDRESSES);
+    rest = rest.substring(addresses.consumed);
+    const routes = optionalField(rest, ROUTES);
+    rest = rest.substring(routes.consumed);
     if (!rest.startsWith(OLD_ALIAS)) return null;
-    return OriginRecord.fromFields(values, rest.substring(OLD_ALIAS.length));
+    const record = OriginRecord.fromFields(values, rest.substring(OLD_ALIAS.length));
+    const config = decodeNodeConfig(addresses.value, routes.value);
+    if (record == null || config == null) return null;
+    record.nodeConfig = config!;
+    return record;
   }
 
   private static fromFields(values: string[], oldAlias: string): OriginRecord | null {
@@ -86,6 +114,21 @@ export class OriginRecord {
     record.alias = oldAlias;
     return record;
   }
+}
+
+class OptionalField {
+  constructor(
+    public value: string,
+    /** Characters of the record it took, with its trailing space; 0 when absent. */
+    public consumed: i32,
+  ) {}
+}
+
+/** `name` + value + " " at the start of `rest`, or nothing. */
+function optionalField(rest: string, name: string): OptionalField {
+  const space = rest.indexOf(" ");
+  if (!rest.startsWith(name) || space < 0) return new OptionalField("", 0);
+  return new OptionalField(rest.substring(name.length, space), space + 1);
 }
 
 const HEX = "0123456789abcdef";

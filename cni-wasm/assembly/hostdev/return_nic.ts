@@ -1,18 +1,20 @@
 // Giving a NIC back to the node: out of the pod netns (leavePod), then, in the
-// node netns, back to the name, MAC, MTU, alias and up state its origin record
-// keeps (restoreOnNode). DEL runs both; so does ADD's rollback. The second half
-// also finds a physical NIC the kernel returned on its own when the pod netns
-// went away (a veth, by contrast, is destroyed with its netns).
+// node netns, back to the name, MAC, MTU, addresses, routes, up state and alias
+// its origin record keeps (restoreOnNode). DEL runs both; so does ADD's
+// rollback. The second half also finds a physical NIC the kernel returned on its
+// own when the pod netns went away (a veth, by contrast, is destroyed with its netns).
 
 import { CniError } from "../cni/errors";
 import { EEXIST } from "../netlink/errno";
 import { IFF_UP, IFLA_MTU } from "../netlink/constants";
+import { NetlinkConn } from "../netlink/conn";
 import { LinkMessage } from "../netlink/link";
 import { getLinkByIndex, getLinkByName, listLinks, setLink } from "../netlink/rtnl";
 import { netlinkFailure } from "../macvtap/failures";
 import { Session } from "../macvtap/session";
 import { UndoStep } from "../macvtap/undo";
 import { isPciAddress, pciAddressOf } from "./bus_device";
+import { restoreAddresses, restoreRoutes } from "./node_config";
 import { OriginRecord } from "./origin_record";
 
 export class LeftPod {
@@ -108,11 +110,28 @@ function restore(session: Session, link: LinkMessage, record: OriginRecord): Cni
     if (renameError != null) return netlinkFailure("renaming \"" + current + "\" back to \"" + record.name + "\"", renameError);
   }
   restoreAddressAndMtu(session, link, record);
-  const settle = linkAt(link.index);
+  return restoreIpAndUp(host, link.index, record);
+}
+
+/**
+ * Addresses (while down, so the kernel announces them on up), up, routes (a
+ * gateway is reachable only then; a NIC that was down had none of its own),
+ * and the old alias last: until everything is back the record stays, so that a
+ * DEL retried after an error finds the NIC and finishes.
+ */
+function restoreIpAndUp(host: NetlinkConn, index: i32, record: OriginRecord): CniError | null {
+  const addressError = restoreAddresses(host, index, record.nodeConfig);
+  if (addressError != null) return addressError;
+  if (record.up) {
+    const upError = setLink(host, linkAt(index).setUp(true));
+    if (upError != null) return netlinkFailure("bringing \"" + record.name + "\" up", upError);
+    const routeError = restoreRoutes(host, index, record.nodeConfig);
+    if (routeError != null) return routeError;
+  }
+  const settle = linkAt(index);
   settle.alias = record.alias;
-  if (record.up) settle.setUp(true);
   const error = setLink(host, settle);
-  return error == null ? null : netlinkFailure("restoring \"" + record.name + "\" (alias, up)", error);
+  return error == null ? null : netlinkFailure("restoring the alias of \"" + record.name + "\"", error);
 }
 
 /** Best effort: some drivers refuse a MAC change; the NIC is still better back on the node than stuck. */

@@ -1,7 +1,8 @@
 // The built link broker's hostdev facts in a throwaway node netns: a link is flagged `defaultRoute`
-// in `list` while it carries a default route of the main table, and after `watch` it is reported again
-// (a `new` event) the moment it gains or loses one — a NIC that gets the default route after coming up
-// (DHCP) must leave the hostdev offer then, not at the next list. Routes in other tables do not count.
+// in `list` while it carries a default route of any table (policy routing sends node traffic through
+// tables other than main, issue 11 item 4), and after `watch` it is reported again (a `new` event) the
+// moment it gains or loses one — a NIC that gets the default route after coming up (DHCP) must leave
+// the hostdev offer then, not at the next list.
 import assert from "node:assert/strict";
 import { ip, isRoot, TestNetns } from "../../../testing/netns.ts";
 import { Broker, buildBroker, type Line } from "./_broker_process.ts";
@@ -21,8 +22,10 @@ Deno.test({
     await using node = await TestNetns.create("broker-routes");
     await node.addVeth("nic0", "nic0p");
     await node.addVeth("nic1", "nic1p");
+    await node.addVeth("nic2", "nic2p");
     await node.ip("addr", "add", "10.30.0.2/24", "dev", "nic0");
     await node.ip("addr", "add", "10.31.0.2/24", "dev", "nic1");
+    await node.ip("addr", "add", "10.32.0.2/24", "dev", "nic2");
     await node.ip("route", "add", "default", "via", "10.30.0.1", "dev", "nic0");
     await node.ip("route", "add", "default", "via", "10.31.0.1", "dev", "nic1", "table", "100");
     await using broker = new Broker(node);
@@ -30,16 +33,16 @@ Deno.test({
     await broker.send({ id: 1, op: "list" });
     const listed = ((await broker.answer(1)).result as { links: Link[] }).links;
     const flagged = listed.filter((l) => l.defaultRoute).map((l) => l.name);
-    assert.deepEqual(flagged, ["nic0"], "the main table's default route only, not table 100's");
+    assert.deepEqual(flagged, ["nic0", "nic1"], "the main table's default route and table 100's");
 
     await broker.send({ id: 2, op: "watch" });
     await broker.answer(2);
     await node.ip("route", "del", "default", "via", "10.30.0.1", "dev", "nic0");
     const lost = await broker.next(linkEvent("nic0"));
     assert.equal((lost.link as Link).defaultRoute, undefined, "nic0 lost its default route");
-    await node.ip("route", "add", "default", "via", "10.31.0.1", "dev", "nic1");
-    const gained = await broker.next(linkEvent("nic1"));
-    assert.equal((gained.link as Link).defaultRoute, true, "nic1 gained the default route");
+    await node.ip("route", "add", "default", "via", "10.32.0.1", "dev", "nic2", "table", "200");
+    const gained = await broker.next(linkEvent("nic2"));
+    assert.equal((gained.link as Link).defaultRoute, true, "nic2 gained a default route (table 200)");
   },
 });
 

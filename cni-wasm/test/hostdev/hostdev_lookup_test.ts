@@ -1,5 +1,5 @@
-// The hostdev CNI's node-side decisions on recorded netlink bytes: which links carry the default route
-// (route_default.hex: IPv4 single, IPv6 multipath, another table), where a NIC's PCI address and driver
+// The hostdev CNI's node-side decisions on recorded netlink bytes: which links carry a default route
+// (route_default.hex: IPv4 single, IPv6 multipath, another table: policy routing counts too), where a NIC's PCI address and driver
 // come from (link_eth0.hex = this VM's real virtio NIC, with its real sysfs symlink targets), the origin
 // record kept in a NIC's alias, and finding / refusing a NIC by deviceID on a fake kernel.
 //
@@ -13,16 +13,17 @@ import { loadHostdev, VIRTIO2_SYSFS } from "./_hostdev_harness.ts";
 
 const RTM_GETLINK = 18;
 const RTM_GETROUTE = 26;
-const DEFAULT_ROUTE_OIFS = [3, 5, 7]; // route_default.hex: "ifindexes rt0=3 rt1=5 rt2=7 rt3=9"
+const RTM_GETNSID = 90;
+const DEFAULT_ROUTE_OIFS = [3, 5, 7, 9]; // route_default.hex: "ifindexes rt0=3 rt1=5 rt2=7 rt3=9"
 
 const eth0 = fixtureSection("link_eth0", "reply-1");
 const routeReplies = [...loadFixture("route_default")].filter(([name]) => name.startsWith("reply")).map((
   [, d],
 ) => d);
 
-Deno.test("default routes (recorded): main-table IPv4 oif and IPv6 multipath next hops; not table 100", async () => {
+Deno.test("default routes (recorded): main-table IPv4 oif, IPv6 multipath next hops, and table 100's", async () => {
   const { hd } = await loadHostdev();
-  assert.deepEqual(JSON.parse(hd.defaultRoutes(concat(...routeReplies))), DEFAULT_ROUTE_OIFS);
+  assert.deepEqual(JSON.parse(hd.defaultRoutes(concat(...routeReplies))).sort(), DEFAULT_ROUTE_OIFS);
 });
 
 Deno.test("isPciAddress(): sysfs's dddd:bb:dd.f, domain 4-8 hex digits", async () => {
@@ -116,6 +117,8 @@ async function fakeNode(defaultVia: number) {
     if (headerOf(request).type === RTM_GETROUTE) {
       return [...routes.map((d) => restamp(d, seq, k.port)), doneFor(request, k.port)];
     }
+    // No netns holds a link moved from this node: nothing is stacked on a NIC from elsewhere.
+    if (headerOf(request).type === RTM_GETNSID) return [doneFor(request, k.port)];
     throw new Error(`unexpected request type ${headerOf(request).type}`);
   };
   return { ...node, eth0Index };
