@@ -124,7 +124,7 @@ function addOneRoute(
   const error = addRoute(pod, route);
   if (error == null || error.errno == EEXIST) return null;
   const dst = route.dst != null ? formatIp(route.dst!) : (route.family == AF_INET6 ? "::" : "0.0.0.0");
-  return netlinkFailure("adding route " + where + " to " + dst + "/" + route.dstLen.toString(), error);
+  return netlinkFailure("adding route to " + dst + "/" + route.dstLen.toString() + " (" + where + ")", error);
 }
 
 function describe(ip: IpAddress): string {
