@@ -10,7 +10,7 @@ import { type Credentials, FrameCapture, PYTHON, sendOnTapPath } from "./harness
 import { expectBackOnNode } from "./harness/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
 import { LOWER_LINK, macvtapConfig, TestNode, WIRE_LINK } from "./harness/test_node.ts";
-import { type IpLink, type TestNetns, uniqueIfindex } from "../testing/netns.ts";
+import { ip, type IpLink, type TestNetns, uniqueIfindex } from "../testing/netns.ts";
 
 const QEMU: Credentials = { uid: 107, gid: 107 };
 
@@ -44,19 +44,26 @@ async function devNode(path: string): Promise<{ uid: number; rdev: number } | nu
 }
 
 /**
- * A character device node of our own for device number `rdev` (Linux dev_t encoding), owned by `owner`
- * with mode 0600 as the CNI leaves /dev/tapN; removed on dispose.
+ * The "major:minor" of a macvtap's character device, from sysfs as `netns` sees it (`ip netns exec`
+ * mounts a sysfs of that netns): the kernel's own record, whatever /dev holds under that name.
  */
-async function privateNode(rdev: number, owner: Credentials): Promise<{ path: string } & AsyncDisposable> {
-  const major = ((rdev >> 8) & 0xfff) | Math.floor(rdev / 2 ** 32) & ~0xfff;
-  const minor = (rdev & 0xff) | ((rdev >> 12) & ~0xff);
+async function tapDeviceNumber(netns: TestNetns, ifname: string, ifindex: number): Promise<string> {
+  return (await ip("netns", "exec", netns.name, "cat", `/sys/class/net/${ifname}/tap${ifindex}/dev`)).trim();
+}
+
+/**
+ * A character device node of our own for `majorMinor`, owned by `owner` with mode 0600 as the CNI
+ * leaves /dev/tapN; removed on dispose.
+ */
+async function privateNode(
+  majorMinor: string,
+  owner: Credentials,
+): Promise<{ path: string } & AsyncDisposable> {
+  const [major, minor] = majorMinor.split(":");
   const dir = await Deno.makeTempDir({ prefix: "macvtap-tapnode-" });
   await Deno.chmod(dir, 0o755);
   const path = `${dir}/tap`;
-  const made = await new Deno.Command("mknod", {
-    args: ["-m", "600", path, "c", String(major), String(minor)],
-  })
-    .output();
+  const made = await new Deno.Command("mknod", { args: ["-m", "600", path, "c", major, minor] }).output();
   if (!made.success) {
     throw new Error(`mknod ${path} c ${major} ${minor}: ${new TextDecoder().decode(made.stderr)}`);
   }
@@ -86,8 +93,10 @@ integrationTest(
     equal(await devNode(`/dev/tap${allocation.ifindex}`), null, "/dev/tap<old ifindex> is gone");
 
     // The kernel re-created the node as /dev/tap<new>, a low number that other netns' macvtaps may hold
-    // too (devtmpfs is global), so the test reaches the device through a private node of its own.
-    await using tap = await privateNode(before!.rdev, QEMU);
+    // too (devtmpfs is global), and may have given the device another minor (others were freed and taken
+    // meanwhile): the test reaches it through a private node made from the kernel's sysfs record.
+    const device = await tapDeviceNumber(pod, "net1", moved!.ifindex);
+    await using tap = await privateNode(device, QEMU);
     await pod.ip("link", "set", "net1", "up");
     await using wire = await FrameCapture.onLink(node.wire, WIRE_LINK);
     const { frame, marker } = markedFrame((await node.wire.link(WIRE_LINK))!.address, moved!.address);
