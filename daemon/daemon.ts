@@ -20,7 +20,6 @@ import {
   AllocationCheckpoint,
   type AllocationRecord,
   CHECKPOINT_DIR_NAME,
-  CHECKPOINT_FILE,
 } from "./macvtap/allocation_checkpoint.ts";
 import { AllocationKeeper } from "./macvtap/allocation_keeper.ts";
 import { LinkTable } from "./macvtap/link_table.ts";
@@ -88,7 +87,7 @@ export class Daemon implements AsyncDisposable {
     const stateDir = options.stateDir === undefined
       ? `${options.pluginDir}/${CHECKPOINT_DIR_NAME}`
       : options.stateDir;
-    const checkpoint = await AllocationCheckpoint.open(stateDir && `${stateDir}/${CHECKPOINT_FILE}`, { log });
+    const checkpoint = await AllocationCheckpoint.open(stateDir || null, { log });
     const links = await LinkTable.start(hostLinks, log);
     const plugins = new PluginManager({
       ...options.pluginTuning,
@@ -151,7 +150,7 @@ export class Daemon implements AsyncDisposable {
       config: config.origin,
       autoDiscover: config.current.autoDiscover,
       resources: this.resources.pools().map((p) => p.resourceName),
-      checkpoint: this.checkpoint.path,
+      checkpoint: this.checkpoint.dir,
       allocations: this.checkpoint.all().length,
     });
   }

@@ -1,31 +1,30 @@
 /**
  * The allocation checkpoint: every macvtap device this daemon handed out (resource, device ID, lower link,
- * mode, ifindex, when), in memory and in one small JSON file.
+ * mode, ifindex, when), in memory and on disk.
  *
  * Why: after a node reboot or a pod sandbox re-creation the kubelet starts the pod's containers again with
  * the DeviceSpec it cached from Allocate (`/dev/tap<ifindex>`) and never calls Allocate again, so the
  * daemon must re-create the temp link at that same ifindex (allocation_restorer.ts). It also tells the
  * stale link collector which links were allocated within its grace period, across daemon restarts.
  *
- * The file lives in a subdirectory of the kubelet's device-plugins directory: it survives reboots, the
+ * On disk it lives in a subdirectory of the kubelet's device-plugins directory: it survives reboots, the
  * sandbox may already write there, and a starting kubelet deletes files in that directory but never
- * directories (devicemanager `removeContents` / `CleanupPluginDirectory` skip them). It is written to a
- * temporary file, flushed to disk (fdatasync, as the kubelet does for its own checkpoint) and renamed
- * over the old one, before Allocate answers: the kubelet checkpoints our answer right after.
+ * directories (devicemanager `removeContents` / `CleanupPluginDirectory` skip them). Every change is on
+ * disk (fdatasync, as the kubelet does for its own checkpoint) before Allocate answers, because the kubelet
+ * checkpoints our answer right after; slot_files.ts keeps that cheap.
  *
  * @module
  */
 import { MACVTAP_MODES, type MacvtapMode } from "../config.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import { SlotFiles } from "./slot_files.ts";
 import { tempLinkName } from "./temp_link_name.ts";
 
-/** File name of the checkpoint in its directory. */
-export const CHECKPOINT_FILE = "allocations.json";
+/** Base name of the checkpoint's slot files (`allocations.0.json`, `allocations.1.json`). */
+export const CHECKPOINT_NAME = "allocations";
 
 /** Name of the checkpoint's directory inside the device-plugins directory. */
 export const CHECKPOINT_DIR_NAME = "macvtap.network.kubevirt.io.state";
-
-const FORMAT_VERSION = 1;
 
 /** One device handed out by Allocate. */
 export interface AllocationRecord {
@@ -41,7 +40,7 @@ export interface AllocationRecord {
   allocatedAtMs: number;
 }
 
-/** Allocation records by device ID, persisted when a path is given. */
+/** Allocation records by device ID, persisted when a directory is given. */
 export class AllocationCheckpoint {
   #records = new Map<string, AllocationRecord>();
   #byTempLink = new Map<string, string>();
@@ -50,24 +49,30 @@ export class AllocationCheckpoint {
   #writing: Promise<void> = Promise.resolve();
 
   private constructor(
-    readonly path: string | null,
+    private slots: SlotFiles | null,
     private log: Logger,
     readonly now: () => number,
   ) {}
 
   /**
-   * Opens the checkpoint at `path` (null: memory only), reading what an earlier run wrote. A file that
-   * cannot be read or parsed is logged and set aside as `<path>.bad`: the daemon starts with no records.
+   * Opens the checkpoint kept in directory `dir` (null: memory only), reading what an earlier run wrote.
+   * Unusable copies are logged; with none usable the daemon starts with no records.
    *
-   * Requires `--allow-read` and `--allow-write` on the file's directory.
+   * Requires `--allow-read` and `--allow-write` on `dir`.
    */
   static async open(
-    path: string | null,
+    dir: string | null,
     options: { log?: Logger; now?: () => number } = {},
   ): Promise<AllocationCheckpoint> {
-    const checkpoint = new AllocationCheckpoint(path, options.log ?? silentLogger, options.now ?? Date.now);
-    if (path) await checkpoint.#load(path);
+    const slots = dir ? new SlotFiles(dir, CHECKPOINT_NAME) : null;
+    const checkpoint = new AllocationCheckpoint(slots, options.log ?? silentLogger, options.now ?? Date.now);
+    if (slots) await checkpoint.#load(slots);
     return checkpoint;
+  }
+
+  /** Where the checkpoint is kept, or null when only in memory. */
+  get dir(): string | null {
+    return this.slots?.dir ?? null;
   }
 
   /** The record of `deviceId`, if it was allocated. */
@@ -118,55 +123,46 @@ export class AllocationCheckpoint {
 
   /** Writes the current records once every write before has finished; calls made meanwhile share a write. */
   #persist(): Promise<void> {
-    const path = this.path;
-    if (!path) return Promise.resolve();
+    const slots = this.slots;
+    if (!slots) return Promise.resolve();
     const wanted = ++this.#changes;
     this.#writing = this.#writing.then(async () => {
       if (this.#written >= wanted) return;
       const version = this.#changes;
       try {
-        await writeDurably(path, JSON.stringify({ version: FORMAT_VERSION, allocations: this.all() }));
+        await slots.write(this.all());
         this.#written = version;
       } catch (error) {
         // Allocate still succeeds: the pod runs; only a reboot before the next good write would strand it.
-        this.log.error("cannot write the allocation checkpoint", { path, error });
+        this.log.error("cannot write the allocation checkpoint", { dir: slots.dir, error });
       }
     });
     return this.#writing;
   }
 
-  async #load(path: string): Promise<void> {
-    let text: string;
+  async #load(slots: SlotFiles): Promise<void> {
+    const { payload, problems } = await slots.load();
+    for (const problem of problems) this.log.warn("allocation checkpoint copy unusable", { problem });
+    if (payload === null) return;
     try {
-      text = await Deno.readTextFile(path);
+      for (const record of parseRecords(payload)) this.#set(record);
+      this.log.info("allocation checkpoint loaded", { dir: slots.dir, allocations: this.#records.size });
     } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return;
-      this.log.error("cannot read the allocation checkpoint; starting without it", { path, error });
-      return;
-    }
-    try {
-      for (const record of parseCheckpoint(text)) this.#set(record);
-      this.log.info("allocation checkpoint loaded", { path, allocations: this.#records.size });
-    } catch (error) {
-      this.log.error("allocation checkpoint unusable; set aside, starting without it", { path, error });
-      await Deno.rename(path, `${path}.bad`).catch(() => {});
+      this.log.error("allocation checkpoint unusable; starting without it", { dir: slots.dir, error });
     }
   }
 }
 
 /**
- * Parses a checkpoint file's text.
+ * Checks the records of a checkpoint copy.
  *
  * @throws Error naming the first bad record or field
  */
-export function parseCheckpoint(text: string): AllocationRecord[] {
-  const document = JSON.parse(text) as { version?: unknown; allocations?: unknown };
-  if (document?.version !== FORMAT_VERSION || !Array.isArray(document.allocations)) {
-    throw new Error(
-      `Cannot use allocation checkpoint: expected {"version":${FORMAT_VERSION},"allocations":[…]}`,
-    );
+export function parseRecords(payload: unknown): AllocationRecord[] {
+  if (!Array.isArray(payload)) {
+    throw new Error("Cannot use allocation checkpoint: expected a list of records");
   }
-  return document.allocations.map((value, index) => checkRecord(value, index));
+  return payload.map((value, index) => checkRecord(value, index));
 }
 
 function checkRecord(value: unknown, index: number): AllocationRecord {
@@ -187,19 +183,4 @@ function checkRecord(value: unknown, index: number): AllocationRecord {
     ifindex: o.ifindex as number,
     allocatedAtMs: o.allocatedAtMs as number,
   };
-}
-
-/** Writes `text` to `<path>.tmp`, flushes it to disk, and renames it over `path` (creating the directory). */
-async function writeDurably(path: string, text: string): Promise<void> {
-  const partial = `${path}.tmp`;
-  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")) || "/", { recursive: true });
-  const file = await Deno.open(partial, { write: true, create: true, truncate: true, mode: 0o600 });
-  try {
-    const bytes = new TextEncoder().encode(text);
-    for (let written = 0; written < bytes.length;) written += await file.write(bytes.subarray(written));
-    await file.syncData();
-  } finally {
-    file.close();
-  }
-  await Deno.rename(partial, path);
 }

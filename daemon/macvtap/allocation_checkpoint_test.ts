@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { memoryLogger } from "../log.ts";
-import { AllocationCheckpoint, parseCheckpoint } from "./allocation_checkpoint.ts";
+import { AllocationCheckpoint, parseRecords } from "./allocation_checkpoint.ts";
+import { SlotFiles } from "./slot_files.ts";
 import { tempLinkName } from "./temp_link_name.ts";
 
 const ETH0 = "macvtap.network.kubevirt.io/eth0";
@@ -19,61 +20,61 @@ async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
 
 Deno.test("AllocationCheckpoint survives a restart: what record() wrote, open() reads back", async () => {
   await using dir = await tempDir();
-  const path = `${dir.path}/state/allocations.json`; // the directory is created on first write
+  const state = `${dir.path}/state`; // created on the first write
   let clock = 5000;
-  const first = await AllocationCheckpoint.open(path, { now: () => clock });
+  const first = await AllocationCheckpoint.open(state, { now: () => clock });
   await first.record([record("eth0Mvp0", 41), record("eth0Mvp1", 42)]);
   clock = 6000;
   await first.record([record("eth0Mvp0", 43)]); // allocated again: replaced, newer
   await first.forget(["eth0Mvp1"]);
-  const second = await AllocationCheckpoint.open(path);
+  const second = await AllocationCheckpoint.open(state);
   assert.deepEqual(second.all(), [{ ...record("eth0Mvp0", 43), allocatedAtMs: 6000 }]);
   assert.equal(second.byTempLink(tempLinkName("eth0Mvp0"))?.ifindex, 43);
-  assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
-  assert.deepEqual([...Deno.readDirSync(`${dir.path}/state`)].map((e) => e.name), ["allocations.json"]);
+  assert.deepEqual([...Deno.readDirSync(state)].map((e) => e.name).sort(), [
+    "allocations.0.json",
+    "allocations.1.json",
+  ]);
+  assert.equal((await Deno.stat(`${state}/allocations.0.json`)).mode! & 0o777, 0o600);
 });
 
-Deno.test("AllocationCheckpoint: concurrent records share writes and all reach the file", async () => {
+Deno.test("AllocationCheckpoint: concurrent records share writes and all reach the disk", async () => {
   await using dir = await tempDir();
-  const path = `${dir.path}/allocations.json`;
-  const checkpoint = await AllocationCheckpoint.open(path);
+  const checkpoint = await AllocationCheckpoint.open(dir.path);
   await Promise.all(
     Array.from({ length: 20 }, (_, i) => checkpoint.record([record(`eth0Mvp${i}`, 100 + i)])),
   );
-  const onDisk = parseCheckpoint(await Deno.readTextFile(path));
-  assert.equal(onDisk.length, 20);
+  assert.equal((await AllocationCheckpoint.open(dir.path)).all().length, 20);
 });
 
-Deno.test("AllocationCheckpoint sets an unusable file aside and starts empty", async () => {
+Deno.test("AllocationCheckpoint: records that do not check out are logged and not used", async () => {
   await using dir = await tempDir();
-  const path = `${dir.path}/allocations.json`;
-  await Deno.writeTextFile(path, '{"version":1,"allocations":[{"deviceId":"x"}]}');
+  const first = await AllocationCheckpoint.open(dir.path);
+  await first.record([record("eth0Mvp0", 41)]);
+  // A copy written by something else, with a valid checksum but a record without its resource.
+  const slots = new SlotFiles(dir.path, "allocations");
+  await slots.load();
+  await slots.write([{ deviceId: "x" }]);
   const log = memoryLogger();
-  const checkpoint = await AllocationCheckpoint.open(path, { log });
+  const checkpoint = await AllocationCheckpoint.open(dir.path, { log });
   assert.deepEqual(checkpoint.all(), []);
-  assert.ok(
-    log.records.some((r) =>
-      r.msg.startsWith("allocation checkpoint unusable") && /bad resourceName/.test(JSON.stringify(r))
-    ),
-  );
-  assert.ok((await Deno.stat(`${path}.bad`)).isFile);
+  assert.ok(log.records.some((r) => /unusable/.test(r.msg) && /bad resourceName/.test(JSON.stringify(r))));
 });
 
 Deno.test("AllocationCheckpoint: a write that fails is logged, and record() still resolves", async () => {
   const log = memoryLogger();
-  const checkpoint = await AllocationCheckpoint.open("/dev/null/allocations.json", { log });
+  const checkpoint = await AllocationCheckpoint.open("/dev/null/state", { log });
   await checkpoint.record([record("eth0Mvp0", 41)]);
   assert.equal(checkpoint.get("eth0Mvp0")?.ifindex, 41, "kept in memory");
   assert.ok(log.records.some((r) => r.msg === "cannot write the allocation checkpoint"));
 });
 
-Deno.test("parseCheckpoint() names the bad field", () => {
-  assert.throws(() => parseCheckpoint("[]"), /expected \{"version":1/);
+Deno.test("parseRecords() names the bad record and field", () => {
+  assert.throws(() => parseRecords({}), /expected a list of records/);
   const bad = { ...record("eth0Mvp0", 0), allocatedAtMs: 1 };
+  assert.throws(() => parseRecords([bad]), /record 0 .*bad ifindex/);
   assert.throws(
-    () => parseCheckpoint(JSON.stringify({ version: 1, allocations: [bad] })),
-    /record 0 .*bad ifindex/,
+    () => parseRecords([{ ...record("eth0Mvp0", 3), mode: "bridged", allocatedAtMs: 1 }]),
+    /bad mode/,
   );
-  const mode = { ...record("eth0Mvp0", 3), mode: "bridged", allocatedAtMs: 1 };
-  assert.throws(() => parseCheckpoint(JSON.stringify({ version: 1, allocations: [mode] })), /bad mode/);
+  assert.throws(() => parseRecords([{ ...record("eth0Mvp0", 3), allocatedAtMs: -1 }]), /bad allocatedAtMs/);
 });
