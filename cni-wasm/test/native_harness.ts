@@ -86,10 +86,16 @@ export class NativeHarness implements AsyncDisposable {
     this.stderr = new Response(child.stderr).text();
   }
 
-  /** Builds the harness if needed and starts it. */
-  static async start(): Promise<NativeHarness> {
+  /**
+   * Builds the harness if needed and starts it, inside the netns at `netnsPath` when given (as a runtime
+   * runs the plugin from the node's netns; requires root and nsenter), else in this process's netns.
+   */
+  static async start(netnsPath?: string): Promise<NativeHarness> {
     const executable = await buildNativeHarness();
-    const command = new Deno.Command(executable, { stdin: "piped", stdout: "piped", stderr: "piped" });
+    const [program, args] = netnsPath === undefined
+      ? [executable, []]
+      : ["nsenter", [`--net=${netnsPath}`, "--", executable]];
+    const command = new Deno.Command(program, { args, stdin: "piped", stdout: "piped", stderr: "piped" });
     return new NativeHarness(command.spawn());
   }
 

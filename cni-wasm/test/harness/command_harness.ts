@@ -13,6 +13,7 @@ import { stringify } from "../../assembly/json/stringify";
 import { StdinLines } from "../../assembly/broker/stdin_lines";
 import * as nl from "./netlink_harness";
 import { lookupNic } from "./hostdev_harness";
+import { moveBackToNode } from "./undo_harness";
 // Installs the global abort handler (asconfig.json "use": abort=assembly/host/trap/onAbort).
 import "../../assembly/host/trap";
 
@@ -71,6 +72,8 @@ SERVED.set("rtnlAddAddress", new Served("s", (r: JsonValue): string => nl.rtnlAd
 SERVED.set("rtnlDeleteAddress", new Served("s", (r: JsonValue): string => nl.rtnlDeleteAddress(str(r, 0))));
 SERVED.set("rtnlAddRoute", new Served("s", (r: JsonValue): string => nl.rtnlAddRoute(str(r, 0))));
 SERVED.set("lookupNic", new Served("s", (r: JsonValue): string => lookupNic(str(r, 0))));
+SERVED.set("moveBackToNode", new Served("sssiis", (r: JsonValue): string =>
+  moveBackToNode(str(r, 0), str(r, 1), str(r, 2), int(r, 3), uint(r, 4), str(r, 5))));
 
 /** i32 and u32 parameters share one letter: any whole number either of them can hold. */
 function fitsParam(kind: string, value: JsonValue): bool {
