@@ -5,9 +5,26 @@
 import assert from "node:assert/strict";
 import { ip, isRoot } from "../testing/netns.ts";
 import { readResults, renderReport, resultsPath } from "./harness/report.ts";
+import { JUNIT_ENV, REPORT_ENV, writeReportFiles } from "./harness/report_files.ts";
+import { PROFILES } from "./profiles/mod.ts";
 
-Deno.test("conformance report: per-rule table", () => {
-  console.log(`\n${renderReport(readResults())}\n`);
+/** When the results file was created: when the first case of this run finished (now, without results). */
+function firstResultTime(): Date {
+  try {
+    return Deno.statSync(resultsPath()).birthtime ?? new Date();
+  } catch {
+    return new Date();
+  }
+}
+
+Deno.test("conformance report: per-rule table, and the report files `deno task conformance` asked for", async () => {
+  const results = readResults();
+  console.log(`\n${renderReport(results)}\n`);
+  const paths = { report: Deno.env.get(REPORT_ENV), junit: Deno.env.get(JUNIT_ENV) };
+  const plugins = PROFILES.map((p) => ({ profile: p.id, description: p.description, versions: p.versions }));
+  const startedAt = firstResultTime();
+  const meta = { plugins, startedAt, durationMs: Date.now() - startedAt.getTime() };
+  for (const path of await writeReportFiles(results, meta, paths)) console.log(`report: ${path}`);
   try {
     Deno.removeSync(resultsPath());
   } catch (error) {

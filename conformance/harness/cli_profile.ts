@@ -48,27 +48,38 @@ const PLACEHOLDERS = ["workDir", "attachment"];
  * Throws {@link UsageError} for unusable files or flags, Error when the plugin cannot answer VERSION.
  */
 export async function loadCliProfile(options: CliPluginOptions): Promise<CliProfile> {
-  const type = basename(options.plugin);
   requireExecutable(options.plugin);
-  const config = loadConfig(options.config, type);
+  const config = loadConfig(options.config, basename(options.plugin));
   const knownDeviations = options.deviations ? loadDeviations(options.deviations) : {};
   const answer = await probeVersion(options.plugin, SPEC_VERSIONS[SPEC_VERSIONS.length - 1]);
   const supported = supportedVersionsOf(answer);
-  const notes: string[] = [];
   if (!supported && !options.versions) {
     throw new Error(
       `${options.plugin}: VERSION gave no supportedVersions (exit ${answer.code}, stdout ` +
         `${JSON.stringify(answer.stdout.trim())}); give --versions to test it anyway`,
     );
   }
+  const notes: string[] = [];
   const unknown = (supported ?? []).filter((v) => !SPEC_VERSIONS.includes(v));
   if (unknown.length > 0) {
     notes.push(`VERSION lists versions this suite does not know, not tested: ${unknown}`);
   }
   const versions = options.versions ?? SPEC_VERSIONS.filter((v) => supported!.includes(v));
   if (versions.length === 0) throw new UsageError(`${options.plugin}: no spec version left to test`);
+  const profile = buildProfile(options, config, versions, supported ?? versions);
+  return { profile: { ...profile, knownDeviations }, supportedVersions: supported ?? [], notes };
+}
+
+/** The profile: what the config declares decides the optional features, the node setup prepares nodes. */
+function buildProfile(
+  options: CliPluginOptions,
+  config: Record<string, unknown>,
+  versions: string[],
+  supported: string[],
+): PluginProfile {
+  const type = basename(options.plugin);
   const capabilities = (config.capabilities ?? {}) as Record<string, unknown>;
-  const profile: PluginProfile = {
+  return {
     id: type,
     description: `${options.plugin} with ${options.config}`,
     binDir: dirname(options.plugin),
@@ -76,13 +87,14 @@ export async function loadCliProfile(options: CliPluginOptions): Promise<CliProf
     type,
     versions,
     features: {
-      gcStatus: (supported ?? versions).some(versionHasGcStatus),
+      // A plugin that speaks 1.1.0 has GC and STATUS: the spec defines them for that version.
+      gcStatus: supported.some(versionHasGcStatus),
       runtimeConfigMac: capabilities.mac === true,
       argsMac: false,
       libcniCapabilities: libcniCapabilities(config),
       ipam: options.ipam,
     },
-    knownDeviations,
+    knownDeviations: {},
     missing: () => null,
     prepareNode: async (node, workDir) => ({ node, lower: await addVethLower(node), workDir }),
     netconf: (version, ctx) =>
@@ -92,13 +104,13 @@ export async function loadCliProfile(options: CliPluginOptions): Promise<CliProf
       if (options.nodeSetup) {
         await runNodeSetup(options.nodeSetup, options.cwd, ctx.node.path, values, ctx.lower);
       }
+      // Keys holding {{attachment}} differ per attachment: they are merged over netconf's.
       return Object.fromEntries(
         Object.entries(config).filter(([, v]) => JSON.stringify(v).includes("{{attachment}}"))
           .map(([k, v]) => [k, expand(v, values)]),
       );
     },
   };
-  return { profile, supportedVersions: supported ?? [], notes };
 }
 
 /** Capabilities the config declares that the libcni case has values for: a sample MAC, the config's deviceID. */

@@ -114,7 +114,7 @@ function renderNotes(results: RuleResult[], rules: readonly Rule[]): string[] {
     deviations.set(`${r.rule} [${r.profile}]`, r.detail ?? "");
   }
   if (deviations.size > 0) {
-    lines.push("Known deviations (the plugin breaks the rule; listed in its profile):");
+    lines.push("Known deviations (the plugin breaks the rule; listed in its profile or deviations file):");
     for (const [key, reason] of deviations) lines.push(`  ${key}: ${reason}`);
     lines.push("");
   }

@@ -1,11 +1,12 @@
 /**
  * Re-records the tables in this folder: runs the command line for each plugin (all the versions its
- * VERSION lists) and writes <plugin>/table.txt (the per-rule table) and <plugin>/report.json.
+ * VERSION lists, unless its recipe says otherwise) and writes <plugin>/table.txt, the per-rule table with
+ * the notes on failures and known deviations.
  *
- *   deno run -A conformance/results/record.ts [bridge ptp macvlan host-device macvtap]
+ *   deno run -A conformance/results/record.ts [bridge ptp macvlan host-device macvtap macvtap-ipam]
  *
- * Paths of the repository are written relative to it ("./conformance/..."), so the files do not depend on
- * where the checkout lives. Requires root and -A (what conformance/main.ts needs).
+ * Paths of the repository are written relative to it ("./conformance/..."), so the tables do not depend
+ * on where the checkout lives. Requires root and -A (what conformance/main.ts needs).
  *
  * @module
  */
@@ -19,20 +20,24 @@ const REPO = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "")
 async function record(name: string): Promise<number> {
   const recipe = RECIPES[name];
   if (!recipe) throw new Error(`no recipe "${name}" (known: ${Object.keys(RECIPES).join(", ")})`);
-  const report = `${HERE}${name}/report.json`;
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...recipe.args, "--report", report],
+    args: [
+      "run",
+      "-A",
+      MAIN,
+      ...recipe.args,
+      ...(recipe.versions ? ["--versions", recipe.versions] : []),
+    ],
     cwd: REPO,
     stdout: "piped",
     stderr: "inherit",
   }).output();
   const text = new TextDecoder().decode(out.stdout);
-  const table = text.slice(text.indexOf("CNI conformance report"), text.lastIndexOf("\nreport: "));
+  const table = text.slice(text.indexOf("CNI conformance report"));
   if (!table.startsWith("CNI conformance report")) {
     throw new Error(`${name}: no table in the output:\n${text}`);
   }
   await Deno.writeTextFile(`${HERE}${name}/table.txt`, relative(table).trimEnd() + "\n");
-  await Deno.writeTextFile(report, relative(await Deno.readTextFile(report)));
   return out.code;
 }
 
