@@ -81,22 +81,47 @@ export function execIpam(ipamType: string, command: string, stdin: string): Ipam
  * its ADD will tell. Errors: 106 not found, the plugin's own error, 1 version.
  */
 export function checkIpamPlugin(ipamType: string, cniVersion: string): CniError | null {
-  const request = stringify(JsonValue.object().setString("cniVersion", cniVersion));
-  const asked = execIpam(ipamType, "VERSION", request);
-  if (asked.error != null) return asked.error;
-  const report = parseJson(asked.output, MAX_IPAM_VALUES).value;
-  if (report == null || !report.isObject) return null;
-  const supported = report.get("supportedVersions");
-  if (supported == null || !supported.isArray) return null;
-  for (let i = 0; i < supported.items.length; i++) {
-    const item = supported.items[i];
-    if (item.isString && item.stringValue == cniVersion) return null;
-  }
+  const report = askVersions(ipamType, cniVersion);
+  if (report.error != null) return report.error;
+  const versions = report.versions;
+  if (versions == null || versions.includes(cniVersion)) return null;
   return new CniError(
     ERR_INCOMPATIBLE_VERSION,
     "IPAM plugin \"" + ipamType + "\" does not support cniVersion " + cniVersion,
-    "its VERSION reports supportedVersions " + stringify(supported),
+    "its VERSION reports supportedVersions " + quotedList(versions),
   );
+}
+
+export class VersionReport {
+  constructor(
+    /** The versions the plugin lists; null when its answer is no report. */
+    public versions: string[] | null,
+    /** The plugin could not be asked (not in CNI_PATH) or failed VERSION. */
+    public error: CniError | null,
+  ) {}
+}
+
+/** The IPAM plugin's VERSION report, asked with `cniVersion` on stdin as libcni asks. */
+export function askVersions(ipamType: string, cniVersion: string): VersionReport {
+  const request = stringify(JsonValue.object().setString("cniVersion", cniVersion));
+  const asked = execIpam(ipamType, "VERSION", request);
+  if (asked.error != null) return new VersionReport(null, asked.error);
+  const report = parseJson(asked.output, MAX_IPAM_VALUES).value;
+  if (report == null || !report.isObject) return new VersionReport(null, null);
+  const listed = report.get("supportedVersions");
+  if (listed == null || !listed.isArray) return new VersionReport(null, null);
+  const versions = new Array<string>();
+  for (let i = 0; i < listed.items.length; i++) {
+    if (listed.items[i].isString) versions.push(listed.items[i].stringValue);
+  }
+  return new VersionReport(versions, null);
+}
+
+/** ["0.1.0","1.0.0"] as JSON text (linear, however many the plugin lists). */
+function quotedList(items: string[]): string {
+  const array = JsonValue.array();
+  for (let i = 0; i < items.length; i++) array.push(JsonValue.string(items[i]));
+  return stringify(array);
 }
 
 /**
