@@ -96,6 +96,8 @@ async function addAndDelete(
   if (tooManyValues) equal(asError(del).code, 6, `${config.name}: DEL of an undecodable config`);
   else equal(del.code, 0, `${config.name}: DEL must succeed: ${del.stdout}`);
   await expectEmptyPod(attachment.pod, del);
+  // Gone now, not with the node: a long run (deno task fuzz) must not pile up a netns per case.
+  await attachment.pod[Symbol.asyncDispose]();
   return outcome;
 }
 
