@@ -98,7 +98,7 @@ function buildProfile(
     missing: () => null,
     prepareNode: async (node, workDir) => ({ node, lower: await addVethLower(node), workDir }),
     netconf: (version, ctx) =>
-      expand({ ...config, cniVersion: version, type }, { workDir: ctx.workDir }) as Record<string, unknown>,
+      expand({ cniVersion: version, ...config, type }, { workDir: ctx.workDir }) as Record<string, unknown>,
     prepareAttachment: async (ctx, index) => {
       const values = { workDir: ctx.workDir, attachment: String(index) };
       if (options.nodeSetup) {
@@ -151,7 +151,9 @@ export function loadConfig(path: string, type: string): Record<string, unknown> 
       throw new UsageError(`--config ${path}: unknown placeholder {{${name}}} (known: ${PLACEHOLDERS})`);
     }
   }
-  return { name: "conformance", ...config };
+  // cniVersion is set per tested version, first, as runtimes write it.
+  const { cniVersion: _replaced, ...rest } = config;
+  return { name: "conformance", ...rest };
 }
 
 /** Known deviations: rule id → {reason, versions?}. */
