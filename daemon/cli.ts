@@ -19,6 +19,7 @@ export const DEFAULT_BROKER = fileURLToPath(new URL("../dist/link-broker", impor
 /** Everything the command line decides. */
 export interface CliOptions {
   help: boolean;
+  version: boolean;
   configFile: string | null;
   pluginDir: string;
   podResourcesSocket: string;
@@ -46,6 +47,7 @@ Options:
   --gc-interval DURATION        stale temp link collection period, 0 = off (default 60s)
   --gc-grace DURATION           never collect temp links younger than this (default 2m)
   --log-level LEVEL             debug, info, warn or error (default info)
+  --version                     print the version and exit
   --help                        show this text
 Durations: 500ms, 30s, 2m (a bare number means seconds).`;
 
@@ -71,6 +73,7 @@ export function parseCli(args: string[]): CliOptions {
     allowPositionals: true,
     options: {
       help: { type: "boolean", default: false },
+      version: { type: "boolean", default: false },
       config: { type: "string" },
       "plugin-dir": { type: "string", default: DEFAULT_PLUGIN_DIR },
       "pod-resources-socket": { type: "string", default: DEFAULT_POD_RESOURCES_SOCKET },
@@ -90,6 +93,7 @@ export function parseCli(args: string[]): CliOptions {
   }
   return {
     help: values.help!,
+    version: values.version!,
     configFile: values.config ?? null,
     pluginDir: values["plugin-dir"]!.replace(/\/+$/, ""),
     podResourcesSocket: values["pod-resources-socket"]!,
@@ -112,11 +116,12 @@ export async function openConfig(options: CliOptions, log: Logger, metrics: Metr
   const env = Deno.env.get(CONFIG_ENV);
   if (options.configFile) {
     if (env !== undefined) log.info(`--config given; ignoring ${CONFIG_ENV}`, { config: options.configFile });
+    for (const result of ["ok", "error"]) metrics.inc("macvtap_dp_config_reloads_total", { result }, 0);
     return await WatchedConfigFile.open(options.configFile, {
       log,
       onReload: (ok) => metrics.inc("macvtap_dp_config_reloads_total", { result: ok ? "ok" : "error" }),
     });
   }
   if (env === undefined) throw new Error(`No configuration: set ${CONFIG_ENV} or pass --config FILE`);
-  return fixedConfig(env, CONFIG_ENV);
+  return fixedConfig(env, CONFIG_ENV, log);
 }

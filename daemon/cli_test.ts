@@ -32,6 +32,7 @@ Deno.test("parseCli() reads every flag", () => {
   ]);
   assert.deepEqual(options, {
     help: false,
+    version: false,
     configFile: "/etc/macvtap-device-plugin/config.json",
     pluginDir: "/tmp/dp",
     podResourcesSocket: "/tmp/pr.sock",
@@ -41,6 +42,12 @@ Deno.test("parseCli() reads every flag", () => {
     gcGraceMs: 500,
     logLevel: "debug",
   });
+});
+
+Deno.test("parseCli() reads --help and --version", () => {
+  assert.equal(parseCli(["--help"]).help, true);
+  assert.equal(parseCli(["--version"]).version, true);
+  assert.equal(parseCli([]).version, false);
 });
 
 Deno.test("parseCli() rejects unknown flags, arguments and bad values", () => {

@@ -10,7 +10,9 @@
  *   upstream silently advertises devices that can never be allocated;
  * - `capacity` ≤ 0 or above {@link MAX_CAPACITY} is an error (upstream turns ≤ 0 into 100);
  * - modes `passthru` and `source` are accepted too;
- * - unknown keys are errors, so a typo (`lowerdevice`) or the pre-2021 key `master` is not silently ignored;
+ * - unknown keys are warnings (upstream ignores them silently, and failing would turn a config that works
+ *   upstream, e.g. one still carrying the pre-2021 key `master`, into a crash loop), so a typo
+ *   (`lowerdevice`) is reported without stopping the node's devices;
  * - `null` for an optional key means "use the default".
  *
  * An empty array `[]` turns on auto-discovery of lower links.
@@ -87,6 +89,9 @@ export interface DaemonConfig {
   readonly autoDiscover: boolean;
 }
 
+/** Receives each warning about a usable configuration (an ignored key), naming the source and the entry. */
+export type ConfigWarning = (message: string) => void;
+
 /** A configuration that cannot be used; the message names the source and the entry. */
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -97,10 +102,11 @@ export class ConfigError extends Error {
  *
  * @param text the JSON text
  * @param origin where it came from, for error messages (`DP_MACVTAP_CONF`, a file path)
+ * @param warn told about what is ignored (unknown keys); default: nobody
  * @returns the configuration with defaults filled in
  * @throws {ConfigError} naming the first problem found
  */
-export function parseConfig(text: string, origin: string): DaemonConfig {
+export function parseConfig(text: string, origin: string, warn: ConfigWarning = () => {}): DaemonConfig {
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -110,7 +116,7 @@ export function parseConfig(text: string, origin: string): DaemonConfig {
   if (!Array.isArray(document)) {
     throw new ConfigError(`Cannot use config from ${origin}: expected a JSON array of resources`);
   }
-  const entries = document.map((entry, index) => parseEntry(entry, `${origin} entry ${index}`));
+  const entries = document.map((entry, index) => parseEntry(entry, `${origin} entry ${index}`, warn));
   rejectDuplicateNames(entries, origin);
   return {
     resources: entries.filter((entry): entry is ResourceConfig => !isHostdevResource(entry)),
@@ -126,7 +132,11 @@ export function isHostdevResource(
   return "kind" in entry && entry.kind === "hostdev";
 }
 
-function parseEntry(entry: unknown, where: string): ResourceConfig | HostdevResourceConfig {
+function parseEntry(
+  entry: unknown,
+  where: string,
+  warn: ConfigWarning,
+): ResourceConfig | HostdevResourceConfig {
   if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
     throw new ConfigError(`Cannot use ${where}: expected an object, got ${JSON.stringify(entry)}`);
   }
@@ -134,11 +144,11 @@ function parseEntry(entry: unknown, where: string): ResourceConfig | HostdevReso
   const name = parseName(fields.name, where);
   const at = `${where} ("${name}")`;
   const kind = fields.kind ?? "macvtap";
-  if (kind === "hostdev") return parseHostdevEntry(fields, name, at);
+  if (kind === "hostdev") return parseHostdevEntry(fields, name, at, warn);
   if (kind !== "macvtap") {
     throw new ConfigError(`Cannot use ${at}: kind ${JSON.stringify(kind)} is not one of macvtap, hostdev`);
   }
-  rejectUnknownKeys(fields, at, KNOWN_KEYS);
+  warnUnknownKeys(fields, at, KNOWN_KEYS, warn);
   const lowerDevice = parseLowerDevice(fields.lowerDevice, name, at);
   const mode = parseMode(fields.mode, at);
   const capacity = parseCapacity(fields.capacity, at);
@@ -160,19 +170,27 @@ function parseName(value: unknown, where: string): string {
   return value;
 }
 
-function rejectUnknownKeys(fields: Record<string, unknown>, at: string, known: Set<string>): void {
+function warnUnknownKeys(
+  fields: Record<string, unknown>,
+  at: string,
+  known: Set<string>,
+  warn: ConfigWarning,
+): void {
   for (const key of Object.keys(fields)) {
     if (known.has(key)) continue;
     const hint = key === "master" ? ` (renamed "lowerDevice" in 2021)` : "";
-    throw new ConfigError(
-      `Cannot use ${at}: unknown key "${key}"${hint}; known keys are ${[...known].join(", ")}`,
-    );
+    warn(`Ignoring unknown key "${key}"${hint} in ${at}; known keys are ${[...known].join(", ")}`);
   }
 }
 
 /** `{name, kind: "hostdev"}` plus at most one of driver, pciAddresses, interfaces (default: the virtio_net driver). */
-function parseHostdevEntry(fields: Record<string, unknown>, name: string, at: string): HostdevResourceConfig {
-  rejectUnknownKeys(fields, at, HOSTDEV_KEYS);
+function parseHostdevEntry(
+  fields: Record<string, unknown>,
+  name: string,
+  at: string,
+  warn: ConfigWarning,
+): HostdevResourceConfig {
+  warnUnknownKeys(fields, at, HOSTDEV_KEYS, warn);
   const given = ["driver", "pciAddresses", "interfaces"].filter((key) => fields[key] != null);
   if (given.length > 1) {
     throw new ConfigError(

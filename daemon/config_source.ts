@@ -23,9 +23,12 @@ export interface ConfigSource extends Disposable {
   onChange(listener: (config: DaemonConfig) => void): Disposable;
 }
 
-/** The configuration from a variable's value; never changes. Throws {@link ConfigError} when invalid. */
-export function fixedConfig(text: string, origin: string): ConfigSource {
-  const current = parseConfig(text, origin);
+/**
+ * The configuration from a variable's value; never changes. Throws {@link ConfigError} when invalid; what it
+ * ignores (unknown keys) is logged as a warning.
+ */
+export function fixedConfig(text: string, origin: string, log: Logger = silentLogger): ConfigSource {
+  const current = parseConfig(text, origin, warnTo(log));
   return {
     current,
     origin,
@@ -75,7 +78,8 @@ export class WatchedConfigFile implements ConfigSource {
    */
   static async open(path: string, options: WatchOptions = {}): Promise<WatchedConfigFile> {
     const text = await readConfigText(path);
-    const source = new WatchedConfigFile(path, text, parseConfig(text, path), options);
+    const config = parseConfig(text, path, warnTo(options.log ?? silentLogger));
+    const source = new WatchedConfigFile(path, text, config, options);
     source.#watch();
     return source;
   }
@@ -103,7 +107,7 @@ export class WatchedConfigFile implements ConfigSource {
     this.#lastText = text;
     let config: DaemonConfig;
     try {
-      config = parseConfig(text, this.origin);
+      config = parseConfig(text, this.origin, warnTo(this.#log));
     } catch (error) {
       this.#log.error("invalid config file; keeping the last good config", { error });
       this.options.onReload?.(false);
@@ -143,6 +147,11 @@ export class WatchedConfigFile implements ConfigSource {
       }
     })().catch((error) => this.#log.warn("config directory watch ended; relying on polling", { error }));
   }
+}
+
+/** Config warnings as log lines (level warn, so they stand out without stopping anything). */
+function warnTo(log: Logger): (message: string) => void {
+  return (message) => log.warn("config warning", { warning: message });
 }
 
 async function readConfigText(path: string): Promise<string> {

@@ -22,6 +22,25 @@ Deno.test("fixedConfig() parses DP_MACVTAP_CONF once and refuses a bad one", () 
   assert.throws(() => fixedConfig('[{"name":"eth0","mode":"x"}]', "DP_MACVTAP_CONF"), ConfigError);
 });
 
+Deno.test("an old config with master: both sources log a warning and serve it, at start and on reload", async () => {
+  const log = memoryLogger();
+  const old = '[{"name":"eth0","master":"eth0","capacity":3}]';
+  assert.equal(fixedConfig(old, "DP_MACVTAP_CONF", log).current.resources[0].capacity, 3);
+  await using tmp = await tempDir();
+  const path = `${tmp.path}/config.json`;
+  await Deno.writeTextFile(path, old);
+  using source = await WatchedConfigFile.open(path, { log, debounceMs: 20 });
+  assert.equal(source.current.resources[0].capacity, 3);
+  const changed = nextConfig(source);
+  await Deno.writeTextFile(path, '[{"name":"eth0","master":"eth0","capacity":4}]');
+  assert.equal((await changed).resources[0].capacity, 4);
+  const warnings = log.records.filter((r) => r.level === "warn").map((r) => String(r.warning));
+  assert.equal(warnings.length, 3, JSON.stringify(log.records));
+  for (const warning of warnings) assert.match(warning, /Ignoring unknown key "master"/);
+  assert.match(warnings[0], /in DP_MACVTAP_CONF entry 0/);
+  assert.ok(warnings[1].includes(`in ${path} entry 0`));
+});
+
 Deno.test("WatchedConfigFile refuses to start on a missing or invalid file", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;

@@ -25,8 +25,17 @@ import { AllocationKeeper } from "./macvtap/allocation_keeper.ts";
 import { LinkTable } from "./macvtap/link_table.ts";
 import { ResourceSet } from "./macvtap/resource_set.ts";
 import { tempLinkName } from "./macvtap/temp_link_name.ts";
+import { VERSION } from "./version.ts";
 import type { HeldDevices } from "./macvtap/stale_link_gc.ts";
-import { type GaugeSample, type HealthReport, Metrics, type MetricsServer, serveMetrics } from "./metrics.ts";
+import {
+  type HealthReport,
+  Metrics,
+  type MetricsServer,
+  processSamples,
+  type ReadinessReport,
+  type ScrapedSample,
+  serveMetrics,
+} from "./metrics.ts";
 
 /** Settings of a daemon. */
 export interface DaemonOptions {
@@ -97,6 +106,8 @@ export class Daemon implements AsyncDisposable {
         registered: (resource) => metrics.inc("macvtap_dp_registrations_total", { resource }),
         registrationFailed: (resource) => metrics.inc("macvtap_dp_registration_failures_total", { resource }),
         rpcFailed: (resource, rpc) => metrics.inc("macvtap_dp_rpc_errors_total", { resource, rpc }),
+        allocateTimed: (resource, seconds) =>
+          metrics.observe("macvtap_dp_allocate_duration_seconds", { resource }, seconds),
       },
     });
     const observer = {
@@ -112,7 +123,7 @@ export class Daemon implements AsyncDisposable {
       graceMs: options.gcGraceMs,
       log,
       listHeldDevices: parts.listHeldDevices ?? (() => listAllocatedDevices(options.podResourcesSocket)),
-      restore: (record) => restoreThroughPool(resources, hostLinks, record),
+      restore: (record) => counted(metrics, record, restoreThroughPool(resources, hostLinks, record)),
       onDeleted: (count) => metrics.inc("macvtap_dp_stale_links_deleted_total", {}, count),
     });
     const daemon = new Daemon(parts, metrics, links, plugins, resources, checkpoint, keeper);
@@ -142,10 +153,15 @@ export class Daemon implements AsyncDisposable {
     if (options.gcIntervalMs > 0) this.keeper.start(options.gcIntervalMs);
     if (options.metricsAddress) {
       this.#metricsServer = stack.use(
-        await serveMetrics(options.metricsAddress, () => this.renderMetrics(), () => this.health(), log),
+        await serveMetrics(options.metricsAddress, {
+          render: () => this.renderMetrics(),
+          health: () => this.health(),
+          readiness: () => this.readiness(),
+        }, log),
       );
     }
     log.info("daemon started", {
+      version: VERSION,
       pluginDir: options.pluginDir,
       config: config.origin,
       autoDiscover: config.current.autoDiscover,
@@ -177,7 +193,7 @@ export class Daemon implements AsyncDisposable {
    * Readiness: ready once every resource served is registered with the kubelet (for a readiness probe;
    * /healthz stays liveness). With no resource at all (auto-discovery on a node without NICs) it is ready.
    */
-  readiness(): { ready: boolean; resources: Record<string, "registered" | "not registered"> } {
+  readiness(): ReadinessReport {
     const resources = Object.fromEntries(
       [...this.plugins.status()].map(([resource, registered]) => [
         resource,
@@ -189,7 +205,8 @@ export class Daemon implements AsyncDisposable {
 
   /** The /metrics text. */
   renderMetrics(): string {
-    const gauges: GaugeSample[] = [
+    const gauges: ScrapedSample[] = [
+      ...processSamples(),
       { name: "macvtap_dp_link_broker_up", labels: {}, value: this.parts.hostLinks.available ? 1 : 0 },
     ];
     const memory = Deno.memoryUsage();
@@ -197,6 +214,7 @@ export class Daemon implements AsyncDisposable {
       gauges.push({ name: "macvtap_dp_memory_bytes", labels: { kind }, value: memory[kind] });
     }
     for (const [resource, registered] of this.plugins.status()) {
+      this.metrics.declareResource(resource);
       gauges.push({
         name: "macvtap_dp_resource_registered",
         labels: { resource },
@@ -217,6 +235,18 @@ export class Daemon implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.#stack.disposeAsync();
   }
+}
+
+/** Counts a restore attempt of a record's temp link, by resource and outcome. */
+function counted(metrics: Metrics, record: AllocationRecord, restore: Promise<number>): Promise<number> {
+  const labels = { resource: record.resourceName };
+  return restore.then((ifindex) => {
+    metrics.inc("macvtap_dp_links_restored_total", labels);
+    return ifindex;
+  }, (error) => {
+    metrics.inc("macvtap_dp_link_restore_failures_total", labels);
+    throw error;
+  });
 }
 
 /** Re-creates a record's temp link through its pool (queued with Allocate), or directly if none serves it. */

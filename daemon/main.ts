@@ -1,8 +1,9 @@
 /**
  * `deno task daemon`: the macvtap device plugin. Wiring only — see daemon.ts for what runs.
  *
- * Runs under the `daemon` permission set of deno.json: scoped read/write/net(unix)/env and `--allow-run` of
- * the link broker alone (no FFI, no /sys); every link operation goes through the broker.
+ * Runs in the sandbox daemon/launch.ts derives from these same arguments (daemon/sandbox.ts): scoped
+ * read/write/net(unix)/env and `--allow-run` of the link broker alone (no FFI, no /sys); every link
+ * operation goes through the broker.
  *
  * @module
  */
@@ -11,6 +12,7 @@ import { Daemon } from "./daemon.ts";
 import { BrokerHostLinks, spawnBroker } from "./host/broker_host_links.ts";
 import { jsonLogger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
+import { VERSION } from "./version.ts";
 
 async function main(args: string[]): Promise<number> {
   let options;
@@ -20,8 +22,8 @@ async function main(args: string[]): Promise<number> {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (options.help) {
-    console.log(USAGE);
+  if (options.help || options.version) {
+    console.log(options.help ? USAGE : `macvtap device plugin ${VERSION}`);
     return 0;
   }
   const log = jsonLogger({ level: options.logLevel });

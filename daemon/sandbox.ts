@@ -11,16 +11,17 @@
  * - run: the link broker, nothing else.
  *
  * No ffi, no sys, no /sys or /proc (Deno would demand --allow-all), no other program: everything that
- * touches links goes through the broker. `deno.json`'s `daemon` permission set is this list for the
- * default paths; `daemon/sandbox_test.ts` proves both refuse what they should.
+ * touches links goes through the broker. The set is derived from the daemon's own command line
+ * ({@link sandboxPathsOf}): `deno task daemon` runs daemon/launch.ts, which computes these flags and runs
+ * daemon/main.ts under them, so every documented flag works and nothing else is granted.
+ * `daemon/sandbox_test.ts` proves the refusals.
  *
  * @module
  */
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CONFIG_ENV } from "./cli.ts";
-import { KUBELET_SOCKET_NAME } from "./kubelet/api_types.ts";
-import { BIND_SOCKET_NAME } from "./kubelet/socket_binder.ts";
+import { type CliOptions, CONFIG_ENV } from "./cli.ts";
+import { BIND_SOCKET_NAME, KUBELET_SOCKET_NAME } from "./kubelet/api_types.ts";
 
 /** The repository's proto/ directory. */
 export const PROTO_DIR: string = fileURLToPath(new URL("../proto", import.meta.url));
@@ -34,6 +35,27 @@ export interface SandboxPaths {
   broker: string;
   /** `HOST:PORT` of --metrics, if used. */
   metrics?: string | null;
+}
+
+/** A listen address as a Deno net permission: `host:port`, an IPv6 host in brackets. */
+export function netPermission(address: { hostname: string; port: number }): string {
+  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
+  return `${host}:${address.port}`;
+}
+
+/**
+ * The paths a parsed command line points at, made absolute against `cwd` (a relative `--config x.json`
+ * must not turn into read access to ".", wherever the permission is resolved).
+ */
+export function sandboxPathsOf(options: CliOptions, cwd: string): SandboxPaths {
+  return {
+    pluginDir: resolve(cwd, options.pluginDir),
+    podResourcesSocket: resolve(cwd, options.podResourcesSocket),
+    configFile: options.configFile === null ? null : resolve(cwd, options.configFile),
+    // A bare name is looked up on the PATH, by the daemon and by Deno's run permission alike.
+    broker: options.broker.includes("/") ? resolve(cwd, options.broker) : options.broker,
+    metrics: options.metricsAddress ? netPermission(options.metricsAddress) : null,
+  };
 }
 
 /** The permissions of the daemon process, by Deno permission name. */

@@ -1,20 +1,28 @@
 /**
- * Proves the daemon's sandbox: run under the `daemon` permission set of deno.json, and under the flags the
- * tests use, a probe is refused FFI, /etc/shadow, /sys, /proc, every program but the broker, TCP and
- * other variables — and the permission set matches {@link daemonPermissions} for the default paths; and
- * that nothing of the daemon's environment reaches the broker it runs.
+ * Proves the daemon's sandbox: `deno task daemon` runs the launcher with nothing but `--allow-run=deno`,
+ * and the flags the launcher derives from the daemon's command line (for the default paths, and for paths
+ * in a temp dir) refuse FFI, /etc/shadow, /sys, /proc, every program but the broker, TCP and other
+ * variables; and nothing of the daemon's environment reaches the broker it runs.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_BROKER } from "./cli.ts";
+import { DEFAULT_BROKER, parseCli } from "./cli.ts";
 import { DEFAULT_PLUGIN_DIR, DEFAULT_POD_RESOURCES_SOCKET } from "./kubelet/api_types.ts";
-import { DAEMON_RUNTIME_FLAGS, daemonPermissionFlags, daemonPermissions } from "./sandbox.ts";
+import { DAEMON_MAIN, daemonRunArgs, DENO_CONFIG } from "./launch.ts";
+import {
+  DAEMON_RUNTIME_FLAGS,
+  daemonPermissionFlags,
+  daemonPermissions,
+  PROTO_DIR,
+  sandboxPathsOf,
+} from "./sandbox.ts";
 import { DaemonProcess } from "./testing/daemon_process.ts";
 import { writeFakeBrokerScript } from "./testing/broker_scripts.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PROBE = fileURLToPath(new URL("./testing/sandbox_probe.ts", import.meta.url));
 
+/** What the daemon's sandbox must answer, whatever its paths. */
 const EXPECTED = {
   ffi: "refused",
   readShadow: "refused",
@@ -23,12 +31,16 @@ const EXPECTED = {
   runShell: "refused",
   runIp: "refused",
   runBroker: "allowed",
+  runDeno: "refused",
   writeTmp: "refused",
   tcpConnect: "refused",
   envHome: "refused",
   envConfig: "allowed",
   sys: "refused",
 };
+
+/** The launcher may run deno and nothing else; it reads, writes and connects to nothing. */
+const LAUNCHER_EXPECTED = { ...EXPECTED, runBroker: "refused", runDeno: "allowed", envConfig: "refused" };
 
 async function probe(flags: string[], broker: string): Promise<Record<string, string>> {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -42,47 +54,81 @@ async function probe(flags: string[], broker: string): Promise<Record<string, st
   return JSON.parse(stdout.split("\n").at(-1)!);
 }
 
-Deno.test("the deno.json daemon permission set is the sandbox for the default paths", async () => {
+/** The permission flags of a `deno run` argument list (between "run" and the config). */
+function permissionFlagsOf(runArgs: string[]): string[] {
+  return runArgs.slice(1, runArgs.indexOf(`--config=${DENO_CONFIG}`)).filter((f) =>
+    !f.startsWith("--v8-flags")
+  );
+}
+
+Deno.test("deno task daemon runs the launcher with run access to deno alone; deno.json grants nothing else", async () => {
   const config = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
-  const set = config.permissions.daemon as Record<string, string[]>;
-  // Paths in a permission set are relative to deno.json.
-  const absolute = (name: string, entry: string) =>
-    ["read", "write", "run"].includes(name) && !entry.startsWith("/") ? `${ROOT}${entry}` : entry;
-  const expected = daemonPermissions({
-    pluginDir: DEFAULT_PLUGIN_DIR,
-    podResourcesSocket: DEFAULT_POD_RESOURCES_SOCKET,
-    configFile: "/etc/macvtap-device-plugin/config.json",
-    broker: DEFAULT_BROKER,
-    metrics: "0.0.0.0:9120",
-  });
-  for (const name of ["read", "write", "net", "env", "run"] as const) {
-    assert.deepEqual(set[name].map((entry) => absolute(name, entry)), expected[name], name);
-  }
-  assert.deepEqual(
-    Object.keys(set).sort(),
-    ["env", "net", "read", "run", "write"],
-    "nothing else is granted",
-  );
+  assert.equal(config.tasks.daemon, "deno run --no-prompt --allow-run=deno daemon/launch.ts");
   assert.equal(
-    config.tasks.daemon,
-    `deno run --no-prompt ${DAEMON_RUNTIME_FLAGS.join(" ")} -P=daemon daemon/main.ts`,
+    config.permissions,
+    undefined,
+    "no permission sets: the flags are derived from the command line",
   );
+  assert.deepEqual(await probe(["--no-prompt", "--allow-run=deno"], DEFAULT_BROKER), LAUNCHER_EXPECTED);
 });
 
-Deno.test("the daemon permission set refuses ffi, /etc/shadow, /sys and every program but the broker", async () => {
-  assert.deepEqual(await probe(["--no-prompt", "-P=daemon"], DEFAULT_BROKER), EXPECTED);
+Deno.test("the launcher runs main.ts with the runtime flags, the derived sandbox and the same arguments", () => {
+  const args = ["--plugin-dir=/var/lib/k0s/kubelet/device-plugins", "--gc-interval", "0"];
+  const runArgs = daemonRunArgs(args, "/");
+  assert.deepEqual(runArgs.slice(0, 1 + DAEMON_RUNTIME_FLAGS.length), ["run", ...DAEMON_RUNTIME_FLAGS]);
+  assert.deepEqual(runArgs.slice(-args.length - 1), [DAEMON_MAIN, ...args]);
+  const paths = sandboxPathsOf(parseCli(args), "/");
+  assert.deepEqual(permissionFlagsOf(runArgs), daemonPermissionFlags(paths));
+  assert.ok(
+    runArgs.includes(
+      "--allow-write=/var/lib/k0s/kubelet/device-plugins,/var/lib/kubelet/pod-resources/kubelet.sock",
+    ),
+  );
+  assert.throws(() => daemonRunArgs(["--nope"], "/"), /nope/);
 });
 
-Deno.test("the generated sandbox flags refuse the same", async () => {
+Deno.test("sandboxPathsOf(): every path flag, made absolute; the metrics address as a net permission", () => {
+  const options = parseCli([
+    "--plugin-dir=dp/",
+    "--pod-resources-socket=pr.sock",
+    "--config=conf/x.json",
+    "--broker=bin/broker",
+    "--metrics=[::]:9120",
+  ]);
+  assert.deepEqual(sandboxPathsOf(options, "/srv"), {
+    pluginDir: "/srv/dp",
+    podResourcesSocket: "/srv/pr.sock",
+    configFile: "/srv/conf/x.json",
+    broker: "/srv/bin/broker",
+    metrics: "[::]:9120",
+  });
+  const permissions = daemonPermissions(sandboxPathsOf(options, "/srv"));
+  assert.deepEqual(permissions.read, [PROTO_DIR, "/srv/dp", "/srv/pr.sock", "/srv/conf"]);
+  assert.deepEqual(permissions.net.at(-1), "[::]:9120");
+  const defaults = sandboxPathsOf(parseCli(["--metrics=:9120"]), "/srv");
+  assert.equal(defaults.metrics, "0.0.0.0:9120");
+  assert.equal(defaults.pluginDir, DEFAULT_PLUGIN_DIR);
+  assert.equal(defaults.podResourcesSocket, DEFAULT_POD_RESOURCES_SOCKET);
+  assert.equal(defaults.configFile, null);
+  // A bare broker name is a PATH lookup for the daemon and for the permission alike.
+  assert.equal(sandboxPathsOf(parseCli(["--broker=link-broker"]), "/srv").broker, "link-broker");
+});
+
+Deno.test("the sandbox the launcher derives for the default command line refuses ffi, /etc/shadow, /sys and every program but the broker", async () => {
+  assert.deepEqual(await probe(permissionFlagsOf(daemonRunArgs([], ROOT)), DEFAULT_BROKER), EXPECTED);
+});
+
+Deno.test("the sandbox derived for paths in a temp dir refuses the same", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mvt-sandbox-" });
   try {
-    const flags = daemonPermissionFlags({
-      pluginDir: dir,
-      podResourcesSocket: `${dir}/pod-resources.sock`,
-      configFile: `${dir}/config.json`,
-      broker: `${dir}/broker`,
-    });
-    assert.deepEqual(await probe(flags, `${dir}/broker`), EXPECTED);
+    const args = [
+      `--plugin-dir=${dir}`,
+      `--pod-resources-socket=${dir}/pod-resources.sock`,
+      `--config=${dir}/config.json`,
+      `--broker=${dir}/broker`,
+      "--metrics=127.0.0.1:9120",
+    ];
+    assert.deepEqual(await probe(permissionFlagsOf(daemonRunArgs(args, ROOT)), `${dir}/broker`), EXPECTED);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -16,6 +16,11 @@ export const UNHEALTHY = "Unhealthy";
 export const DEFAULT_PLUGIN_DIR = "/var/lib/kubelet/device-plugins";
 /** File name of the kubelet's Registration socket in that directory. */
 export const KUBELET_SOCKET_NAME = "kubelet.sock";
+/**
+ * File name of the one path the daemon may listen on, inside the device-plugins directory (socket_binder.ts;
+ * here so that the sandbox can name it without loading gRPC).
+ */
+export const BIND_SOCKET_NAME = ".macvtap.network.kubevirt.io.bind";
 /** Default pod-resources socket. */
 export const DEFAULT_POD_RESOURCES_SOCKET = "/var/lib/kubelet/pod-resources/kubelet.sock";
 

@@ -48,6 +48,8 @@ export interface StreamTracker {
 /** Observes RPC outcomes for metrics. */
 export interface RpcObserver {
   rpcFailed?(resource: string, rpc: string): void;
+  /** Time an Allocate call took to answer, successful or not. */
+  allocateTimed?(resource: string, seconds: number): void;
 }
 
 /** Builds the DevicePlugin implementation for `backend`. */
@@ -75,13 +77,18 @@ export function devicePluginHandlers(
     ) => {
       const started = performance.now();
       const devices = call.request.container_requests.map((c) => c.devices_ids);
+      const took = () => {
+        const ms = performance.now() - started;
+        observer.allocateTimed?.(backend.resourceName, ms / 1000);
+        return Math.round(ms);
+      };
       try {
         const container_responses = await backend.allocate(call.request.container_requests);
         const paths = container_responses.map((r) => r.devices.map((d) => d.host_path));
-        log.info("Allocate", { devices, paths, ms: Math.round(performance.now() - started) });
+        log.info("Allocate", { devices, paths, ms: took() });
         callback(null, { container_responses });
       } catch (error) {
-        fail("Allocate", callback, error, { devices, ms: Math.round(performance.now() - started) });
+        fail("Allocate", callback, error, { devices, ms: took() });
       }
     },
     GetPreferredAllocation: (

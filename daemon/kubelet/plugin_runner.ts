@@ -9,7 +9,7 @@
 import { type DevicePluginBackend, KUBELET_SOCKET_NAME } from "./api_types.ts";
 import type { RpcObserver } from "./device_plugin_service.ts";
 import { PluginServer } from "./plugin_server.ts";
-import { registerWithKubelet } from "./registration.ts";
+import { KubeletUnreachableError, registerWithKubelet } from "./registration.ts";
 import type { SocketBinder } from "./socket_binder.ts";
 import type { Logger } from "../log.ts";
 
@@ -145,7 +145,9 @@ export class PluginRunner {
           });
           continue;
         }
-        this.#log.error("cannot serve and register; will retry", { reason, error, retryInMs: delay });
+        // No kubelet yet (node start-up, kubelet restart) is expected and retried: a warning, not an error.
+        const level = error instanceof KubeletUnreachableError ? "warn" : "error";
+        this.#log[level]("cannot serve and register; will retry", { reason, error, retryInMs: delay });
         this.#pending = { reason: "retry", at: performance.now(), kubelet: null };
         await this.#sleep(delay);
       }

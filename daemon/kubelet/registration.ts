@@ -15,13 +15,19 @@ import { PLUGIN_OPTIONS } from "./device_plugin_service.ts";
  */
 export const REGISTER_TIMEOUT_MS = 20_000;
 
+/** The kubelet's Registration socket cannot be reached (absent, or nobody listening: gRPC UNAVAILABLE). */
+export class KubeletUnreachableError extends Error {
+  override name = "KubeletUnreachableError";
+}
+
 /**
  * Sends RegisterRequest for `resourceName` served at `<pluginDir>/<endpoint>`.
  *
  * Requires `--allow-net=unix:<pluginDir>/kubelet.sock` plus read and write on that path.
  *
  * @param signal aborting it cancels the call (the attempt is known to be doomed)
- * @throws Error with the kubelet's reason when it refuses or cannot be reached
+ * @throws {KubeletUnreachableError} when nothing answers on kubelet.sock
+ * @throws Error with the kubelet's reason when it refuses
  */
 export async function registerWithKubelet(
   pluginDir: string,
@@ -46,13 +52,11 @@ export async function registerWithKubelet(
         { deadline: Date.now() + timeoutMs },
         (error: grpc.ServiceError | null) => {
           if (error) {
-            reject(
-              new Error(
-                `Cannot register ${resourceName} with the kubelet at "${kubeletSocket}": ${
-                  error.details || error.message
-                }`,
-              ),
-            );
+            const message = `Cannot register ${resourceName} with the kubelet at "${kubeletSocket}": ${
+              error.details || error.message
+            }`;
+            const unreachable = error.code === grpc.status.UNAVAILABLE;
+            reject(unreachable ? new KubeletUnreachableError(message) : new Error(message));
           } else resolve();
         },
       );

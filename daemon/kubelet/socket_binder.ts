@@ -12,9 +12,9 @@
 import type * as grpc from "@grpc/grpc-js";
 import { ServerCredentials } from "@grpc/grpc-js";
 import { unixTarget } from "./api.ts";
+import { BIND_SOCKET_NAME } from "./api_types.ts";
 
-/** File name of the one path the daemon may listen on, inside the device-plugins directory. */
-export const BIND_SOCKET_NAME = ".macvtap.network.kubevirt.io.bind";
+export { BIND_SOCKET_NAME };
 
 /** `sun_path` is 108 bytes including the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;

@@ -30,6 +30,9 @@ const result = {
   runBroker: (await Deno.permissions.query({ name: "run", command: broker })).state === "granted"
     ? "allowed"
     : "refused",
+  runDeno: (await Deno.permissions.query({ name: "run", command: "deno" })).state === "granted"
+    ? "allowed"
+    : "refused",
   writeTmp: await attempt(() => Deno.writeTextFile("/tmp/macvtap-sandbox-probe", "x")),
   tcpConnect: await attempt(() => Deno.connect({ hostname: "127.0.0.1", port: 9 })),
   envHome: await attempt(() => Deno.env.get("HOME")),
