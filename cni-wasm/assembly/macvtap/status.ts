@@ -17,11 +17,8 @@
 // can be held by a plugin that refuses it.
 
 import { CniError, ERR_NOT_AVAILABLE, ERR_NOT_AVAILABLE_DEGRADED } from "../cni/errors";
-import { execIpam } from "../cni/ipam";
+import { askVersions, execIpam } from "../cni/ipam";
 import { Invocation, Outcome } from "../cni/invocation";
-import { JsonValue } from "../json/value";
-import { parseJson } from "../json/parse";
-import { stringify } from "../json/stringify";
 import { NetlinkConn } from "../netlink/conn";
 
 export function cmdStatus(inv: Invocation): Outcome {
@@ -64,28 +61,10 @@ function forwardToIpam(inv: Invocation, command: string): Forwarded {
   if (ipamType.length == 0) return new Forwarded(null, null);
   const forwarded = execIpam(ipamType, command, inv.stdin);
   if (forwarded.error == null || !forwarded.ran) return new Forwarded(forwarded.error, null);
-  const versions = supportedVersions(ipamType, inv.conf.cniVersion);
+  // A report that cannot be read (or none) leaves the plugin's failure standing as it is.
+  const versions = askVersions(ipamType, inv.conf.cniVersion).versions;
   const unspoken = versions != null && !versions.includes(inv.conf.cniVersion);
   return new Forwarded(forwarded.error, unspoken ? versions : null);
-}
-
-/**
- * The IPAM plugin's VERSION report (the config's cniVersion on stdin, as libcni asks), or null when it
- * gives none that can be read: then its failure stands as it is.
- */
-function supportedVersions(ipamType: string, cniVersion: string): string[] | null {
-  const request = stringify(JsonValue.object().setString("cniVersion", cniVersion));
-  const asked = execIpam(ipamType, "VERSION", request);
-  if (asked.error != null) return null;
-  const report = parseJson(asked.output).value;
-  if (report == null || !report.isObject) return null;
-  const listed = report.get("supportedVersions");
-  if (listed == null || !listed.isArray) return null;
-  const versions = new Array<string>();
-  for (let i = 0; i < listed.items.length; i++) {
-    if (listed.items[i].isString) versions.push(listed.items[i].stringValue);
-  }
-  return versions;
 }
 
 /** 50: the IPAM plugin refuses this network's cniVersion, so it has no STATUS and ADD cannot succeed. */
