@@ -1,5 +1,5 @@
 /**
- * The DaemonSet's two containers run as written: their commands, args and the image's deno.json, with every
+ * The DaemonSet's two containers run as written: their commands, args and the image's files, with every
  * absolute path moved under a temp root that is laid out like the image plus a node (/opt/macvtap, the
  * ConfigMap volume with its `..data` symlink, the kubelet directories, the host's CNI bin dir). The daemon
  * and its link broker run inside a throwaway "node" netns (as hostNetwork puts them in the node's) with the
@@ -9,6 +9,7 @@
  * need `deno task build`.
  */
 import assert from "node:assert/strict";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KubeletDouble } from "../daemon/testing/kubelet_double.ts";
 import { isRoot, TestNetns } from "../testing/netns.ts";
@@ -30,15 +31,22 @@ const CONTAINER_CAPABILITIES = [
   "--no-new-privs",
   "--",
 ];
-/** The image's environment (deploy/Containerfile ENV; DENO_DIR is moved under the root where used). */
-const IMAGE_ENV = { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1", PATH: "/usr/sbin:/usr/bin:/sbin:/bin" };
+/**
+ * The image's environment (tools/image_layout.ts; DENO_DIR is moved under the root where used), with this
+ * test's Deno first on the PATH as the image's is: the launcher runs `deno` from the PATH.
+ */
+const IMAGE_ENV = {
+  DENO_NO_UPDATE_CHECK: "1",
+  NO_COLOR: "1",
+  PATH: `${dirname(Deno.execPath())}:/usr/sbin:/usr/bin:/sbin:/bin`,
+};
 
 /** Moves every absolute path of the image or the node in `word` under `root` (also inside `--x=a,b`). */
 function underRoot(root: string, word: string): string {
   return word.replace(/(^|[=,:])(\/(?:opt|host|var|etc)\/)/g, `$1${root}$2`);
 }
 
-/** Copies what deploy/Containerfile puts into /opt/macvtap (node_modules linked, the executables copied). */
+/** Copies what the image puts into /opt/macvtap (node_modules linked, the executables copied). */
 async function layOutImage(root: string): Promise<string> {
   const app = `${root}/opt/macvtap`;
   await Deno.mkdir(`${app}/dist/cni`, { recursive: true });
@@ -52,12 +60,7 @@ async function layOutImage(root: string): Promise<string> {
   await Deno.copyFile(`${ROOT}/package.json`, `${app}/package.json`);
   await Deno.copyFile(`${ROOT}/deploy/install_cni.ts`, `${app}/deploy/install_cni.ts`);
   await Deno.symlink(`${ROOT}/node_modules`, `${app}/node_modules`);
-  // The image's deno.json, with the daemon set's absolute paths moved under the root like everything else.
-  const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
-  for (const [kind, entries] of Object.entries(denoJson.permissions.daemon as Record<string, string[]>)) {
-    denoJson.permissions.daemon[kind] = entries.map((entry) => underRoot(root, entry));
-  }
-  await Deno.writeTextFile(`${app}/deno.json`, JSON.stringify(denoJson, null, 2));
+  await Deno.copyFile(`${ROOT}/deno.json`, `${app}/deno.json`);
   return app;
 }
 
@@ -179,7 +182,7 @@ Deno.test({
       daemon.status.then((status) => exited = status);
 
       const port = (DAEMON.ports as { name: string; containerPort: number }[])
-        .find((p) => p.name === (DAEMON.readinessProbe as { httpGet: { port: string } }).httpGet.port)!
+        .find((p) => p.name === (DAEMON.livenessProbe as { httpGet: { port: string } }).httpGet.port)!
         .containerPort;
       const healthz = await eventually("/healthz 200", async () => {
         if (exited) throw new Error(`the daemon exited with code ${exited.code}`);
@@ -189,13 +192,16 @@ Deno.test({
         throw new Error(`${error.message}\n${output.join("\n")}`);
       });
       assert.equal(healthz.ok, true);
-      // The daemon and the broker it started hold CAP_NET_ADMIN (bit 12) and nothing else.
-      const broker = Number(
-        Deno.readTextFileSync(`/proc/${daemon.pid}/task/${daemon.pid}/children`).split(" ")[0],
-      );
+      // The launcher (the container's process), the daemon it runs and the broker the daemon started
+      // hold CAP_NET_ADMIN (bit 12) and nothing else.
+      const child = (pid: number) =>
+        Number(Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).split(" ")[0]);
+      const main = child(daemon.pid);
+      const broker = child(main);
+      assert.match(Deno.readTextFileSync(`/proc/${main}/cmdline`), /daemon\/main\.ts/);
       // The broker got an empty environment, whatever the container's holds.
       assert.equal(Deno.readTextFileSync(`/proc/${broker}/environ`), "", "the broker's environment");
-      for (const pid of [daemon.pid, broker]) {
+      for (const pid of [daemon.pid, main, broker]) {
         const status = Deno.readTextFileSync(`/proc/${pid}/status`);
         assert.equal(
           /^CapEff:\s+(\w+)$/m.exec(status)?.[1],
@@ -211,6 +217,13 @@ Deno.test({
       assert.deepEqual(devices.map((d) => d.ID), ["lower0Mvp0", "lower0Mvp1", "lower0Mvp2", "lower0Mvp3"]);
       const metrics = await getInNetns(node.name, `http://127.0.0.1:${port}/metrics`);
       assert.match(metrics.body, /macvtap_dp_config_reloads_total\{result="ok"\} 1/);
+      // The readiness probe's path answers ready once the resource is registered.
+      const readiness = String((DAEMON.readinessProbe as { httpGet: { path: string } }).httpGet.path);
+      const ready = await eventually("readiness 200", async () => {
+        const answer = await getInNetns(node.name, `http://127.0.0.1:${port}${readiness}`);
+        return answer.status === 200 ? JSON.parse(answer.body) : null;
+      });
+      assert.deepEqual(ready, { ready: true, resources: { [resource]: "registered" } });
 
       daemon.kill("SIGTERM");
       assert.equal((await daemon.status).code, 0, output.join("\n"));

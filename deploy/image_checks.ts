@@ -1,12 +1,12 @@
 /**
- * Checks between the DaemonSet and deploy/Containerfile: every path the containers use is put into the
- * image, from a repository file or from what `deno task build` writes; `deno` is on the PATH; Deno is
- * the pinned version; the module cache is filled at build time.
+ * Checks between the DaemonSet and the image `deno task image` builds (tools/image_layout.ts): every path
+ * the containers use is put into the image, from a file that exists (in the repository, or written by
+ * `deno task build`); `deno` is on the image's PATH; both containers run the image of this version.
  *
  * @module
  */
 import { posix } from "node:path";
-import { originOf, type Stage } from "./containerfile.ts";
+import { entryCovering, IMAGE_DENO, IMAGE_ENV, type ImageEntry } from "../tools/image_layout.ts";
 import { podContainers, type Resource } from "./kustomize.ts";
 import { container, daemonArgs, flagValues } from "./manifest_checks.ts";
 
@@ -16,11 +16,6 @@ type Fields = Record<string, unknown>;
 export interface ImagePath {
   path: string;
   usedBy: string;
-}
-
-/** How to tell whether a repository path exists, and whether the build wrote one. */
-export interface Repository {
-  exists(repoPath: string): boolean;
 }
 
 /** The image paths the init container and the daemon container use. */
@@ -34,13 +29,17 @@ export function imagePaths(
   const daemon = container(workload, daemonName);
   const initCommand = (init.command as string[]).map(String);
   const daemonCommand = (daemon.command as string[]).map(String);
-  const script = daemonCommand.find((word) => word.endsWith(".ts"));
   const workingDir = String(daemon.workingDir ?? "/");
+  const scripts = daemonCommand.filter((word) => word.endsWith(".ts"));
   return [
     ...initCommand.filter((w) => w.startsWith(root)).map((path) => ({ path, usedBy: initName })),
     { path: flagValues(initCommand).get("from") ?? "", usedBy: `${initName} --from` },
-    { path: posix.resolve(workingDir, script ?? ""), usedBy: `${daemonName} command` },
-    { path: posix.join(workingDir, "deno.json"), usedBy: `${daemonName} (-P=daemon reads it)` },
+    ...scripts.map((script) => ({
+      path: posix.resolve(workingDir, script),
+      usedBy: `${daemonName} command`,
+    })),
+    { path: posix.join(workingDir, "daemon/main.ts"), usedBy: `${daemonName} (the launcher runs it)` },
+    { path: posix.join(workingDir, "deno.json"), usedBy: `${daemonName} (npm resolution, version)` },
     { path: posix.join(workingDir, "package.json"), usedBy: `${daemonName} (npm packages)` },
     { path: posix.join(workingDir, "node_modules/@grpc/grpc-js"), usedBy: `${daemonName} (grpc-js)` },
     { path: posix.join(workingDir, "proto"), usedBy: `${daemonName} (kubelet API protos)` },
@@ -49,103 +48,33 @@ export function imagePaths(
   ];
 }
 
-/**
- * Where one image path comes from, checked: from the build context (the repository file must exist), or
- * written by the build stage (`deno task build` for dist/, `npm ci --omit=dev` for node_modules).
- */
-export function imagePathProblems(stages: Stage[], used: ImagePath, repo: Repository): string[] {
-  const origin = originOf(stages, used.path);
-  const what = `${used.path} (${used.usedBy})`;
-  if (!origin) return [`${what} is not copied into the image`];
-  if ("context" in origin) {
-    return repo.exists(origin.context)
-      ? []
-      : [`${what} comes from "${origin.context}", not in the repository`];
-  }
-  const { stage, path, repoPath } = origin.built;
-  const runs = stageRuns(stages, stage);
-  if (repoPath?.startsWith("dist/")) {
-    if (!runs.some((r) => /\bdeno task build\b/.test(r))) {
-      return [`${what}: stage ${stage} never runs the build`];
-    }
-    return repo.exists(repoPath) ? [] : [`${what}: deno task build does not write "${repoPath}"`];
-  }
-  if (/\/node_modules\//.test(path)) {
-    return runs.some((r) => /\bnpm ci --omit=dev\b/.test(r)) ? [] : [`${what}: no production npm install`];
-  }
-  return [`${what} comes from ${stage}:${path}, which nothing here accounts for`];
-}
-
-function stageRuns(stages: Stage[], name: string): string[] {
-  const stage = stages.find((s) => s.name === name);
-  return (stage?.instructions ?? []).filter((i) => i.keyword === "RUN").map((i) => i.args);
-}
-
-/** Where the containers find `deno`. */
-export const DENO_ON_PATH = "/usr/local/bin/deno";
-
-/**
- * The containers' `deno` is the pinned Deno from the build, copied onto the PATH, and the daemon's module
- * cache is filled at build time into a DENO_DIR inside the image (the root filesystem is read-only).
- */
-export function denoProblems(
-  containerfile: string,
-  stages: Stage[],
-  workload: Resource,
-  pinned: string,
+/** One image path: copied in by the layout, from a source that exists. */
+export function imagePathProblems(
+  layout: ImageEntry[],
+  used: ImagePath,
+  exists: (path: string) => boolean,
 ): string[] {
+  const what = `${used.path} (${used.usedBy})`;
+  const entry = entryCovering(layout, used.path);
+  if (!entry) return [`${what} is not copied into the image`];
+  const source = entry.source + used.path.slice(entry.target.length);
+  return exists(source)
+    ? []
+    : [`${what} comes from "${source}", which does not exist (run deno task build?)`];
+}
+
+/** Both containers run `deno` from the image's PATH, and the same image, tagged with this version. */
+export function imageProblems(workload: Resource, imageName: string, version: string): string[] {
   const problems: string[] = [];
-  const final = stages.at(-1)!;
-  const argument = pinnedDenoArg(containerfile);
-  if (argument !== pinned) problems.push(`ARG DENO_VERSION is ${argument}, not the pinned ${pinned}`);
-  const installs = stages.flatMap((s) => s.instructions).filter((i) => i.keyword === "RUN")
-    .flatMap((i) => [...i.args.matchAll(/\bdeno@(\S+)/g)].map((m) => m[1]));
-  if (installs.length === 0) problems.push("no stage installs deno from npm");
-  for (const version of installs) {
-    if (version !== "${DENO_VERSION}" && version !== pinned) {
-      problems.push(`a stage installs deno@${version}`);
-    }
-  }
-  problems.push(...denoBinaryProblems(stages));
-  for (const c of podContainers(workload)) {
+  const path = IMAGE_ENV.PATH.split(":");
+  if (!path.includes(posix.dirname(IMAGE_DENO))) problems.push(`${IMAGE_DENO} is not on the image's PATH`);
+  for (const c of podContainers(workload) as Fields[]) {
     if (!Array.isArray(c.command) || c.command[0] !== "deno") {
       problems.push(`container "${c.name}" runs no deno`);
     }
+    if (c.image !== `${imageName}:${version}`) {
+      problems.push(`container "${c.name}" runs ${c.image}, not ${imageName}:${version}`);
+    }
   }
-  const runs = final.instructions.filter((i) => i.keyword === "RUN").map((i) => i.args).join(" && ");
-  if (!final.env.DENO_DIR) problems.push("the final stage sets no DENO_DIR, so the cache goes to $HOME");
-  if (!/\bdeno cache daemon\/main\.ts\b/.test(runs)) problems.push("the daemon's modules are not cached");
   return problems;
-}
-
-/**
- * {@link DENO_ON_PATH} is copied from a stage that installs deno from npm and writes that path from the
- * binary the installed `deno` runs (`Deno.execPath()`: the npm command itself is a Node wrapper).
- */
-function denoBinaryProblems(stages: Stage[]): string[] {
-  const origin = originOf(stages, DENO_ON_PATH);
-  if (!origin) return [`nothing puts deno on the PATH (${DENO_ON_PATH})`];
-  if ("context" in origin) {
-    return [`${DENO_ON_PATH} comes from "${origin.context}", not from the npm install`];
-  }
-  const { stage, path } = origin.built;
-  const runs = stageRuns(stages, stage);
-  if (!runs.some((r) => /\bnpm install\b.*\bdeno@/.test(r))) {
-    return [`stage ${stage} installs no deno from npm`];
-  }
-  const writes = runs.some((r) => r.includes(path) && r.includes("Deno.execPath()"));
-  return writes
-    ? []
-    : [`${DENO_ON_PATH} comes from ${stage}:${path}, which is not the installed deno binary`];
-}
-
-/** The `ARG DENO_VERSION=` default before the first `FROM`, if any. */
-export function pinnedDenoArg(containerfile: string): string | null {
-  return /^ARG DENO_VERSION=(\S+)$/m.exec(containerfile)?.[1] ?? null;
-}
-
-/** Every container of the workload uses the same image (the one the Containerfile builds). */
-export function sameImageProblems(workload: Resource): string[] {
-  const images = new Set(podContainers(workload).map((c: Fields) => String(c.image)));
-  return images.size === 1 ? [] : [`containers use different images: ${[...images].join(", ")}`];
 }

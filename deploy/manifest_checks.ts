@@ -9,16 +9,13 @@ import { posix } from "node:path";
 import { isScalar, isSeq, parseDocument, visit } from "yaml";
 import { parseConfig } from "../daemon/config.ts";
 import { parseCli } from "../daemon/cli.ts";
-import { daemonPermissions, PROTO_DIR } from "../daemon/sandbox.ts";
+import { daemonPermissions, PROTO_DIR, sandboxPathsOf } from "../daemon/sandbox.ts";
 import { podContainers, podSpec, type Resource } from "./kustomize.ts";
 
 type Fields = Record<string, unknown>;
 
 /** Capabilities a container of the node agent may add, and which container. */
 export const ALLOWED_CAPABILITIES: Record<string, string[]> = { deviceplugin: ["NET_ADMIN"] };
-
-/** Permission kinds of a Deno permission set that the daemon uses. */
-const PERMISSION_KINDS = ["read", "write", "net", "env", "run"] as const;
 
 /** The one resource of `kind` (and `name`, if given); throws when there is not exactly one. */
 export function findOne(resources: Resource[], kind: string, name?: string): Resource {
@@ -161,16 +158,19 @@ export function volumeNamed(workload: Resource, name: string): Fields | undefine
   return volumes.find((v) => v.name === name);
 }
 
-/** Readiness and liveness probes GET /healthz on the port `--metrics` serves (by number or port name). */
+/** What each probe GETs: readiness is /readyz (every resource registered), liveness /healthz. */
+export const PROBE_PATHS: Record<string, string> = { readinessProbe: "/readyz", livenessProbe: "/healthz" };
+
+/** Readiness and liveness probes GET their path on the port `--metrics` serves (by number or port name). */
 export function probeProblems(daemon: Fields): string[] {
   const metrics = daemonArgs(daemon).options.metricsAddress;
-  if (!metrics) return [`container "${daemon.name}" serves no --metrics, so /healthz has nowhere to be`];
+  if (!metrics) return [`container "${daemon.name}" serves no --metrics, so the probes have nowhere to go`];
   const ports = (Array.isArray(daemon.ports) ? daemon.ports : []) as {
     name?: string;
     containerPort: number;
   }[];
   const problems: string[] = [];
-  for (const kind of ["readinessProbe", "livenessProbe"]) {
+  for (const [kind, wanted] of Object.entries(PROBE_PATHS)) {
     const probe = daemon[kind] as { httpGet?: { path?: string; port?: string | number; host?: string } };
     if (!probe?.httpGet) {
       problems.push(`${kind} is not an httpGet probe`);
@@ -178,7 +178,7 @@ export function probeProblems(daemon: Fields): string[] {
     }
     const { path, port, host } = probe.httpGet;
     const number = typeof port === "number" ? port : ports.find((p) => p.name === port)?.containerPort;
-    if (path !== "/healthz") problems.push(`${kind} GETs ${path}, not /healthz`);
+    if (path !== wanted) problems.push(`${kind} GETs ${path}, not ${wanted}`);
     if (number !== metrics.port) {
       problems.push(`${kind} port ${port} is not the metrics port ${metrics.port}`);
     }
@@ -196,9 +196,10 @@ export function words(commandLine: string): string[] {
 }
 
 /**
- * The daemon container runs `deno task daemon`'s command line in the image's copy of the repository, and
- * deno.json's `daemon` permission set grants exactly what the daemon needs for the paths in its args
- * (daemon/sandbox.ts daemonPermissions(), with the repository root mapped to `imageRoot`).
+ * The daemon container runs `deno task daemon`'s command line in the image's copy of the repository, with
+ * args the daemon accepts; and the sandbox the launcher derives from them (daemon/sandbox.ts) reads and
+ * writes nothing but volume mounts of this container (and the image's proto/), and runs only the image's
+ * link broker.
  */
 export function sandboxProblems(
   daemon: Fields,
@@ -207,41 +208,30 @@ export function sandboxProblems(
   repoRoot: string,
 ): string[] {
   const task = (denoJson.tasks as Record<string, string> | undefined)?.daemon;
-  const set = (denoJson.permissions as Record<string, Record<string, string[]>> | undefined)?.daemon;
-  if (!task || !set) return ["deno.json has no daemon task or no daemon permission set"];
+  if (!task) return ["deno.json has no daemon task"];
   const problems: string[] = [];
   if (JSON.stringify(daemon.command) !== JSON.stringify(words(task))) {
     problems.push(`command ${JSON.stringify(daemon.command)} is not deno task daemon's "${task}"`);
   }
   if (daemon.workingDir !== imageRoot) problems.push(`workingDir is not ${imageRoot}, where deno.json is`);
-  const { options, raw } = daemonArgs(daemon);
-  const needed = daemonPermissions({
-    pluginDir: options.pluginDir,
-    podResourcesSocket: options.podResourcesSocket,
-    configFile: options.configFile,
-    broker: options.broker,
-    metrics: raw.get("metrics") ?? null,
-  });
-  const inImage = (path: string) =>
-    path.startsWith(repoRoot) ? posix.join(imageRoot, path.slice(repoRoot.length)) : path;
-  needed.read = needed.read.map((p) => p === PROTO_DIR ? inImage(p) : p);
-  for (const kind of PERMISSION_KINDS) {
-    const granted = (set[kind] ?? []).map((entry) => resolveEntry(kind, entry, imageRoot)).sort();
-    const wanted = [...needed[kind]].sort();
-    if (JSON.stringify(granted) !== JSON.stringify(wanted)) {
-      problems.push(
-        `${kind}: deno.json grants ${JSON.stringify(granted)}, the args need ${JSON.stringify(wanted)}`,
-      );
+  let granted;
+  try {
+    granted = daemonPermissions(sandboxPathsOf(daemonArgs(daemon).options, imageRoot));
+  } catch (error) {
+    return [...problems, `the daemon refuses its args: ${(error as Error).message}`];
+  }
+  const proto = posix.join(imageRoot, posix.relative(repoRoot, PROTO_DIR));
+  for (const path of [...granted.read, ...granted.write]) {
+    if (path === PROTO_DIR || path === proto) continue;
+    if (!mountCovering(daemon, path)) {
+      problems.push(`the sandbox grants ${path}, which is not a volume mount`);
     }
   }
-  const extra = Object.keys(set).filter((kind) => !(PERMISSION_KINDS as readonly string[]).includes(kind));
-  if (extra.length) problems.push(`deno.json's daemon set also grants ${extra.join(", ")}`);
+  const broker = posix.join(imageRoot, "dist/link-broker");
+  if (JSON.stringify(granted.run) !== JSON.stringify([broker])) {
+    problems.push(`the sandbox may run ${granted.run.join(", ")}, not only the image's ${broker}`);
+  }
   return problems;
-}
-
-/** Paths in a permission set are relative to deno.json's directory. */
-function resolveEntry(kind: string, entry: string, root: string): string {
-  return ["read", "write", "run"].includes(kind) && !entry.startsWith("/") ? posix.join(root, entry) : entry;
 }
 
 /**

@@ -3,9 +3,10 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { parseStages } from "./containerfile.ts";
 import { kubeOvnProblems, nadProblems, podProblems, vmProblems } from "./example_checks.ts";
-import { denoProblems, imagePathProblems, type Repository } from "./image_checks.ts";
+import { imagePathProblems, imageProblems } from "./image_checks.ts";
+import { HOST_ARCH } from "../tools/build.ts";
+import { imageLayout } from "../tools/image_layout.ts";
 import { buildKustomization, loadYamlFile, type Resource } from "./kustomize.ts";
 import {
   capabilityCommentProblems,
@@ -25,9 +26,7 @@ const DEPLOY = `${ROOT}/deploy`;
 const IMAGE_ROOT = "/opt/macvtap";
 const BASE = await buildKustomization(DEPLOY);
 const DENO_JSON = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
-const CONTAINERFILE = await Deno.readTextFile(`${DEPLOY}/Containerfile`);
 const EXAMPLES = `${DEPLOY}/examples`;
-const everythingExists: Repository = { exists: () => true };
 
 // Free-form edits of parsed YAML: any keeps each one-line mutation readable.
 // deno-lint-ignore no-explicit-any
@@ -119,22 +118,24 @@ Deno.test("probeProblems() finds probes off the metrics port, the wrong path, or
   );
 });
 
-Deno.test("sandboxProblems() finds another command, args outside the set and a set wider than needed", () => {
+Deno.test("sandboxProblems() finds another command, args it refuses and grants beyond mounts or the broker", () => {
   const check = (edit: (d: Fields) => void, denoJson = DENO_JSON) =>
     sandboxProblems(daemonOf(broken((_, d) => edit(d))).daemon, denoJson, IMAGE_ROOT, ROOT);
   reports(
-    check((d) => d.command.splice(d.command.indexOf("-P=daemon"), 1, "-A")),
+    check((d) => d.command.splice(d.command.indexOf("--allow-run=deno"), 1, "-A")),
     /is not deno task daemon's/,
   );
   reports(check((d) => d.workingDir = "/"), /workingDir/);
-  reports(check((d) => d.args[0] = "--config=/etc/other/DP_MACVTAP_CONF"), /^read: .*\/etc\/other/);
-  reports(check((d) => d.args.push("--broker=/usr/bin/ip")), /^run: /);
-  reports(check((d) => d.args = d.args.map((a: string) => a.replace(":9120", ":9999"))), /^net: /);
-  const wider = structuredClone(DENO_JSON);
-  wider.permissions.daemon.read.push("/etc");
-  wider.permissions.daemon.ffi = true;
-  reports(check(() => {}, wider), /^read: deno.json grants .*"\/etc"/);
-  reports(check(() => {}, wider), /also grants ffi/);
+  reports(
+    check((d) => d.args[0] = "--config=/etc/other/DP_MACVTAP_CONF"),
+    /grants \/etc\/other, which is not a volume mount/,
+  );
+  reports(
+    check((d) => d.args.push("--plugin-dir=/var/lib")),
+    /grants \/var\/lib, which is not a volume mount/,
+  );
+  reports(check((d) => d.args.push("--broker=/usr/bin/ip")), /may run \/usr\/bin\/ip/);
+  reports(check((d) => d.args.push("--log-level=loud")), /refuses its args: .*loud/);
   reports(check(() => {}, { tasks: {} }), /no daemon task/);
 });
 
@@ -175,44 +176,34 @@ Deno.test("installerProblems() finds wider permissions and a target that is not 
   reports(check((_, s) => s.spec.template.spec.volumes[0].hostPath = undefined), /not a hostPath mount/);
 });
 
-Deno.test("imagePathProblems() and denoProblems() find paths the image lacks and another Deno", () => {
-  const stages = parseStages(CONTAINERFILE.replace("COPY --from=build /src/proto/ proto/\n", ""));
+Deno.test("imagePathProblems() and imageProblems() find paths the image lacks, missing sources, other images", async () => {
+  const layout = await imageLayout(HOST_ARCH, Deno.execPath());
+  const exists = () => true;
+  const withoutProto = layout.filter((entry) => !entry.target.endsWith("/proto"));
   reports(
-    imagePathProblems(stages, { path: "/opt/macvtap/proto", usedBy: "x" }, everythingExists),
+    imagePathProblems(withoutProto, { path: "/opt/macvtap/proto/x.proto", usedBy: "x" }, exists),
     /not copied/,
   );
-  const real = parseStages(CONTAINERFILE);
-  const nothing: Repository = { exists: () => false };
   reports(
-    imagePathProblems(real, { path: "/opt/macvtap/daemon/main.ts", usedBy: "x" }, nothing),
-    /not in the repo/,
+    imagePathProblems(layout, { path: "/opt/macvtap/dist/cni/macvtap", usedBy: "x" }, () => false),
+    /comes from ".*\/dist\/cni\/macvtap", which does not exist/,
   );
-  reports(
-    imagePathProblems(real, { path: "/opt/macvtap/dist/cni/x", usedBy: "x" }, nothing),
-    /does not write "dist\/cni\/x"/,
+  assert.deepEqual(
+    imagePathProblems(layout, { path: "/opt/macvtap/daemon/main.ts", usedBy: "x" }, exists),
+    [],
   );
-  const noBroker = parseStages(
-    CONTAINERFILE.replace("COPY --from=build /src/dist/link-broker dist/link-broker\n", ""),
-  );
-  reports(
-    imagePathProblems(noBroker, { path: "/opt/macvtap/dist/link-broker", usedBy: "x" }, everythingExists),
-    /not copied/,
-  );
+  reports(imagePathProblems(layout, { path: "/usr/bin/env", usedBy: "x" }, exists), /not copied/);
   const { daemonSet } = daemonOf(BASE);
-  const deno = (containerfile: string) =>
-    denoProblems(containerfile, parseStages(containerfile), daemonSet, "2.9.3");
-  const copy = "COPY --from=build /deno/deno /usr/local/bin/deno";
-  assert.ok(CONTAINERFILE.includes(copy));
-  reports(deno(CONTAINERFILE.replace("ARG DENO_VERSION=2.9.3", "ARG DENO_VERSION=2.9.6")), /2\.9\.6/);
-  reports(deno(CONTAINERFILE.replace(copy, "")), /on the PATH/);
-  // The npm command: a Node wrapper, not the binary; and a binary from the build context, not the npm install.
+  assert.deepEqual(imageProblems(daemonSet, "localhost/macvtap-stack", "0.1.0"), []);
   reports(
-    deno(CONTAINERFILE.replace(copy, "COPY --from=build /usr/local/bin/deno /usr/local/bin/deno")),
-    /not the installed deno binary/,
+    imageProblems(daemonSet, "localhost/macvtap-stack", "9.9.9"),
+    /not localhost\/macvtap-stack:9\.9\.9/,
   );
+  const other = structuredClone(BASE);
+  (container(findOne(other, "DaemonSet"), "install-cni").command as string[])[0] = "sh";
   reports(
-    deno(CONTAINERFILE.replace(copy, "COPY tools/deno /usr/local/bin/deno")),
-    /not from the npm install/,
+    imageProblems(findOne(other, "DaemonSet"), "localhost/macvtap-stack", "0.1.0"),
+    /"install-cni" runs no deno/,
   );
 });
 

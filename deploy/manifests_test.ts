@@ -1,12 +1,11 @@
 /**
- * The deploy/ manifests against each other, the daemon, deno.json, the build and the Containerfile.
+ * The deploy/ manifests against each other, the daemon, deno.json, the build and the image layout.
  * deploy/manifest_checks_test.ts shows that each check reports a broken manifest.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { parseConfig } from "../daemon/config.ts";
 import { resourceName } from "../daemon/macvtap/resource_names.ts";
-import { parseStages } from "./containerfile.ts";
 import {
   kubeOvnProblems,
   nadProblems,
@@ -15,13 +14,11 @@ import {
   SUPPORTED_CNI_VERSIONS,
   vmProblems,
 } from "./example_checks.ts";
-import {
-  denoProblems,
-  imagePathProblems,
-  imagePaths,
-  type Repository,
-  sameImageProblems,
-} from "./image_checks.ts";
+import { imagePathProblems, imagePaths, imageProblems } from "./image_checks.ts";
+import { ARCHES, HOST_ARCH } from "../tools/build.ts";
+import { imageLayout } from "../tools/image_layout.ts";
+import { IMAGE_NAME } from "../tools/image.ts";
+import { VERSION } from "../daemon/version.ts";
 import { buildKustomization, loadYamlDocuments, podSpec, type Resource, resourceId } from "./kustomize.ts";
 import {
   capabilityCommentProblems,
@@ -38,19 +35,17 @@ import {
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 const DEPLOY = `${ROOT}/deploy`;
-/** Where deploy/Containerfile puts the repository's files. */
+/** Where the image puts the repository's files. */
 const IMAGE_ROOT = "/opt/macvtap";
 
-const repository: Repository = {
-  exists(path) {
-    try {
-      Deno.statSync(`${ROOT}/${path}`);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-};
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function yamlFiles(dir: string): Promise<string[]> {
   const files: string[] = [];
@@ -71,8 +66,6 @@ const BASE = BUILDS["deploy/"];
 const DAEMON_SET = findOne(BASE, "DaemonSet");
 const DAEMON = container(DAEMON_SET, "deviceplugin");
 const INSTALLER = container(DAEMON_SET, "install-cni");
-const CONTAINERFILE = await Deno.readTextFile(`${DEPLOY}/Containerfile`);
-const STAGES = parseStages(CONTAINERFILE);
 
 /** Every Kubernetes object of the examples (kustomizations and their overlay files left out). */
 async function exampleResources(): Promise<Resource[]> {
@@ -112,10 +105,29 @@ Deno.test("deploy/ builds namespace-neutral; the overlay adds its namespace, con
     "DaemonSet/macvtap/macvtap",
   ]);
   const images = container(findOne(overlay, "DaemonSet"), "deviceplugin").image;
-  assert.equal(images, "registry.example.com/macvtap-stack:v0.1.0");
-  assert.deepEqual(sameImageProblems(DAEMON_SET), []);
-  assert.match(CONTAINERFILE, /podman build -f deploy\/Containerfile -t localhost\/macvtap-stack:dev \./);
-  assert.equal(DAEMON.image, "localhost/macvtap-stack:dev", "the base runs the image the Containerfile tags");
+  assert.equal(images, `registry.example.com/macvtap-stack:${VERSION}`);
+  assert.deepEqual(imageProblems(DAEMON_SET, IMAGE_NAME, VERSION), [], "the image deno task image tags");
+});
+
+Deno.test("every object and the pod template carry app.kubernetes.io/version, the version of deno.json", () => {
+  const template =
+    (DAEMON_SET.spec as { template: { metadata: { labels: Record<string, string> } } }).template;
+  const labelSets = [
+    ...BASE.map((r) => r.metadata.labels as Record<string, string>),
+    template.metadata.labels,
+  ];
+  assert.equal(labelSets.length, 4);
+  for (const labels of labelSets) assert.equal(labels["app.kubernetes.io/version"], VERSION);
+});
+
+Deno.test("the DaemonSet runs on linux nodes of the architectures the image is built for", () => {
+  const spec = podSpec(DAEMON_SET)!;
+  assert.deepEqual(spec.nodeSelector, { "kubernetes.io/os": "linux" });
+  const terms = (spec.affinity as { nodeAffinity: Record<string, { nodeSelectorTerms: unknown[] }> })
+    .nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+  assert.deepEqual(terms, [{
+    matchExpressions: [{ key: "kubernetes.io/arch", operator: "In", values: [...ARCHES] }],
+  }]);
 });
 
 for (const [name, resources] of Object.entries(BUILDS)) {
@@ -160,11 +172,11 @@ Deno.test("the pod: hostNetwork, system-node-critical, every taint tolerated, no
   assert.ok(!BASE.some((r) => /Role/.test(r.kind)), "no RBAC: the daemon never calls the API server");
 });
 
-Deno.test("readiness and liveness GET /healthz on the port --metrics serves", () => {
+Deno.test("readiness GETs /readyz and liveness /healthz on the port --metrics serves", () => {
   assert.deepEqual(probeProblems(DAEMON), []);
 });
 
-Deno.test("the daemon runs `deno task daemon`, and deno.json's daemon set is exactly what its args need", async () => {
+Deno.test("the daemon runs `deno task daemon`; the sandbox its args derive grants only mounts and the broker", async () => {
   const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
   assert.deepEqual(sandboxProblems(DAEMON, denoJson, IMAGE_ROOT, ROOT), []);
 });
@@ -177,21 +189,15 @@ Deno.test("the init container installs the image's dist/cni into the CNI bin dir
   assert.deepEqual(installerProblems(DAEMON_SET, INSTALLER, IMAGE_ROOT), []);
 });
 
-Deno.test("every path the containers use is in the image, from the repository or from deno task build", () => {
+Deno.test("every path the containers use is in the image, from the repository or from deno task build", async () => {
   const used = imagePaths(DAEMON_SET, "install-cni", "deviceplugin", IMAGE_ROOT);
   assert.ok(
     used.some((p) => p.path === `${IMAGE_ROOT}/dist/link-broker`),
     "the daemon's --broker is checked",
   );
-  for (const path of used) assert.deepEqual(imagePathProblems(STAGES, path, repository), [], path.path);
-  assert.ok(repository.exists("dist/cni/macvtap"), "dist/cni is built (deno task build)");
-});
-
-Deno.test("the image's deno is the Deno CI pins, on the PATH, with the daemon's modules cached at build time", async () => {
-  const ci = await Deno.readTextFile(`${ROOT}/.ci/run`);
-  const pinned = /npx -y deno@(\S+)/.exec(ci)?.[1];
-  assert.ok(pinned, ".ci/run names the Deno version it runs");
-  assert.deepEqual(denoProblems(CONTAINERFILE, STAGES, DAEMON_SET, pinned), []);
+  const layout = await imageLayout(HOST_ARCH, Deno.execPath());
+  for (const path of used) assert.deepEqual(imagePathProblems(layout, path, exists), [], path.path);
+  assert.ok(exists(`${ROOT}/dist/cni/macvtap`), "dist/cni is built (deno task build)");
 });
 
 /** Resource names the overlay's explicit config creates. */

@@ -7,6 +7,12 @@
  * - `dist/wasm/`         the two WASI modules they were compiled from (`macvtap.wasm`, `broker.wasm`), for
  *                        inspection and for test harnesses that run a module in-process
  *
+ * The executables are for the machine's own architecture. `--arch arm64` (or `amd64`, or `all`) also
+ * builds another one with Debian's cross compiler (`gcc-aarch64-linux-gnu` + `libc6-dev-arm64-cross`, or
+ * `gcc-x86-64-linux-gnu` + `libc6-dev-amd64-cross` on an arm64 machine): the wasm2c output and the host
+ * are portable C, so only the compiler changes. Those land in `dist/<arch>/cni/macvtap` and
+ * `dist/<arch>/link-broker`.
+ *
  * Run it through `deno task build` (tools/prepare.ts), which first installs the npm compiler and the
  * Debian toolchain (`wabt`, `gcc`) when they are missing.
  *
@@ -77,22 +83,80 @@ export function brokerExecutable(wasm: string, out = BROKER_EXECUTABLE): NativeB
   return { name: "link-broker", wasm, out, stream: true };
 }
 
+/** A Linux architecture, as Debian and OCI name it. */
+export type Arch = "amd64" | "arm64";
+
+/** Every architecture the stack is built for. */
+export const ARCHES: readonly Arch[] = ["amd64", "arm64"];
+
+/** The architecture of this machine. */
+export const HOST_ARCH: Arch = Deno.build.arch === "aarch64" ? "arm64" : "amd64";
+
+/** Debian's cross compiler for each architecture (used when it is not the machine's own). */
+export const CROSS_COMPILERS: Record<Arch, string> = {
+  amd64: "x86_64-linux-gnu-gcc",
+  arm64: "aarch64-linux-gnu-gcc",
+};
+
+/** Where the executables of `arch` go: dist/ itself for the machine's own, dist/<arch>/ for another. */
+export function archExecutables(arch: Arch): { cni: string; broker: string } {
+  if (arch === HOST_ARCH) return { cni: CNI_PLUGIN, broker: BROKER_EXECUTABLE };
+  return { cni: `${ROOT}dist/${arch}/cni/macvtap`, broker: `${ROOT}dist/${arch}/link-broker` };
+}
+
+/** One executable built for `arch`: its own build folder and, off the machine's arch, the cross compiler. */
+export function forArch(build: NativeBuild, arch: Arch): NativeBuild {
+  if (arch === HOST_ARCH) return build;
+  return { ...build, name: `${build.name}-${arch}`, cc: CROSS_COMPILERS[arch] };
+}
+
 /** Files an earlier build (the Deno host) left that no longer belong in dist/. */
 const STALE = ["cni/deno", "cni/macvtap-host.js", "cni/macvtap.wasm", "broker"];
 
-/** Builds everything `deno task build` promises. */
-export async function buildAll(): Promise<void> {
+/**
+ * Builds everything `deno task build` promises, for the machine's architecture and any other in `arches`.
+ *
+ * @returns the executables written, by architecture
+ */
+export async function buildAll(arches: readonly Arch[] = [HOST_ARCH]): Promise<Map<Arch, string[]>> {
   const [cniWasm, brokerWasm] = [await buildModule(CNI_MODULE), await buildModule(BROKER_MODULE)];
   await Deno.mkdir(WASM_DIST_DIR, { recursive: true });
   await Deno.copyFile(cniWasm, `${WASM_DIST_DIR}/macvtap.wasm`);
   await Deno.copyFile(brokerWasm, `${WASM_DIST_DIR}/broker.wasm`);
-  await Promise.all([compileNative(cniExecutable(cniWasm)), compileNative(brokerExecutable(brokerWasm))]);
+  const written = new Map<Arch, string[]>();
+  for (const arch of new Set([HOST_ARCH, ...arches])) {
+    const out = archExecutables(arch);
+    await Promise.all([
+      compileNative(forArch(cniExecutable(cniWasm, out.cni), arch)),
+      compileNative(forArch(brokerExecutable(brokerWasm, out.broker), arch)),
+    ]);
+    written.set(arch, [out.cni, out.broker]);
+  }
   for (const stale of STALE) await Deno.remove(`${ROOT}dist/${stale}`, { recursive: true }).catch(() => {});
+  return written;
+}
+
+/**
+ * `--arch amd64|arm64|all` (repeatable, also `--arch=…`); none means the machine's own.
+ *
+ * @throws Error naming an argument it cannot use
+ */
+export function archesFromArgs(args: string[]): Arch[] {
+  const values = args.flatMap((arg, i) => {
+    if (arg.startsWith("--arch=")) return [arg.slice("--arch=".length)];
+    if (arg === "--arch") return [args[i + 1] ?? ""];
+    if (args[i - 1] === "--arch") return [];
+    throw new Error(`Cannot use argument "${arg}": expected --arch ${ARCHES.join("|")}|all`);
+  });
+  return values.flatMap((value) => {
+    if (value === "all") return [...ARCHES];
+    if ((ARCHES as readonly string[]).includes(value)) return [value as Arch];
+    throw new Error(`Cannot build for "${value}": expected one of ${ARCHES.join(", ")}, all`);
+  });
 }
 
 if (import.meta.main) {
-  await buildAll();
-  console.error(
-    `build: wrote ${CNI_PLUGIN}, ${BROKER_EXECUTABLE} and ${WASM_DIST_DIR}/{macvtap,broker}.wasm`,
-  );
+  const written = await buildAll(archesFromArgs(Deno.args));
+  const executables = [...written.values()].flat().join(", ");
+  console.error(`build: wrote ${executables} and ${WASM_DIST_DIR}/{macvtap,broker}.wasm`);
 }

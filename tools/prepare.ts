@@ -1,7 +1,7 @@
 /**
  * Gets a fresh clone ready for one purpose, then builds:
  *
- *   deno run -A tools/prepare.ts build|demo|test
+ *   deno run -A tools/prepare.ts build|demo|image|test
  *
  * - npm dependencies (`npm ci`, only when package-lock.json changed): the AssemblyScript compiler, grpc-js;
  * - the Debian packages that purpose needs (only when root and missing; apt's output is kept out of the
@@ -17,12 +17,25 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** Debian packages by purpose; `test` includes the others. */
+/** Debian packages by purpose; `demo` and `image` include `build`, `test` includes them all. */
 export const DEBIAN_PACKAGES = {
   /** asc → wasm2c → cc: wasm2c and its runtime, a C compiler and the static libc. */
   build: ["wabt", "gcc", "libc6-dev"],
   /** The demo: ip, host-local, tcpdump, and python3 for the tap reader. */
   demo: ["iproute2", "containernetworking-plugins", "tcpdump", "python3"],
+  /**
+   * `deno task image` (tools/image.ts): the Debian base extracted by mmdebstrap, unshare for the cache run,
+   * podman to import it; the arm64 cross compiler and its static libc; qemu-user-static to run the arm64
+   * Deno (module cache) and to prove the arm64 executables.
+   */
+  image: [
+    "mmdebstrap",
+    "util-linux",
+    "podman",
+    "gcc-aarch64-linux-gnu",
+    "libc6-dev-arm64-cross",
+    "qemu-user-static",
+  ],
   /** Real peers the tests drive (see README "Tests"). */
   test: [
     "containernetworking-plugins",
@@ -41,16 +54,21 @@ export const DEBIAN_PACKAGES = {
 } as const;
 
 /** What each purpose installs. */
-export type Purpose = "build" | "demo" | "test";
+export type Purpose = "build" | "demo" | "image" | "test";
+
+/** Every purpose. */
+export const PURPOSES: readonly Purpose[] = ["build", "demo", "image", "test"];
 
 /** The packages a purpose needs, without duplicates. */
 export function packagesFor(purpose: Purpose): string[] {
-  const lists = purpose === "build"
-    ? [DEBIAN_PACKAGES.build]
-    : purpose === "demo"
-    ? [DEBIAN_PACKAGES.build, DEBIAN_PACKAGES.demo]
-    : [DEBIAN_PACKAGES.build, DEBIAN_PACKAGES.demo, DEBIAN_PACKAGES.test];
-  return [...new Set(lists.flat())];
+  const { build, demo, image, test } = DEBIAN_PACKAGES;
+  const lists = {
+    build: [build],
+    demo: [build, demo],
+    image: [build, image],
+    test: [build, demo, image, test],
+  };
+  return [...new Set(lists[purpose].flat())];
 }
 
 async function run(cmd: string, args: string[], quiet = false): Promise<void> {
@@ -62,7 +80,9 @@ async function run(cmd: string, args: string[], quiet = false): Promise<void> {
     stderr: quiet ? "piped" : "inherit",
   }).output();
   if (!out.success) {
-    const output = quiet ? `\n${new TextDecoder().decode(out.stdout)}${new TextDecoder().decode(out.stderr)}` : "";
+    const output = quiet
+      ? `\n${new TextDecoder().decode(out.stdout)}${new TextDecoder().decode(out.stderr)}`
+      : "";
     throw new Error(`${cmd} ${args.join(" ")} failed with exit code ${out.code}${output}`);
   }
 }
@@ -107,9 +127,9 @@ export async function ensureDebianPackages(packages: string[]): Promise<void> {
 }
 
 if (import.meta.main) {
-  const purpose = Deno.args[0] ?? "test";
-  if (purpose !== "build" && purpose !== "demo" && purpose !== "test") {
-    console.error(`usage: tools/prepare.ts build|demo|test (got "${purpose}")`);
+  const purpose = (Deno.args[0] ?? "test") as Purpose;
+  if (!PURPOSES.includes(purpose)) {
+    console.error(`usage: tools/prepare.ts ${PURPOSES.join("|")} (got "${purpose}")`);
     Deno.exit(2);
   }
   await ensureNpmDependencies();
