@@ -27,6 +27,10 @@
  *
  * Usage: `deno run --allow-read=<from>,<to> --allow-write=<to> deploy/install_cni.ts --from <dir> --to <dir>`
  *
+ * `--uninstall` takes away what an install put there: `<to>/macvtap` when it is ours (a foreign plugin of
+ * that name stays, and is reported), the versions folder and any staging leftovers. Nothing else in `<to>`
+ * is touched. deploy/uninstall/ runs it on every node.
+ *
  * @module
  */
 import { createHash } from "node:crypto";
@@ -184,6 +188,43 @@ async function oldWrapperVersion(path: string): Promise<string | null> {
   return /^# version=([0-9a-f]+)$/m.exec(text)?.[1] ?? null;
 }
 
+/** What an uninstall did. */
+export interface UninstallResult {
+  /** Paths removed, relative to the CNI bin dir. */
+  removed: string[];
+  /** True when `<to>/macvtap` is not ours and was left alone. */
+  keptForeignPlugin: boolean;
+}
+
+/**
+ * Removes what {@link installCni} put into `to` (see the module doc); a second run finds nothing to do.
+ *
+ * Requires `--allow-read` and `--allow-write` of `to`.
+ */
+export async function uninstallCni(to: string): Promise<UninstallResult> {
+  const versionsDir = `${to}/${VERSIONS_DIR}`;
+  const removed: string[] = [];
+  const haveVersions = await exists(versionsDir);
+  const current = haveVersions
+    ? await installedVersion(to, versionsDir)
+    : { version: null, foreign: await exists(`${to}/${PLUGIN_NAME}`) };
+  if (current.version !== null) {
+    await Deno.remove(`${to}/${PLUGIN_NAME}`);
+    removed.push(PLUGIN_NAME);
+  }
+  for await (const entry of Deno.readDir(to)) {
+    if (!entry.name.startsWith(STAGING_PREFIX)) continue;
+    await Deno.remove(`${to}/${entry.name}`, { recursive: true });
+    removed.push(entry.name);
+  }
+  if (haveVersions) {
+    await Deno.remove(versionsDir, { recursive: true });
+    removed.push(VERSIONS_DIR);
+  }
+  if (removed.length) await fsync(to);
+  return { removed, keptForeignPlugin: current.foreign };
+}
+
 /** Removes every entry of the versions folder but `keep` (staging ones are removeStaging's); returns them. */
 async function removeVersionsExcept(versionsDir: string, keep: string): Promise<string[]> {
   const removed: string[] = [];
@@ -222,12 +263,21 @@ async function exists(path: string): Promise<boolean> {
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { from: { type: "string" }, to: { type: "string" } },
+    options: { from: { type: "string" }, to: { type: "string" }, uninstall: { type: "boolean" } },
   });
-  if (!values.from || !values.to) {
-    console.error("usage: install_cni.ts --from <dist/cni dir> --to <CNI bin dir>");
+  if (!values.to || (!values.from && !values.uninstall)) {
+    console.error("usage: install_cni.ts --from <dist/cni dir> --to <CNI bin dir> [--uninstall]");
     Deno.exit(2);
   }
-  const result = await installCni(values.from, values.to);
-  console.log(JSON.stringify({ msg: "installed CNI plugin", plugin: PLUGIN_NAME, to: values.to, ...result }));
+  if (values.uninstall) {
+    const result = await uninstallCni(values.to);
+    console.log(
+      JSON.stringify({ msg: "uninstalled CNI plugin", plugin: PLUGIN_NAME, to: values.to, ...result }),
+    );
+  } else {
+    const result = await installCni(values.from!, values.to);
+    console.log(
+      JSON.stringify({ msg: "installed CNI plugin", plugin: PLUGIN_NAME, to: values.to, ...result }),
+    );
+  }
 }

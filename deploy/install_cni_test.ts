@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { checkDist, contentVersion, installCni, PLUGIN_NAME, VERSIONS_DIR } from "./install_cni.ts";
+import {
+  checkDist,
+  contentVersion,
+  installCni,
+  PLUGIN_NAME,
+  uninstallCni,
+  VERSIONS_DIR,
+} from "./install_cni.ts";
 
 const REAL_DIST = fileURLToPath(new URL("../dist/cni", import.meta.url));
 
@@ -244,5 +251,63 @@ Deno.test("the installer runs under the init container's narrow permissions (rea
     assert.equal(report.plugin, PLUGIN_NAME);
     assert.equal(report.replacedForeignPlugin, false);
     assert.equal(await run(`${to}/${PLUGIN_NAME}`), "plugin=v1 args=\n");
+  });
+});
+
+Deno.test("uninstallCni() removes the plugin, its versions and staging leftovers, and nothing else", async () => {
+  await withTempDir(async (root) => {
+    const to = `${root}/bin`;
+    await Deno.mkdir(to);
+    await Deno.writeTextFile(`${to}/bridge`, "another plugin");
+    await installCni(await fakeDist(root, "v1"), to);
+    await Deno.writeTextFile(`${to}/.${PLUGIN_NAME}-staging-${PLUGIN_NAME}-7`, "a link never renamed");
+    const result = await uninstallCni(to);
+    assert.deepEqual(result.removed.sort(), [
+      `.${PLUGIN_NAME}-staging-${PLUGIN_NAME}-7`,
+      PLUGIN_NAME,
+      VERSIONS_DIR,
+    ]);
+    assert.equal(result.keptForeignPlugin, false);
+    assert.deepEqual(await names(to), ["bridge"]);
+    assert.deepEqual(
+      await uninstallCni(to),
+      { removed: [], keptForeignPlugin: false },
+      "a second run is a no-op",
+    );
+  });
+});
+
+Deno.test("uninstallCni() leaves a foreign plugin of the same name, and says so", async () => {
+  await withTempDir(async (root) => {
+    const to = `${root}/bin`;
+    await Deno.mkdir(to);
+    await Deno.writeTextFile(`${to}/${PLUGIN_NAME}`, "kubevirt's binary");
+    assert.deepEqual(await uninstallCni(to), { removed: [], keptForeignPlugin: true });
+    await installCni(await fakeDist(root, "v1"), to);
+    await Deno.writeTextFile(`${to}/${PLUGIN_NAME}.new`, "kubevirt's binary");
+    await Deno.rename(`${to}/${PLUGIN_NAME}.new`, `${to}/${PLUGIN_NAME}`); // replaced behind our back
+    const result = await uninstallCni(to);
+    assert.deepEqual(result, { removed: [VERSIONS_DIR], keptForeignPlugin: true });
+    assert.equal(await Deno.readTextFile(`${to}/${PLUGIN_NAME}`), "kubevirt's binary");
+  });
+});
+
+Deno.test("the uninstaller runs under the init container's permissions, --from ignored", async () => {
+  await withTempDir(async (root) => {
+    const from = await fakeDist(root, "v1");
+    const to = `${root}/bin`;
+    await Deno.mkdir(to);
+    await installCni(from, to);
+    const script = fileURLToPath(new URL("./install_cni.ts", import.meta.url));
+    const flags = ["run", "--no-prompt", "--no-config", `--allow-read=${from},${to}`, `--allow-write=${to}`];
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [...flags, script, `--from=${from}`, `--to=${to}`, "--uninstall"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const report = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.equal(report.msg, "uninstalled CNI plugin");
+    assert.deepEqual(await names(to), []);
   });
 });
