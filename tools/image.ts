@@ -16,14 +16,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { type Arch, ARCHES, archesFromArgs, buildAll, HOST_ARCH } from "./build.ts";
-import {
-  copyEntry,
-  IMAGE_APP_DIR,
-  IMAGE_DENO,
-  IMAGE_DENO_DIR,
-  IMAGE_ENV,
-  imageLayout,
-} from "./image_layout.ts";
+import { copyEntry, IMAGE_APP_DIR, IMAGE_DENO, IMAGE_ENV, imageLayout } from "./image_layout.ts";
 import { baseRootfs, copyRootfs, IMAGE_CACHE_DIR } from "./image_rootfs.ts";
 import { VERSION } from "../daemon/version.ts";
 
@@ -148,9 +141,9 @@ export function imageLabels(
     "org.opencontainers.image.created": new Date(epoch * 1000).toISOString(),
     "org.opencontainers.image.licenses": "Apache-2.0",
     "org.opencontainers.image.base.name": `debian:${"bookworm"} (mmdebstrap --variant=extract)`,
-    "io.github.macvtap-stack.debian-packages": packages.join(" "),
-    "io.github.macvtap-stack.deno": Deno.version.deno,
-    "io.github.macvtap-stack.arch": arch,
+    "macvtap-stack.debian-packages": packages.join(" "),
+    "macvtap-stack.deno": Deno.version.deno,
+    "macvtap-stack.arch": arch,
   };
 }
 
