@@ -255,7 +255,7 @@ async function artifactHashes(): Promise<Record<string, string>> {
 async function sourceState(): Promise<{ commit: string; uncommittedBuildSources: string[] }> {
   const git = async (...args: string[]) => {
     const out = await new Deno.Command("git", { args, cwd: ROOT, stdout: "piped", stderr: "null" }).output();
-    return new TextDecoder().decode(out.stdout).trim();
+    return new TextDecoder().decode(out.stdout).trimEnd(); // porcelain lines start with a space
   };
   const status = await git("status", "--porcelain", "--", "cni-wasm", "tools");
   return {
