@@ -29,7 +29,8 @@
  *
  * `--uninstall` takes away what an install put there: `<to>/macvtap` when it is ours (a foreign plugin of
  * that name stays, and is reported), the versions folder and any staging leftovers. Nothing else in `<to>`
- * is touched. deploy/uninstall/ runs it on every node.
+ * is touched. deploy/uninstall/ runs it on every node, as an init container; its main container runs
+ * `--wait` (no other flag, no permission: it idles until SIGTERM), so a Running pod means "done here".
  *
  * @module
  */
@@ -263,13 +264,19 @@ async function exists(path: string): Promise<boolean> {
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
-    options: { from: { type: "string" }, to: { type: "string" }, uninstall: { type: "boolean" } },
+    options: {
+      from: { type: "string" },
+      to: { type: "string" },
+      uninstall: { type: "boolean" },
+      wait: { type: "boolean" },
+    },
   });
-  if (!values.to || (!values.from && !values.uninstall)) {
-    console.error("usage: install_cni.ts --from <dist/cni dir> --to <CNI bin dir> [--uninstall]");
+  if (values.wait) {
+    await new Promise<void>((resolve) => Deno.addSignalListener("SIGTERM", resolve));
+  } else if (!values.to || (!values.from && !values.uninstall)) {
+    console.error("usage: install_cni.ts --from <dist/cni dir> --to <CNI bin dir> [--uninstall] | --wait");
     Deno.exit(2);
-  }
-  if (values.uninstall) {
+  } else if (values.uninstall) {
     const result = await uninstallCni(values.to);
     console.log(
       JSON.stringify({ msg: "uninstalled CNI plugin", plugin: PLUGIN_NAME, to: values.to, ...result }),

@@ -85,7 +85,8 @@ Deno.test("every YAML file under deploy/ parses into Kubernetes objects or a kus
     assert.ok(documents.length > 0, `${file} is empty`);
     for (const document of documents) {
       const named = typeof (document.metadata as Record<string, unknown> | undefined)?.name === "string";
-      const isKustomization = file.endsWith("/kustomization.yaml") && Array.isArray(document.resources);
+      const isKustomization = file.endsWith("/kustomization.yaml") &&
+        (Array.isArray(document.resources) || document.kind === "Component");
       assert.ok(isKustomization || (document.apiVersion && document.kind && named), `${file}: not an object`);
     }
   }
