@@ -140,7 +140,8 @@ async function soakSection(): Promise<{ rows: Row[]; raw: SoakResult }> {
 async function codecSection(): Promise<{ rows: Row[]; raw: unknown }> {
   const result = await run(["bench", "-A", "--json", "cni-wasm/test/netlink/codec_bench.ts"]);
   if (!result.ok) throw new Error("codec bench failed");
-  const raw = JSON.parse(result.stdout);
+  // Deno names each bench's file by absolute URL; the results keep paths relative to the repository.
+  const raw = JSON.parse(result.stdout.replaceAll(`file://${ROOT}`, ""));
   const rows =
     (raw.benches as { name: string; results: { ok: { avg: number; p75: number; p99: number } }[] }[])
       .map((b) => {
