@@ -53,8 +53,12 @@ export async function main(args: readonly string[]): Promise<number> {
 /** The built-in profiles through `deno test`, after tools/prepare.ts has installed and built everything. */
 async function runBuiltInProfiles(options: CliOptions): Promise<number> {
   const deno = Deno.execPath();
-  const prepare = await new Deno.Command(deno, { args: ["run", "-A", "tools/prepare.ts", "test"], cwd: ROOT })
-    .output();
+  const prepare = await new Deno.Command(deno, {
+    args: ["run", "-A", "tools/prepare.ts", "test"],
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
   if (!prepare.success) return prepare.code;
   const env: Record<string, string> = {};
   if (options.report) env[REPORT_ENV] = options.report;
@@ -63,6 +67,8 @@ async function runBuiltInProfiles(options: CliOptions): Promise<number> {
     args: ["test", "-A", "--no-check=remote", "conformance/"],
     cwd: ROOT,
     env,
+    stdout: "inherit",
+    stderr: "inherit",
   }).output();
   return test.code;
 }
