@@ -1,10 +1,10 @@
 /**
- * The daemon as it runs in production — a separate, sandboxed process (the permissions daemon/launch.ts derives, cut to
- * temp paths) — with the real link broker (dist/link-broker: the codec wasm over netlink) inside a throwaway
- * "node" netns whose lower links are veths, driven by the kubelet and pod-resources doubles. Needs root and
- * `deno task build`. Run serially: the macvtaps made here get the node netns' own low ifindexes, so their
- * /dev/tapN names are only unique while no other test holds macvtaps; the namespaces (with their links) are
- * deleted at the end.
+ * The daemon as it runs in production — a separate, sandboxed process (the permissions daemon/launch.ts
+ * derives, cut to temp paths) — with the real link broker (dist/link-broker: the codec wasm over netlink)
+ * inside a throwaway "node" netns whose lower links are veths, driven by the kubelet and pod-resources
+ * doubles. Needs root and `deno task build`. Run serially: the macvtaps made here get the node netns' own
+ * low ifindexes, so their /dev/tapN names are only unique while no other test holds macvtaps; the
+ * namespaces (with their links) are deleted at the end.
  */
 import assert from "node:assert/strict";
 import { tempLinkName } from "./macvtap/temp_link_name.ts";
