@@ -12,6 +12,10 @@ import { tempLinkName } from "./macvtap/temp_link_name.ts";
 import { FakeHostLinks } from "./host/fake_host_links.ts";
 import { startDaemon } from "./testing/daemon_setup.ts";
 import { PodResourcesDouble } from "./testing/pod_resources_double.ts";
+import { KubeletDouble } from "./testing/kubelet_double.ts";
+import { fixedConfig } from "./config_source.ts";
+import { Daemon } from "./daemon.ts";
+import { memoryLogger } from "./log.ts";
 import { dropListAndWatchStream } from "./testing/python_stream_dropper.ts";
 
 const ETH0 = "macvtap.network.kubevirt.io/eth0";
@@ -135,6 +139,8 @@ Deno.test("daemon: pods survive a reboot — a restarted daemon re-creates their
     assert.equal(link && `/dev/tap${link.ifindex}`, path, "re-created before anything was served");
     assert.equal(link?.macvtapMode, "vepa");
     assert.ok(after.log.records.some((r) => r.msg === "allocation checkpoint loaded" && r.allocations === 1));
+    assert.equal(after.daemon.metrics.value("macvtap_dp_links_restored_total", { resource: ETH0 }), 1);
+    assert.equal(after.daemon.metrics.value("macvtap_dp_link_restore_failures_total", { resource: ETH0 }), 0);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -161,3 +167,44 @@ Deno.test("daemon.readiness() is ready once every resource is registered", async
     resources: { [ETH0]: "registered", "macvtap.network.kubevirt.io/data": "registered" },
   });
 });
+
+Deno.test("daemon /readyz: 503 while the kubelet is absent (retries logged at warn), 200 once registered", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mvt-daemon-ready-" });
+  const log = memoryLogger();
+  const config = fixedConfig('[{"name":"eth0","capacity":2}]', "DP_MACVTAP_CONF");
+  try {
+    await using daemon = await Daemon.start({
+      pluginDir: dir,
+      podResourcesSocket: `${dir}/none.sock`,
+      gcIntervalMs: 0,
+      gcGraceMs: 0,
+      metricsAddress: { hostname: "127.0.0.1", port: 0 },
+      pluginTuning: { minRestartIntervalMs: 10, socketCheckIntervalMs: 100, retryDelaysMs: [50] },
+    }, { hostLinks: new FakeHostLinks([{ name: "eth0", parentDevName: "virtio2" }]), config, log });
+    const readyz = () => fetch(`http://127.0.0.1:${daemon.metricsPort}/readyz`);
+    const before = await readyz();
+    assert.equal(before.status, 503);
+    assert.deepEqual(await before.json(), { ready: false, resources: { [ETH0]: "not registered" } });
+    await waitFor(() => log.records.some((r) => r.msg === "cannot serve and register; will retry"));
+    const retries = log.records.filter((r) => r.msg === "cannot serve and register; will retry");
+    assert.deepEqual(
+      [...new Set(retries.map((r) => r.level))],
+      ["warn"],
+      "the kubelet being absent is no error",
+    );
+    await using kubelet = await KubeletDouble.start(dir);
+    await kubelet.waitForRegistration(ETH0);
+    await waitFor(async () => (await readyz().then((r) => r.json())).ready);
+    assert.equal((await readyz().then(async (r) => [r.status, await r.json()]))[0], 200);
+  } finally {
+    config[Symbol.dispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+async function waitFor(check: () => boolean | Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !(await check());) {
+    if (Date.now() > deadline) throw new Error("gave up waiting");
+    await sleep(20);
+  }
+}
