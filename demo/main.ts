@@ -25,6 +25,8 @@ const TAP_IO = `${ROOT}demo/tap_io.py`;
 const RESOURCE = "macvtap.network.kubevirt.io/uplink0";
 const VM_MAC = "02:6d:76:00:00:07";
 const QEMU_UID = "107";
+/** Every /dev/tapN the demo was handed, checked after cleanup. */
+const DEMO_TAPS = new Set<string>();
 /** KubeVirt names the pod interface "pod" + 11 hex digits of sha256(network name). */
 const POD_IFNAME = "pod" + await sha256Hex("default/macvtap-demo", 11);
 
@@ -101,6 +103,7 @@ async function allocate(world: World, steps: Steps): Promise<string> {
   steps.note(await world.node.ip("-d", "-br", "link", "show", tempLinkName(deviceID)));
   steps.note(await sh("ls", ["-l", spec.host_path]));
   world.tap = spec.host_path;
+  DEMO_TAPS.add(world.tap);
   return deviceID;
 }
 
@@ -277,6 +280,6 @@ async function main(): Promise<number> {
 
 if (import.meta.main) {
   const code = await main();
-  await Steps.reportLeftovers();
+  await Steps.reportLeftovers(DEMO_TAPS);
   Deno.exit(code);
 }

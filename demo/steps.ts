@@ -23,12 +23,17 @@ export class Steps {
     for (const line of text.trimEnd().split("\n")) console.log(`    ${line}`);
   }
 
-  /** After cleanup: says whether any demo netns or /dev/tapN is left (there should be none). */
-  static async reportLeftovers(): Promise<void> {
+  /**
+   * After cleanup: says whether any demo netns or any of the demo's `/dev/tapN` is left (there should be
+   * none). Only the demo's own taps count: other macvtaps on the machine (another test run, a VM) are not
+   * the demo's to judge.
+   */
+  static async reportLeftovers(ownTaps: Iterable<string>): Promise<void> {
     const namespaces = (await ip("netns", "list")).split("\n").filter((l) =>
       l.startsWith(`${TEST_NETNS_PREFIX}demo-`)
     );
-    const taps = [...Deno.readDirSync("/dev")].filter((e) => /^tap\d+$/.test(e.name)).map((e) => e.name);
+    const taps: string[] = [];
+    for (const tap of ownTaps) if (await Deno.lstat(tap).then(() => true, () => false)) taps.push(tap);
     if (namespaces.length === 0 && taps.length === 0) {
       console.log("nothing left behind: no demo netns, no /dev/tapN");
     } else {
