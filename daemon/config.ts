@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { deviceId, MAX_KUBELET_NAME_LENGTH, resourceSuffixProblem } from "./macvtap/resource_names.ts";
+import { deviceId, MAX_KUBELET_NAME_LENGTH, resourceSuffixProblem } from "./resources/resource_names.ts";
 
 /** Macvtap modes, spelled as `ip link … type macvtap mode <mode>` spells them. */
 export const MACVTAP_MODES = ["bridge", "vepa", "private", "passthru", "source"] as const;

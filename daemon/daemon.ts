@@ -11,7 +11,7 @@
  * @module
  */
 import type { ConfigSource } from "./config_source.ts";
-import type { HostLinks } from "./host/host_links.ts";
+import type { NodeLinks } from "./links/node_links.ts";
 import { PluginManager } from "./kubelet/plugin_manager.ts";
 import type { RunnerOptions } from "./kubelet/plugin_runner.ts";
 import { listAllocatedDevices } from "./kubelet/pod_resources_client.ts";
@@ -22,11 +22,11 @@ import {
   CHECKPOINT_DIR_NAME,
 } from "./macvtap/allocation_checkpoint.ts";
 import { AllocationKeeper } from "./macvtap/allocation_keeper.ts";
-import { LinkTable } from "./macvtap/link_table.ts";
-import { ResourceSet } from "./macvtap/resource_set.ts";
+import { LinkTable } from "./resources/link_table.ts";
+import { ResourceSet } from "./resource_set.ts";
 import { tempLinkName } from "./macvtap/temp_link_name.ts";
 import { VERSION } from "./version.ts";
-import type { HeldDevices } from "./macvtap/stale_link_gc.ts";
+import type { HeldDevices } from "./resources/held_devices.ts";
 import {
   type HealthReport,
   Metrics,
@@ -66,7 +66,7 @@ export interface DaemonOptions {
 
 /** The parts a daemon is built from; the caller keeps ownership of them. */
 export interface DaemonParts {
-  hostLinks: HostLinks;
+  nodeLinks: NodeLinks;
   config: ConfigSource;
   log: Logger;
   metrics?: Metrics;
@@ -91,13 +91,13 @@ export class Daemon implements AsyncDisposable {
 
   /** Starts everything; resolves once the first resources are being served. */
   static async start(options: DaemonOptions, parts: DaemonParts): Promise<Daemon> {
-    const { hostLinks, config, log } = parts;
+    const { nodeLinks, config, log } = parts;
     const metrics = parts.metrics ?? new Metrics();
     const stateDir = options.stateDir === undefined
       ? `${options.pluginDir}/${CHECKPOINT_DIR_NAME}`
       : options.stateDir;
     const checkpoint = await AllocationCheckpoint.open(stateDir || null, { log });
-    const links = await LinkTable.start(hostLinks, log);
+    const links = await LinkTable.start(nodeLinks, log);
     const plugins = new PluginManager({
       ...options.pluginTuning,
       pluginDir: options.pluginDir,
@@ -115,15 +115,15 @@ export class Daemon implements AsyncDisposable {
         metrics.inc("macvtap_dp_allocations_total", { resource }, devices),
       allocateFailed: (resource: string) => metrics.inc("macvtap_dp_allocation_failures_total", { resource }),
     };
-    const resources = new ResourceSet({ hostLinks, links, checkpoint, log, observer }, plugins);
+    const resources = new ResourceSet({ nodeLinks, links, checkpoint, log, observer }, plugins);
     const keeper = new AllocationKeeper({
-      hostLinks,
+      nodeLinks,
       links,
       checkpoint,
       graceMs: options.gcGraceMs,
       log,
       listHeldDevices: parts.listHeldDevices ?? (() => listAllocatedDevices(options.podResourcesSocket)),
-      restore: (record) => counted(metrics, record, restoreThroughPool(resources, hostLinks, record)),
+      restore: (record) => counted(metrics, record, restoreThroughPool(resources, nodeLinks, record)),
       onDeleted: (count) => metrics.inc("macvtap_dp_stale_links_deleted_total", {}, count),
     });
     const daemon = new Daemon(parts, metrics, links, plugins, resources, checkpoint, keeper);
@@ -179,8 +179,8 @@ export class Daemon implements AsyncDisposable {
   /** What /healthz reports: healthy while the link broker answers. */
   health(): HealthReport {
     return {
-      ok: this.parts.hostLinks.available,
-      linkBroker: this.parts.hostLinks.available ? "up" : "down",
+      ok: this.parts.nodeLinks.available,
+      linkBroker: this.parts.nodeLinks.available ? "up" : "down",
       resources: Object.fromEntries(
         [...this.plugins.status()].map((
           [resource, registered],
@@ -207,7 +207,7 @@ export class Daemon implements AsyncDisposable {
   renderMetrics(): string {
     const gauges: ScrapedSample[] = [
       ...processSamples(),
-      { name: "macvtap_dp_link_broker_up", labels: {}, value: this.parts.hostLinks.available ? 1 : 0 },
+      { name: "macvtap_dp_link_broker_up", labels: {}, value: this.parts.nodeLinks.available ? 1 : 0 },
     ];
     const memory = Deno.memoryUsage();
     for (const kind of ["rss", "heapTotal", "heapUsed", "external"] as const) {
@@ -252,13 +252,13 @@ function counted(metrics: Metrics, record: AllocationRecord, restore: Promise<nu
 /** Re-creates a record's temp link through its pool (queued with Allocate), or directly if none serves it. */
 function restoreThroughPool(
   resources: ResourceSet,
-  hostLinks: HostLinks,
+  nodeLinks: NodeLinks,
   record: AllocationRecord,
 ): Promise<number> {
   const pool = resources.macvtapPool(record.resourceName);
   if (pool) return pool.restore(record);
   const { deviceId, lower, mode, ifindex } = record;
-  return hostLinks.createMacvtap({ name: tempLinkName(deviceId), lower, mode, ifindex }).then((r) =>
+  return nodeLinks.createMacvtap({ name: tempLinkName(deviceId), lower, mode, ifindex }).then((r) =>
     r.ifindex
   );
 }

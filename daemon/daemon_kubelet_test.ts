@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import type * as grpc from "@grpc/grpc-js";
 import type { Device } from "./kubelet/api_types.ts";
 import { tempLinkName } from "./macvtap/temp_link_name.ts";
-import { FakeHostLinks } from "./host/fake_host_links.ts";
+import { FakeNodeLinks } from "./testing/fake_node_links.ts";
 import { startDaemon } from "./testing/daemon_setup.ts";
 import { PodResourcesDouble } from "./testing/pod_resources_double.ts";
 import { KubeletDouble } from "./testing/kubelet_double.ts";
@@ -125,7 +125,7 @@ Deno.test("daemon: after a kubelet restart, a List that misses a pod does not co
 
 Deno.test("daemon: pods survive a reboot — a restarted daemon re-creates their links at the same ifindex", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mvt-daemon-" });
-  const node = new FakeHostLinks([{ name: "eth0", parentDevName: "virtio2" }]);
+  const node = new FakeNodeLinks([{ name: "eth0", parentDevName: "virtio2" }]);
   try {
     const before = await startDaemon({ dir, fake: node, config: '[{"name":"eth0","mode":"vepa"}]' });
     await before.kubelet.waitForRegistration(ETH0);
@@ -180,7 +180,7 @@ Deno.test("daemon /readyz: 503 while the kubelet is absent (retries logged at wa
       gcGraceMs: 0,
       metricsAddress: { hostname: "127.0.0.1", port: 0 },
       pluginTuning: { minRestartIntervalMs: 10, socketCheckIntervalMs: 100, retryDelaysMs: [50] },
-    }, { hostLinks: new FakeHostLinks([{ name: "eth0", parentDevName: "virtio2" }]), config, log });
+    }, { nodeLinks: new FakeNodeLinks([{ name: "eth0", parentDevName: "virtio2" }]), config, log });
     const readyz = () => fetch(`http://127.0.0.1:${daemon.metricsPort}/readyz`);
     const before = await readyz();
     assert.equal(before.status, 503);

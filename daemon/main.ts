@@ -9,7 +9,7 @@
  */
 import { openConfig, parseCli, USAGE } from "./cli.ts";
 import { Daemon } from "./daemon.ts";
-import { BrokerHostLinks, spawnBroker } from "./host/broker_host_links.ts";
+import { BrokerNodeLinks, spawnBroker } from "./links/broker_node_links.ts";
 import { jsonLogger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
 import { VERSION } from "./version.ts";
@@ -31,9 +31,9 @@ async function main(args: string[]): Promise<number> {
   await using stack = new AsyncDisposableStack();
   try {
     const config = stack.use(await openConfig(options, log, metrics));
-    const hostLinks = stack.use(new BrokerHostLinks(() => spawnBroker(options.broker, log), { log }));
-    await hostLinks.ready();
-    stack.use(await Daemon.start(options, { hostLinks, config, log, metrics }));
+    const nodeLinks = stack.use(new BrokerNodeLinks(() => spawnBroker(options.broker, log), { log }));
+    await nodeLinks.ready();
+    stack.use(await Daemon.start(options, { nodeLinks, config, log, metrics }));
   } catch (error) {
     log.error("cannot start", { error, broker: options.broker });
     return 1;

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { parseConfig } from "../daemon/config.ts";
-import { resourceName } from "../daemon/macvtap/resource_names.ts";
+import { resourceName } from "../daemon/resources/resource_names.ts";
 import {
   kubeOvnProblems,
   nadProblems,

@@ -8,8 +8,8 @@
  *
  * @module
  */
-import { BrokerHostLinks } from "../host/broker_host_links.ts";
-import { FakeHostLinks } from "../host/fake_host_links.ts";
+import { BrokerNodeLinks } from "../links/broker_node_links.ts";
+import { FakeNodeLinks } from "../testing/fake_node_links.ts";
 import { fixedConfig } from "../config_source.ts";
 import { Daemon } from "../daemon.ts";
 import { silentLogger } from "../log.ts";
@@ -119,13 +119,13 @@ async function processWithFakeBroker(rows: Row[]): Promise<void> {
 async function healthLatencyInProcess(rows: Row[]): Promise<void> {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const fake = new FakeHostLinks([{ name: "eth0", parentDevName: "virtio2" }]);
-  await using hostLinks = new BrokerHostLinks(inMemoryBroker(fake).factory);
+  const fake = new FakeNodeLinks([{ name: "eth0", parentDevName: "virtio2" }]);
+  await using nodeLinks = new BrokerNodeLinks(inMemoryBroker(fake).factory);
   await using kubelet = await KubeletDouble.start(dir);
   using config = fixedConfig('[{"name":"eth0"}]', "bench");
   await using _daemon = await Daemon.start(
     { pluginDir: dir, podResourcesSocket: `${dir}/none.sock`, gcIntervalMs: 0, gcGraceMs: 0 },
-    { hostLinks, config, log: silentLogger },
+    { nodeLinks, config, log: silentLogger },
   );
   const resource = "macvtap.network.kubevirt.io/eth0";
   await kubelet.waitForDevices(resource, "healthy", (d) => d[0]?.health === "Healthy");

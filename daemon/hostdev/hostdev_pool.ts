@@ -13,7 +13,7 @@
  * @module
  */
 import type { HostdevResourceConfig } from "../config.ts";
-import type { Link } from "../host/host_links.ts";
+import type { Link } from "../links/node_links.ts";
 import {
   type ContainerAllocateRequest,
   type ContainerAllocateResponse,
@@ -22,9 +22,8 @@ import {
   UNHEALTHY,
 } from "../kubelet/api_types.ts";
 import type { Logger } from "../log.ts";
-import type { LinkTable } from "../macvtap/link_table.ts";
-import type { PoolObserver } from "../macvtap/macvtap_pool.ts";
-import { numaTopology, PoolBase } from "../macvtap/pool_base.ts";
+import type { LinkTable } from "../resources/link_table.ts";
+import { numaTopology, PoolBase, type PoolObserver } from "../resources/pool_base.ts";
 import { nicDeviceId } from "./nic_selection.ts";
 import { pciDeviceEnvName } from "./pci_device_env.ts";
 

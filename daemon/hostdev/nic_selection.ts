@@ -12,7 +12,7 @@
  * @module
  */
 import type { HostdevResourceConfig, NicSelection } from "../config.ts";
-import type { Link } from "../host/host_links.ts";
+import type { Link } from "../links/node_links.ts";
 
 /** A NIC's device ID: its PCI address (what Multus passes to the CNI), else its name (NICs selected by name). */
 export function nicDeviceId(link: Link): string {

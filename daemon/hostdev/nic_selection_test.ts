@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { HostdevResourceConfig, NicSelection } from "../config.ts";
-import type { Link } from "../host/host_links.ts";
+import type { Link } from "../links/node_links.ts";
 import { assignNics, nicDeviceId, selects } from "./nic_selection.ts";
 
 function link(name: string, extra: Partial<Link> = {}): Link {

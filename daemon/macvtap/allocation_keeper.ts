@@ -5,22 +5,23 @@
  *   (after a reboot nothing survived; the List may not be complete yet, and re-creating early keeps the
  *   recorded ifindexes from being taken by links made meanwhile);
  * - every interval, asks List, re-creates the missing links of devices pods still hold (a re-created
- *   sandbox), and — only while the List is trusted (pod_list_trust.ts) — deletes stale temp links and
+ *   sandbox), and — only while the List is trusted (../resources/pod_list_trust.ts) — deletes stale temp links and
  *   forgets the allocations no pod holds any more.
  *
  * @module
  */
-import type { HostLinks } from "../host/host_links.ts";
+import type { NodeLinks } from "../links/node_links.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { AllocationCheckpoint, AllocationRecord } from "./allocation_checkpoint.ts";
 import { restoreMissingLinks, type RestoreOutcome } from "./allocation_restorer.ts";
-import type { LinkTable } from "./link_table.ts";
-import { PodListTrust } from "./pod_list_trust.ts";
-import { collectStaleLinks, heldDeviceKeys, type HeldDevices, releaseRecords } from "./stale_link_gc.ts";
+import type { LinkTable } from "../resources/link_table.ts";
+import { PodListTrust } from "../resources/pod_list_trust.ts";
+import { heldDeviceKeys, type HeldDevices } from "../resources/held_devices.ts";
+import { collectStaleLinks, releaseRecords } from "./stale_link_gc.ts";
 
 /** What the keeper needs. */
 export interface KeeperContext {
-  hostLinks: HostLinks;
+  nodeLinks: NodeLinks;
   links: LinkTable;
   checkpoint: AllocationCheckpoint;
   /** Devices held by active pods; throws when the kubelet cannot be asked. */
@@ -64,7 +65,7 @@ export class AllocationKeeper implements AsyncDisposable {
   /** Re-creates every recorded device's missing temp link, whatever the List says (see module doc). */
   restoreAll(): Promise<RestoreOutcome> {
     return this.#serial(async () => {
-      const tempLinks = await this.context.hostLinks.listTempLinks();
+      const tempLinks = await this.context.nodeLinks.listTempLinks();
       return await restoreMissingLinks(this.#restoreContext(), this.context.checkpoint.all(), tempLinks);
     });
   }
@@ -108,7 +109,7 @@ export class AllocationKeeper implements AsyncDisposable {
     const wasPaused = this.#trust.paused;
     const trusted = this.#trust.observe(held);
     if (wasPaused && trusted) this.#log.info("stale link collection resumed: the pod list is stable");
-    const tempLinks = await this.context.hostLinks.listTempLinks();
+    const tempLinks = await this.context.nodeLinks.listTempLinks();
     const keys = heldDeviceKeys(held);
     const candidates = this.context.checkpoint.all().filter((r) =>
       keys.has(`${r.resourceName}/${r.deviceId}`)
@@ -123,8 +124,8 @@ export class AllocationKeeper implements AsyncDisposable {
   }
 
   #restoreContext() {
-    const { hostLinks, links, restore } = this.context;
-    return { hostLinks, links, restore, log: this.#log };
+    const { nodeLinks, links, restore } = this.context;
+    return { nodeLinks, links, restore, log: this.#log };
   }
 
   #serial<T>(work: () => Promise<T>): Promise<T> {

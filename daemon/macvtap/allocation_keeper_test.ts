@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { FakeHostLinks } from "../host/fake_host_links.ts";
+import { FakeNodeLinks } from "../testing/fake_node_links.ts";
 import { memoryLogger } from "../log.ts";
 import { AllocationCheckpoint, type AllocationRecord } from "./allocation_checkpoint.ts";
 import { AllocationKeeper } from "./allocation_keeper.ts";
-import { LinkTable } from "./link_table.ts";
-import type { HeldDevices } from "./stale_link_gc.ts";
+import { LinkTable } from "../resources/link_table.ts";
+import type { HeldDevices } from "../resources/held_devices.ts";
 import { tempLinkName } from "./temp_link_name.ts";
 
 const MINUTE = 60_000;
@@ -13,13 +13,13 @@ const ETH0 = "macvtap.network.kubevirt.io/eth0";
 async function setup() {
   let clock = 1_000_000;
   const now = () => clock;
-  const fake = new FakeHostLinks([{ name: "eth0" }], { now });
+  const fake = new FakeNodeLinks([{ name: "eth0" }], { now });
   const links = await LinkTable.start(fake);
   const checkpoint = await AllocationCheckpoint.open(null, { now });
   let held: HeldDevices[] | Error = [];
   const log = memoryLogger();
   const keeper = new AllocationKeeper({
-    hostLinks: fake,
+    nodeLinks: fake,
     links,
     checkpoint,
     graceMs: 2 * MINUTE,

@@ -13,15 +13,15 @@
  *
  * @module
  */
-import type { HostLinks, Link, PeerMacvtap } from "../host/host_links.ts";
+import type { Link, NodeLinks, PeerMacvtap } from "../links/node_links.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { AllocationRecord } from "./allocation_checkpoint.ts";
-import type { LinkTable } from "./link_table.ts";
+import type { LinkTable } from "../resources/link_table.ts";
 import { tempLinkName } from "./temp_link_name.ts";
 
 /** What the restorer needs. */
 export interface RestoreContext {
-  hostLinks: HostLinks;
+  nodeLinks: NodeLinks;
   links: LinkTable;
   /** Creates the record's temp link at its ifindex (through its pool, queued with Allocate). */
   restore: (record: AllocationRecord) => Promise<number>;
@@ -38,7 +38,7 @@ export interface RestoreOutcome {
  * Re-creates the temp link of every record in `candidates` whose macvtap exists nowhere.
  *
  * @param tempLinks the host's temp links now (listTempLinks)
- * @throws {import("../host/host_links.ts").HostLinkError} when the pods' macvtaps cannot be listed
+ * @throws {import("../links/node_links.ts").NodeLinkError} when the pods' macvtaps cannot be listed
  */
 export async function restoreMissingLinks(
   context: RestoreContext,
@@ -49,7 +49,7 @@ export async function restoreMissingLinks(
   const missing = candidates.filter((record) => !present.has(tempLinkName(record.deviceId)));
   const outcome: RestoreOutcome = { restored: [], failed: [] };
   if (missing.length === 0) return outcome;
-  const inPods = await context.hostLinks.listPeerMacvtaps();
+  const inPods = await context.nodeLinks.listPeerMacvtaps();
   for (const record of missing) {
     const lower = context.links.get(record.lower);
     if (!lower || isInPod(record, lower, inPods)) continue;

@@ -10,8 +10,8 @@
  * @module
  */
 import { DEFAULT_CAPACITY, DEFAULT_MODE, type ResourceConfig } from "../config.ts";
-import type { Link } from "../host/host_links.ts";
-import { resourceSuffixProblem } from "./resource_names.ts";
+import type { Link } from "../links/node_links.ts";
+import { resourceSuffixProblem } from "../resources/resource_names.ts";
 
 /** Whether a link may carry discovered macvtap resources. */
 export function isSuitableLower(link: Link): boolean {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Link } from "../host/host_links.ts";
+import type { Link } from "../links/node_links.ts";
 import { discoverResources, isSuitableLower } from "./discovery.ts";
 
 function link(name: string, extra: Partial<Link> = {}): Link {

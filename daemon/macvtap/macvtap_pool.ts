@@ -12,7 +12,7 @@
  * @module
  */
 import type { ResourceConfig } from "../config.ts";
-import { HostLinkError, type HostLinks, type Link } from "../host/host_links.ts";
+import { type Link, NodeLinkError, type NodeLinks } from "../links/node_links.ts";
 import {
   type ContainerAllocateRequest,
   type ContainerAllocateResponse,
@@ -24,21 +24,14 @@ import {
 } from "../kubelet/api_types.ts";
 import type { Logger } from "../log.ts";
 import type { AllocationCheckpoint, AllocationRecord } from "./allocation_checkpoint.ts";
-import type { LinkTable } from "./link_table.ts";
-import { PoolBase } from "./pool_base.ts";
-import { deviceId, parseDeviceIndex } from "./resource_names.ts";
+import type { LinkTable } from "../resources/link_table.ts";
+import { PoolBase, type PoolObserver } from "../resources/pool_base.ts";
+import { deviceId, parseDeviceIndex } from "../resources/resource_names.ts";
 import { tempLinkName } from "./temp_link_name.ts";
-
-/** Counters a pool reports to metrics. */
-export interface PoolObserver {
-  allocated?(resource: string, devices: number): void;
-  /** One failed Allocate request, whatever the status (INVALID_ARGUMENT, NOT_FOUND, UNAVAILABLE …). */
-  allocateFailed?(resource: string): void;
-}
 
 /** What a pool needs from the rest of the daemon. */
 export interface PoolContext {
-  hostLinks: HostLinks;
+  nodeLinks: NodeLinks;
   links: LinkTable;
   checkpoint: AllocationCheckpoint;
   log?: Logger;
@@ -90,11 +83,11 @@ export class MacvtapPool extends PoolBase<ResourceConfig> {
   /**
    * Re-creates the temp link of an allocated device at its recorded ifindex (queued with Allocate).
    *
-   * @throws {HostLinkError} EEXIST when the name or the ifindex is taken, ENODEV when the lower is missing
+   * @throws {NodeLinkError} EEXIST when the name or the ifindex is taken, ENODEV when the lower is missing
    */
   restore(record: AllocationRecord): Promise<number> {
     return this.#enqueue(async () => {
-      const { ifindex } = await this.context.hostLinks.createMacvtap({
+      const { ifindex } = await this.context.nodeLinks.createMacvtap({
         name: tempLinkName(record.deviceId),
         lower: record.lower,
         mode: record.mode,
@@ -158,17 +151,17 @@ export class MacvtapPool extends PoolBase<ResourceConfig> {
     const name = tempLinkName(id);
     const spec = { name, ...lowerAndMode(config) };
     try {
-      return { name, ifindex: (await this.context.hostLinks.createMacvtap(spec)).ifindex, created: true };
+      return { name, ifindex: (await this.context.nodeLinks.createMacvtap(spec)).ifindex, created: true };
     } catch (error) {
-      if (!(error instanceof HostLinkError && error.code === "EEXIST")) throw error;
+      if (!(error instanceof NodeLinkError && error.code === "EEXIST")) throw error;
     }
-    const existing = (await this.context.hostLinks.listTempLinks()).find((link) => link.name === name);
+    const existing = (await this.context.nodeLinks.listTempLinks()).find((link) => link.name === name);
     if (existing && this.#isRight(existing, config)) {
       return { name, ifindex: existing.ifindex, created: false };
     }
     this.log.info("replacing a temp link that does not match the resource", { link: name, existing });
-    await this.context.hostLinks.deleteLink(name);
-    return { name, ifindex: (await this.context.hostLinks.createMacvtap(spec)).ifindex, created: true };
+    await this.context.nodeLinks.deleteLink(name);
+    return { name, ifindex: (await this.context.nodeLinks.createMacvtap(spec)).ifindex, created: true };
   }
 
   #isRight(link: Link, config: ResourceConfig): boolean {
@@ -195,7 +188,7 @@ export class MacvtapPool extends PoolBase<ResourceConfig> {
   async #undo(made: string[]): Promise<void> {
     for (const name of made.reverse()) {
       try {
-        await this.context.hostLinks.deleteLink(name);
+        await this.context.nodeLinks.deleteLink(name);
       } catch (error) {
         // The stale link collector removes it later; the Allocate error already tells the kubelet.
         this.log.error("cannot undo partial allocation", { link: name, error });

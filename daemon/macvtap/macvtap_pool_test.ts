@@ -1,21 +1,21 @@
 import assert from "node:assert/strict";
 import type { ResourceConfig } from "../config.ts";
-import { FakeHostLinks, type FakeLinkSpec } from "../host/fake_host_links.ts";
+import { type FakeLinkSpec, FakeNodeLinks } from "../testing/fake_node_links.ts";
 import { PluginRequestError } from "../kubelet/api_types.ts";
 import { AllocationCheckpoint } from "./allocation_checkpoint.ts";
-import { LinkTable } from "./link_table.ts";
+import { LinkTable } from "../resources/link_table.ts";
 import { MacvtapPool } from "./macvtap_pool.ts";
 import { tempLinkName } from "./temp_link_name.ts";
 
 const ETH0: ResourceConfig = { name: "eth0", lowerDevice: "eth0", mode: "bridge", capacity: 3 };
 
 async function setup(config = ETH0, links: FakeLinkSpec[] = [{ name: "eth0", parentDevName: "virtio2" }]) {
-  const fake = new FakeHostLinks(links);
+  const fake = new FakeNodeLinks(links);
   const table = await LinkTable.start(fake);
   const checkpoint = await AllocationCheckpoint.open(null);
   const failures: string[] = [];
   const observer = { allocateFailed: (resource: string) => failures.push(resource) };
-  const pool = new MacvtapPool(config, { hostLinks: fake, links: table, checkpoint, observer });
+  const pool = new MacvtapPool(config, { nodeLinks: fake, links: table, checkpoint, observer });
   let changes = 0;
   pool.onDevicesChanged(() => changes++);
   return {

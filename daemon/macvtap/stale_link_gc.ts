@@ -13,21 +13,15 @@
  *
  * @module
  */
-import type { HostLinks, Link } from "../host/host_links.ts";
+import type { Link, NodeLinks } from "../links/node_links.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import type { AllocationCheckpoint } from "./allocation_checkpoint.ts";
-import { RESOURCE_NAMESPACE } from "./resource_names.ts";
+import { heldDeviceKeys, type HeldDevices, isOurResource } from "../resources/held_devices.ts";
 import { tempLinkName } from "./temp_link_name.ts";
-
-/** Devices of one resource held by a pod, as pod-resources reports them. */
-export interface HeldDevices {
-  resourceName: string;
-  deviceIds: string[];
-}
 
 /** What the collector needs. */
 export interface StaleLinkContext {
-  hostLinks: HostLinks;
+  nodeLinks: NodeLinks;
   checkpoint: AllocationCheckpoint;
   /** Links younger than this are never collected. */
   graceMs: number;
@@ -35,14 +29,6 @@ export interface StaleLinkContext {
   log?: Logger;
   /** Counts deletions for metrics. */
   onDeleted?: (count: number) => void;
-}
-
-/** `<resource>/<device ID>` of every device of our resource domain that a pod holds. */
-export function heldDeviceKeys(held: HeldDevices[]): Set<string> {
-  return new Set(
-    held.filter((h) => h.resourceName.startsWith(`${RESOURCE_NAMESPACE}/`))
-      .flatMap((h) => h.deviceIds.map((id) => `${h.resourceName}/${id}`)),
-  );
 }
 
 /**
@@ -57,17 +43,14 @@ export async function collectStaleLinks(
 ): Promise<string[]> {
   const log = context.log ?? silentLogger;
   const now = context.now ?? Date.now;
-  const inUse = new Set(
-    held.filter((h) => h.resourceName.startsWith(`${RESOURCE_NAMESPACE}/`))
-      .flatMap((h) => h.deviceIds.map(tempLinkName)),
-  );
+  const inUse = new Set(held.filter(isOurResource).flatMap((h) => h.deviceIds.map(tempLinkName)));
   const deleted: string[] = [];
   for (const link of tempLinks) {
     const ageMs = now() - link.firstSeenMs;
     if (inUse.has(link.name) || ageMs < context.graceMs) continue;
     if (context.checkpoint.isRecent(link.name, context.graceMs)) continue;
     try {
-      if (await context.hostLinks.deleteLink(link.name)) deleted.push(link.name);
+      if (await context.nodeLinks.deleteLink(link.name)) deleted.push(link.name);
       log.info("deleted stale temp link", { link: link.name, ifindex: link.ifindex, ageMs });
     } catch (error) {
       log.error("cannot delete stale temp link", { link: link.name, error });

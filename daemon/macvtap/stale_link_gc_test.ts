@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { FakeHostLinks } from "../host/fake_host_links.ts";
+import { FakeNodeLinks } from "../testing/fake_node_links.ts";
 import { AllocationCheckpoint } from "./allocation_checkpoint.ts";
-import { collectStaleLinks, type HeldDevices, releaseRecords } from "./stale_link_gc.ts";
+import type { HeldDevices } from "../resources/held_devices.ts";
+import { collectStaleLinks, releaseRecords } from "./stale_link_gc.ts";
 import { tempLinkName } from "./temp_link_name.ts";
 
 const MINUTE = 60_000;
@@ -10,9 +11,9 @@ const ETH0 = "macvtap.network.kubevirt.io/eth0";
 async function setup() {
   let clock = 1_000_000;
   const now = () => clock;
-  const fake = new FakeHostLinks([{ name: "eth0" }], { now });
+  const fake = new FakeNodeLinks([{ name: "eth0" }], { now });
   const checkpoint = await AllocationCheckpoint.open(null, { now });
-  const context = { hostLinks: fake, checkpoint, graceMs: 2 * MINUTE, now };
+  const context = { nodeLinks: fake, checkpoint, graceMs: 2 * MINUTE, now };
   const collect = async (held: HeldDevices[]) => collectStaleLinks(context, held, await fake.listTempLinks());
   return { fake, checkpoint, context, collect, advance: (ms: number) => clock += ms };
 }

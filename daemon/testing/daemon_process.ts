@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { DAEMON_RUNTIME_FLAGS, daemonPermissionFlags, type SandboxPaths } from "../sandbox.ts";
-import { readLines } from "../host/json_lines.ts";
+import { readLines } from "../links/json_lines.ts";
 import type { LogRecord } from "../log.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -6,7 +6,7 @@
  */
 import { type ConfigSource, fixedConfig } from "../config_source.ts";
 import { Daemon, type DaemonOptions } from "../daemon.ts";
-import { FakeHostLinks, type FakeLinkSpec } from "../host/fake_host_links.ts";
+import { type FakeLinkSpec, FakeNodeLinks } from "./fake_node_links.ts";
 import { type Logger, memoryLogger } from "../log.ts";
 import { KubeletDouble } from "./kubelet_double.ts";
 import { PodResourcesDouble } from "./pod_resources_double.ts";
@@ -15,7 +15,7 @@ import { PodResourcesDouble } from "./pod_resources_double.ts";
 export interface DaemonSetup {
   links?: FakeLinkSpec[];
   /** Links to use as they are (a "node" shared by two daemons in turn). */
-  fake?: FakeHostLinks;
+  fake?: FakeNodeLinks;
   /** The plugin directory to use (kept at dispose when given). */
   dir?: string;
   config?: string | ((dir: string, log: Logger) => Promise<ConfigSource>);
@@ -25,7 +25,7 @@ export interface DaemonSetup {
 /** Starts kubelet double, pod-resources double and daemon; dispose stops them and removes the directory. */
 export async function startDaemon(setup: DaemonSetup = {}) {
   const dir = setup.dir ?? await Deno.makeTempDir({ prefix: "mvt-daemon-" });
-  const fake = setup.fake ?? new FakeHostLinks(setup.links ?? [{ name: "eth0", parentDevName: "virtio2" }]);
+  const fake = setup.fake ?? new FakeNodeLinks(setup.links ?? [{ name: "eth0", parentDevName: "virtio2" }]);
   const kubelet = await KubeletDouble.start(dir);
   await Deno.mkdir(`${dir}/pod-resources`, { recursive: true }); // a kubelet restart deletes sockets in the plugin dir
   const podResources = await PodResourcesDouble.start(`${dir}/pod-resources/kubelet.sock`);
@@ -40,7 +40,7 @@ export async function startDaemon(setup: DaemonSetup = {}) {
     gcGraceMs: 0,
     pluginTuning: { minRestartIntervalMs: 10, socketCheckIntervalMs: 100 },
     ...setup.options,
-  }, { hostLinks: fake, config, log });
+  }, { nodeLinks: fake, config, log });
   return {
     dir,
     fake,

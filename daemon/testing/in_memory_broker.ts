@@ -1,14 +1,14 @@
 /**
  * TEST HELPER: a link broker that runs in the test's own process — the broker side of the protocol
- * ({@link serveBrokerProtocol}) over in-memory streams, with any {@link HostLinks} (usually the fake)
- * doing the work. Lets unit tests drive {@link BrokerHostLinks} through the real protocol code.
+ * ({@link serveBrokerProtocol}) over in-memory streams, with any {@link NodeLinks} (usually the fake)
+ * doing the work. Lets unit tests drive {@link BrokerNodeLinks} through the real protocol code.
  *
  * @module
  */
-import type { BrokerTransport } from "../host/broker_connection.ts";
-import type { BrokerFactory } from "../host/broker_host_links.ts";
-import { serveBrokerProtocol } from "../host/broker_server.ts";
-import type { HostLinks } from "../host/host_links.ts";
+import type { BrokerTransport } from "../links/broker_connection.ts";
+import type { BrokerFactory } from "../links/broker_node_links.ts";
+import { serveBrokerProtocol } from "./broker_server.ts";
+import type { NodeLinks } from "../links/node_links.ts";
 
 /** A factory of in-memory brokers plus a way to crash the current one. */
 export interface InMemoryBroker {
@@ -20,7 +20,7 @@ export interface InMemoryBroker {
 }
 
 /** Brokers serving `backend` in memory. */
-export function inMemoryBroker(backend: HostLinks, implementation = "in-memory test broker"): InMemoryBroker {
+export function inMemoryBroker(backend: NodeLinks, implementation = "in-memory test broker"): InMemoryBroker {
   let starts = 0;
   let current: BrokerTransport | null = null;
   const factory: BrokerFactory = () => {
@@ -37,7 +37,7 @@ export function inMemoryBroker(backend: HostLinks, implementation = "in-memory t
   };
 }
 
-function startOne(backend: HostLinks, implementation: string): BrokerTransport {
+function startOne(backend: NodeLinks, implementation: string): BrokerTransport {
   let requests!: ReadableStreamDefaultController<Uint8Array>;
   const input = new ReadableStream<Uint8Array>({ start: (c) => void (requests = c) });
   const endInput = () => {

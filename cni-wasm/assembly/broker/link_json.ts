@@ -1,4 +1,4 @@
-// Links as the broker protocol reports them (daemon/host/broker_protocol.ts,
+// Links as the broker protocol reports them (daemon/links/broker_protocol.ts,
 // "Link"): the rtnetlink view reduced to what discovery, health and GC need.
 
 import { host_link_numa_node } from "../host/bindings";

@@ -1,7 +1,7 @@
 // Newline-framed requests from stdin. read() is called only after
 // wait_readable said stdin has data, so one fd_read never blocks the event side.
 
-/** The protocol's line limit (daemon/host/broker_protocol.ts MAX_LINE_BYTES). */
+/** The protocol's line limit (daemon/links/broker_protocol.ts MAX_LINE_BYTES). */
 export const MAX_LINE_BYTES: i32 = 1 << 20;
 
 export class StdinLines {

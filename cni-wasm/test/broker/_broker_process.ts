@@ -9,7 +9,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { readLines } from "../../../daemon/host/json_lines.ts";
+import { readLines } from "../../../daemon/links/json_lines.ts";
 import { isRoot, type TestNetns } from "../../../testing/netns.ts";
 import { BROKER_EXECUTABLE, BROKER_MODULE, brokerExecutable, buildModule } from "../../../tools/build.ts";
 import { compileNative } from "../../../tools/native.ts";

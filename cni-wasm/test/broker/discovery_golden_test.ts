@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { loadHarness } from "../load_harness.ts";
 import { fixtureSection, loadFixture } from "../netlink/_fixtures.ts";
 import { discoverResources, isSuitableLower } from "../../../daemon/macvtap/discovery.ts";
-import { checkLink } from "../../../daemon/host/broker_protocol.ts";
-import type { Link } from "../../../daemon/host/host_links.ts";
+import { checkLink } from "../../../daemon/links/broker_protocol.ts";
+import type { Link } from "../../../daemon/links/node_links.ts";
 
 let numaLookups = 0;
 const broker = await loadHarness<{ linksOfDatagram(datagram: Uint8Array): string }>("broker_harness", {

@@ -7,9 +7,9 @@ import { loadHarness } from "../load_harness.ts";
 import { fixtureSection } from "../netlink/_fixtures.ts";
 import { VIRTIO2_SYSFS } from "../hostdev/_hostdev_harness.ts";
 import { assignNics, nicDeviceId } from "../../../daemon/hostdev/nic_selection.ts";
-import { checkLink } from "../../../daemon/host/broker_protocol.ts";
+import { checkLink } from "../../../daemon/links/broker_protocol.ts";
 import type { HostdevResourceConfig } from "../../../daemon/config.ts";
-import type { Link } from "../../../daemon/host/host_links.ts";
+import type { Link } from "../../../daemon/links/node_links.ts";
 
 let memory: WebAssembly.Memory | null = null;
 const text = (ptr: number, len: number) => new TextDecoder().decode(new Uint8Array(memory!.buffer, ptr, len));

@@ -1,5 +1,5 @@
 /**
- * {@link HostLinks} through a link broker child process: the only way the sandboxed daemon touches links.
+ * {@link NodeLinks} through a link broker child process: the only way the sandboxed daemon touches links.
  *
  * The broker is restarted with growing delays when it dies; requests made meanwhile wait for the new one
  * (up to their deadline), and watchers get a `resync` event once it is back, because events may have been
@@ -10,15 +10,15 @@
 import { type CreateMacvtapArgs, type Event, type Link, type PeerMacvtap } from "./broker_protocol.ts";
 import { checkLink, checkPeerMacvtap } from "./broker_protocol.ts";
 import { BrokerConnection, type BrokerTransport, type RequestBody } from "./broker_connection.ts";
-import { HostLinkError, type HostLinks, type LinkEvent } from "./host_links.ts";
+import { type LinkEvent, NodeLinkError, type NodeLinks } from "./node_links.ts";
 import { readLines } from "./json_lines.ts";
 import { type Logger, silentLogger } from "../log.ts";
 
 /** Makes a fresh broker (one per start and restart). */
 export type BrokerFactory = () => BrokerTransport;
 
-/** Tuning of {@link BrokerHostLinks}. */
-export interface BrokerHostLinksOptions {
+/** Tuning of {@link BrokerNodeLinks}. */
+export interface BrokerNodeLinksOptions {
   /** Deadline of each request, including waiting for a restarting broker (default 15 s). */
   requestTimeoutMs?: number;
   /** How long a new broker has to say hello (default 10 s). */
@@ -66,11 +66,11 @@ export function spawnBroker(program: string, log: Logger = silentLogger): Broker
   };
 }
 
-/** {@link HostLinks} backed by a (restarting) link broker. */
-export class BrokerHostLinks implements HostLinks {
+/** {@link NodeLinks} backed by a (restarting) link broker. */
+export class BrokerNodeLinks implements NodeLinks {
   #factory: BrokerFactory;
   #log: Logger;
-  #options: Required<Omit<BrokerHostLinksOptions, "log">>;
+  #options: Required<Omit<BrokerNodeLinksOptions, "log">>;
   #connection: Promise<BrokerConnection>;
   #current: BrokerConnection | null = null;
   #watchers = new Set<(event: LinkEvent) => void>();
@@ -80,7 +80,7 @@ export class BrokerHostLinks implements HostLinks {
   #wake: (() => void) | null = null;
 
   /** Starts the first broker; see {@link ready} to wait for it. */
-  constructor(factory: BrokerFactory, options: BrokerHostLinksOptions = {}) {
+  constructor(factory: BrokerFactory, options: BrokerNodeLinksOptions = {}) {
     this.#factory = factory;
     this.#log = options.log ?? silentLogger;
     this.#options = {
@@ -113,7 +113,7 @@ export class BrokerHostLinks implements HostLinks {
   async listPeerMacvtaps(): Promise<PeerMacvtap[]> {
     const result = await this.#request({ op: "listPeerMacvtaps" }) as { macvtaps?: unknown };
     if (!Array.isArray(result?.macvtaps)) {
-      throw new HostLinkError("EPROTO", "link broker answered listPeerMacvtaps without macvtaps");
+      throw new NodeLinkError("EPROTO", "link broker answered listPeerMacvtaps without macvtaps");
     }
     return result.macvtaps.map(checkPeerMacvtap);
   }
@@ -134,7 +134,7 @@ export class BrokerHostLinks implements HostLinks {
     const result = await this.#request({ op: "createMacvtap", ...args }) as Record<string, unknown>;
     const wrongIndex = args.ifindex !== undefined && result?.ifindex !== args.ifindex;
     if (typeof result?.ifindex !== "number" || result.ifindex <= 0 || wrongIndex) {
-      throw new HostLinkError("EPROTO", `link broker answered createMacvtap with ${JSON.stringify(result)}`);
+      throw new NodeLinkError("EPROTO", `link broker answered createMacvtap with ${JSON.stringify(result)}`);
     }
     return { ifindex: result.ifindex, name: args.name };
   }
@@ -145,7 +145,7 @@ export class BrokerHostLinks implements HostLinks {
       return result?.deleted === true;
     } catch (error) {
       // The protocol says "deleted: false", but a broker passing the kernel's ENODEV through means the same.
-      if (error instanceof HostLinkError && error.code === "ENODEV") return false;
+      if (error instanceof NodeLinkError && error.code === "ENODEV") return false;
       throw error;
     }
   }
@@ -159,7 +159,7 @@ export class BrokerHostLinks implements HostLinks {
   }
 
   async #request(body: RequestBody): Promise<unknown> {
-    if (this.#disposed) throw new HostLinkError("EBROKER", "link broker client is closed");
+    if (this.#disposed) throw new NodeLinkError("EBROKER", "link broker client is closed");
     const deadline = this.#options.requestTimeoutMs;
     const connection = await withDeadline(
       this.#connection,
@@ -177,7 +177,7 @@ export class BrokerHostLinks implements HostLinks {
       const reason = `cannot start the link broker: ${(error as Error).message}`;
       // After the caller has stored this attempt's promise, so the retry's promise replaces it.
       queueMicrotask(() => this.#onClosed(reason, 0));
-      throw new HostLinkError("EBROKER", reason);
+      throw new NodeLinkError("EBROKER", reason);
     }
     const connection = new BrokerConnection(transport, (e) => this.#deliver(e), this.#options.helloTimeoutMs);
     const startedAt = Date.now();
@@ -203,7 +203,7 @@ export class BrokerHostLinks implements HostLinks {
       this.#wake = resolve;
       this.#restartTimer = setTimeout(resolve, delay);
     }).then(() => {
-      if (this.#disposed) throw new HostLinkError("EBROKER", "link broker client is closed");
+      if (this.#disposed) throw new NodeLinkError("EBROKER", "link broker client is closed");
       return this.#connect();
     });
     this.#connection.catch((error) => {
@@ -221,14 +221,14 @@ export class BrokerHostLinks implements HostLinks {
 
 function linksOf(result: unknown): Link[] {
   const links = (result as { links?: unknown })?.links;
-  if (!Array.isArray(links)) throw new HostLinkError("EPROTO", "link broker answered a list without links");
+  if (!Array.isArray(links)) throw new NodeLinkError("EPROTO", "link broker answered a list without links");
   return links.map(checkLink);
 }
 
 async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HostLinkError("ETIMEDOUT", `gave up ${what} after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new NodeLinkError("ETIMEDOUT", `gave up ${what} after ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([promise, timeout]);

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { FakeHostLinks } from "../host/fake_host_links.ts";
-import type { Link } from "../host/host_links.ts";
+import { FakeNodeLinks } from "../testing/fake_node_links.ts";
+import type { Link } from "../links/node_links.ts";
 import { LinkTable } from "./link_table.ts";
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 Deno.test("LinkTable lists at start and follows new/del events", async () => {
-  const fake = new FakeHostLinks([{ name: "eth0" }, { name: "lo", loopback: true }]);
+  const fake = new FakeNodeLinks([{ name: "eth0" }, { name: "lo", loopback: true }]);
   using table = await LinkTable.start(fake);
   assert.deepEqual(table.all().map((l) => l.name), ["eth0", "lo"]);
   const seen: [string, boolean][] = [];
@@ -20,7 +20,7 @@ Deno.test("LinkTable lists at start and follows new/del events", async () => {
 });
 
 Deno.test("LinkTable ignores a stale delete of a link re-created under the same name", async () => {
-  const fake = new FakeHostLinks([{ name: "eth0" }]);
+  const fake = new FakeNodeLinks([{ name: "eth0" }]);
   using table = await LinkTable.start(fake);
   const old = table.get("eth0")!;
   fake.remove("eth0");
@@ -35,7 +35,7 @@ Deno.test("LinkTable ignores a stale delete of a link re-created under the same 
 });
 
 Deno.test("LinkTable.resync() reports only what differs", async () => {
-  const fake = new FakeHostLinks([{ name: "eth0" }, { name: "eth1" }]);
+  const fake = new FakeNodeLinks([{ name: "eth0" }, { name: "eth1" }]);
   using table = await LinkTable.start(fake);
   const changes: [string, Link | undefined][] = [];
   table.onChange((link, previous) => changes.push([(link ?? previous)!.name, link]));
@@ -47,7 +47,7 @@ Deno.test("LinkTable.resync() reports only what differs", async () => {
 });
 
 Deno.test("LinkTable applies a rename in place: no ghost under the old name, listeners see both names", async () => {
-  const fake = new FakeHostLinks([{ name: "up0" }]);
+  const fake = new FakeNodeLinks([{ name: "up0" }]);
   using table = await LinkTable.start(fake);
   const ifindex = table.get("up0")!.ifindex;
   const seen: [string | undefined, string | undefined][] = [];
@@ -62,7 +62,7 @@ Deno.test("LinkTable applies a rename in place: no ghost under the old name, lis
 });
 
 Deno.test("LinkTable keeps names unique: a link reported under a name another entry holds replaces it", async () => {
-  const fake = new FakeHostLinks([{ name: "nicA" }, { name: "nicB" }]);
+  const fake = new FakeNodeLinks([{ name: "nicA" }, { name: "nicB" }]);
   using table = await LinkTable.start(fake);
   const a = table.get("nicA")!;
   const b = table.get("nicB")!;
@@ -74,7 +74,7 @@ Deno.test("LinkTable keeps names unique: a link reported under a name another en
 });
 
 Deno.test("LinkTable.resync() picks up a rename it missed", async () => {
-  const fake = new FakeHostLinks([{ name: "eth0" }]);
+  const fake = new FakeNodeLinks([{ name: "eth0" }]);
   using table = await LinkTable.start(fake);
   const listed = await fake.list();
   fake.list = () => Promise.resolve([{ ...listed[0], name: "ens3" }]);
@@ -84,7 +84,7 @@ Deno.test("LinkTable.resync() picks up a rename it missed", async () => {
 });
 
 Deno.test("LinkTable.portsOf() lists a bond's slaves by masterIfindex", async () => {
-  const fake = new FakeHostLinks([{ name: "bond0", kind: "bond" }, { name: "eth0" }, { name: "eth1" }]);
+  const fake = new FakeNodeLinks([{ name: "bond0", kind: "bond" }, { name: "eth0" }, { name: "eth1" }]);
   using table = await LinkTable.start(fake);
   const bond = table.get("bond0")!.ifindex;
   fake.update("eth0", { masterIfindex: bond });

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type { HostLinks, Link, LinkEvent } from "../host/host_links.ts";
+import type { Link, LinkEvent, NodeLinks } from "../links/node_links.ts";
 import { type Logger, silentLogger } from "../log.ts";
 
 /**
@@ -30,13 +30,13 @@ export class LinkTable implements Disposable {
   #resyncing: Promise<void> | null = null;
   #resyncAgain = false;
 
-  private constructor(private hostLinks: HostLinks, private log: Logger) {}
+  private constructor(private nodeLinks: NodeLinks, private log: Logger) {}
 
   /** Subscribes to link events, then takes the first listing. */
-  static async start(hostLinks: HostLinks, log: Logger = silentLogger): Promise<LinkTable> {
-    const table = new LinkTable(hostLinks, log);
-    table.#watch = await hostLinks.watch((event) => table.#onEvent(event));
-    table.#replaceAll(await hostLinks.list());
+  static async start(nodeLinks: NodeLinks, log: Logger = silentLogger): Promise<LinkTable> {
+    const table = new LinkTable(nodeLinks, log);
+    table.#watch = await nodeLinks.watch((event) => table.#onEvent(event));
+    table.#replaceAll(await nodeLinks.list());
     return table;
   }
 
@@ -77,7 +77,7 @@ export class LinkTable implements Disposable {
       do {
         this.#resyncAgain = false;
         try {
-          this.#replaceAll(await this.hostLinks.list());
+          this.#replaceAll(await this.nodeLinks.list());
         } catch (error) {
           this.log.error("cannot list links after lost events; keeping the last known state", { error });
         }

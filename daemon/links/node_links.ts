@@ -1,8 +1,9 @@
 /**
- * The daemon's view of the host network namespace: what it may read and the two changes it may make.
+ * The daemon's view of the node's network namespace (the host netns): what it may read and the two changes
+ * it may make.
  *
- * Implementations: {@link ../host/broker_host_links.ts BrokerHostLinks} (production: a link broker child
- * process), {@link ../host/fake_host_links.ts FakeHostLinks} (in memory, for tests). The macvtap domain code
+ * Implementations: {@link ./broker_node_links.ts BrokerNodeLinks} (production: a link broker child
+ * process), {@link ../testing/fake_node_links.ts FakeNodeLinks} (in memory, for tests). The resource code
  * only ever sees this interface.
  *
  * @module
@@ -11,7 +12,7 @@ import type { CreateMacvtapArgs, Link, PeerMacvtap } from "./broker_protocol.ts"
 
 export type { CreateMacvtapArgs, Link, PeerMacvtap };
 
-/** A change in the host's links, in the order the kernel reported it. */
+/** A change in the node's links, in the order the kernel reported it. */
 export type LinkEvent =
   | { type: "new"; link: Link }
   | { type: "del"; link: Link }
@@ -19,8 +20,8 @@ export type LinkEvent =
   | { type: "resync"; reason: string };
 
 /** A failed link operation; `code` is an errno name (ENODEV …) or EBROKER / ETIMEDOUT / EPROTO. */
-export class HostLinkError extends Error {
-  override name = "HostLinkError";
+export class NodeLinkError extends Error {
+  override name = "NodeLinkError";
 
   /** @param code errno name or one of the broker-level codes */
   constructor(readonly code: string, message: string) {
@@ -28,8 +29,8 @@ export class HostLinkError extends Error {
   }
 }
 
-/** Links of the host network namespace. */
-export interface HostLinks extends AsyncDisposable {
+/** Links of the node's network namespace. */
+export interface NodeLinks extends AsyncDisposable {
   /** Every link of the host netns. */
   list(): Promise<Link[]>;
   /**

@@ -1,8 +1,8 @@
 /**
- * The broker side of the link broker protocol, over any {@link HostLinks} backend.
+ * The broker side of the link broker protocol, over any {@link NodeLinks} backend.
  *
  * Used by the in-memory test broker (`daemon/testing/fake_broker.ts`) and by unit tests (backend =
- * {@link FakeHostLinks}). The real link broker (cni-wasm/assembly/broker/) implements the same protocol in
+ * {@link FakeNodeLinks}). The real link broker (cni-wasm/assembly/broker/) implements the same protocol in
  * the wasm; the mandate checks below are part of the protocol, not of this helper.
  *
  * @module
@@ -17,14 +17,14 @@ import {
   parseRequest,
   type Request,
   TEMP_LINK_PATTERN,
-} from "./broker_protocol.ts";
-import { HostLinkError, type HostLinks, type LinkEvent } from "./host_links.ts";
-import { LineWriter, readLines } from "./json_lines.ts";
+} from "../links/broker_protocol.ts";
+import { type LinkEvent, NodeLinkError, type NodeLinks } from "../links/node_links.ts";
+import { LineWriter, readLines } from "../links/json_lines.ts";
 
 /** What {@link serveBrokerProtocol} needs. */
 export interface BrokerServeOptions {
   /** Where the work is done. */
-  backend: HostLinks;
+  backend: NodeLinks;
   /** Request lines (a broker's stdin). */
   input: ReadableStream<Uint8Array>;
   /** Hello, responses and events (a broker's stdout). */
@@ -65,7 +65,7 @@ export async function serveBrokerProtocol(options: BrokerServeOptions): Promise<
 class BrokerSession {
   #watch: Disposable | null = null;
 
-  constructor(private backend: HostLinks, private send: (line: BrokerLine) => Promise<void>) {}
+  constructor(private backend: NodeLinks, private send: (line: BrokerLine) => Promise<void>) {}
 
   async answer(line: string): Promise<void> {
     let request: Request;
@@ -79,7 +79,7 @@ class BrokerSession {
       const result = await this.#perform(request);
       await this.send({ id: request.id, result });
     } catch (error) {
-      const code = error instanceof HostLinkError ? error.code : "EIO";
+      const code = error instanceof NodeLinkError ? error.code : "EIO";
       await this.send({ id: request.id, error: { code, message: (error as Error).message } });
     }
   }
@@ -117,7 +117,7 @@ class BrokerSession {
 
 function requireTempName(name: string): void {
   if (!TEMP_LINK_PATTERN.test(name)) {
-    throw new HostLinkError("EPERM", `refusing to touch link "${name}": not a temp link name`);
+    throw new NodeLinkError("EPERM", `refusing to touch link "${name}": not a temp link name`);
   }
 }
 

@@ -14,14 +14,14 @@ import {
   type HostdevResourceConfig,
   isHostdevResource,
   type ResourceConfig,
-} from "../config.ts";
-import { HostdevPool } from "../hostdev/hostdev_pool.ts";
-import { assignNics } from "../hostdev/nic_selection.ts";
-import type { Link } from "../host/host_links.ts";
-import type { DevicePluginBackend } from "../kubelet/api_types.ts";
-import { type Logger, silentLogger } from "../log.ts";
-import { discoverResources } from "./discovery.ts";
-import { MacvtapPool, type PoolContext } from "./macvtap_pool.ts";
+} from "./config.ts";
+import { HostdevPool } from "./hostdev/hostdev_pool.ts";
+import { assignNics } from "./hostdev/nic_selection.ts";
+import type { Link } from "./links/node_links.ts";
+import type { DevicePluginBackend } from "./kubelet/api_types.ts";
+import { type Logger, silentLogger } from "./log.ts";
+import { discoverResources } from "./macvtap/discovery.ts";
+import { MacvtapPool, type PoolContext } from "./macvtap/macvtap_pool.ts";
 
 /** A served resource of either kind. */
 export type Pool = MacvtapPool | HostdevPool;
@@ -29,7 +29,7 @@ export type Pool = MacvtapPool | HostdevPool;
 type AnyResourceConfig = ResourceConfig | HostdevResourceConfig;
 
 /** Where pools are served (the kubelet machinery). */
-export interface PluginHost {
+export interface PluginServers {
   add(backend: DevicePluginBackend): void;
   remove(socketName: string): Promise<void>;
 }
@@ -42,7 +42,7 @@ export class ResourceSet implements AsyncDisposable {
   #linkWatch: Disposable;
   #log: Logger;
 
-  constructor(private context: PoolContext, private plugins: PluginHost) {
+  constructor(private context: PoolContext, private plugins: PluginServers) {
     this.#log = context.log ?? silentLogger;
     // Under auto-discovery, links coming and going change the resources.
     this.#linkWatch = context.links.onChange(() => {

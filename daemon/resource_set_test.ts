@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { parseConfig } from "../config.ts";
-import { FakeHostLinks } from "../host/fake_host_links.ts";
-import type { DevicePluginBackend } from "../kubelet/api_types.ts";
-import { AllocationCheckpoint } from "./allocation_checkpoint.ts";
-import { LinkTable } from "./link_table.ts";
+import { parseConfig } from "./config.ts";
+import { type FakeLinkSpec, FakeNodeLinks, virtioNic } from "./testing/fake_node_links.ts";
+import type { DevicePluginBackend } from "./kubelet/api_types.ts";
+import { AllocationCheckpoint } from "./macvtap/allocation_checkpoint.ts";
+import { LinkTable } from "./resources/link_table.ts";
 import { ResourceSet } from "./resource_set.ts";
 
-class RecordingHost {
+class RecordingServers {
   served = new Map<string, DevicePluginBackend>();
   events: string[] = [];
   add(backend: DevicePluginBackend): void {
@@ -20,21 +20,23 @@ class RecordingHost {
   }
 }
 
-async function setup() {
-  const fake = new FakeHostLinks([
-    { name: "lo", loopback: true },
-    { name: "eth0", parentDevName: "virtio2" },
-    { name: "veth1", kind: "veth" },
-  ]);
+const DEFAULT_LINKS: FakeLinkSpec[] = [
+  { name: "lo", loopback: true },
+  { name: "eth0", parentDevName: "virtio2" },
+  { name: "veth1", kind: "veth" },
+];
+
+async function setup(specs = DEFAULT_LINKS) {
+  const fake = new FakeNodeLinks(specs);
   const links = await LinkTable.start(fake);
-  const host = new RecordingHost();
+  const servers = new RecordingServers();
   const set = new ResourceSet(
-    { hostLinks: fake, links, checkpoint: await AllocationCheckpoint.open(null) },
-    host,
+    { nodeLinks: fake, links, checkpoint: await AllocationCheckpoint.open(null) },
+    servers,
   );
   return {
     fake,
-    host,
+    servers,
     set,
     names: () => set.pools().map((p) => p.resourceName.split("/")[1]),
     settle: () => new Promise((resolve) => setTimeout(resolve, 0)),
@@ -51,7 +53,10 @@ Deno.test("ResourceSet serves the configured resources", async () => {
     parseConfig('[{"name":"a","lowerDevice":"eth0"},{"name":"b","lowerDevice":"veth1"}]', "t"),
   );
   assert.deepEqual(t.names(), ["a", "b"]);
-  assert.deepEqual(t.host.events, ["add macvtap.network.kubevirt.io/a", "add macvtap.network.kubevirt.io/b"]);
+  assert.deepEqual(t.servers.events, [
+    "add macvtap.network.kubevirt.io/a",
+    "add macvtap.network.kubevirt.io/b",
+  ]);
 });
 
 Deno.test("ResourceSet applies a new config touching only what changed", async () => {
@@ -64,7 +69,7 @@ Deno.test("ResourceSet applies a new config touching only what changed", async (
   assert.deepEqual(t.names(), ["a", "c"]);
   assert.equal(t.set.pools()[0], a, "pool a kept (and so its server and registration)");
   assert.equal(a.devices().length, 5);
-  assert.deepEqual(t.host.events.slice(2), [
+  assert.deepEqual(t.servers.events.slice(2), [
     "remove macvtap.network.kubevirt.io/b",
     "add macvtap.network.kubevirt.io/c",
   ]);
@@ -92,4 +97,31 @@ Deno.test("ResourceSet switches between explicit config and discovery", async ()
   assert.deepEqual(t.names(), ["eth0"]);
   await t.set.apply(parseConfig('[{"name":"dataplane","lowerDevice":"eth0"}]', "t"));
   assert.deepEqual(t.names(), ["dataplane"]);
+});
+
+Deno.test("ResourceSet: hostdev entries by name, ownership in config order, kind switch replaces the pool", async () => {
+  await using t = await setup([
+    { name: "lo", loopback: true },
+    virtioNic("eth0", "0000:00:03.0", { defaultRoute: true }),
+    virtioNic("ens9", "0000:00:09.0", { numaNode: 0 }),
+    virtioNic("ens10", "0000:00:0a.0"),
+    { name: "veth9", kind: "veth" },
+  ]);
+  await t.set.apply(parseConfig(
+    '[{"name":"first","kind":"hostdev","interfaces":["veth9","ens9"]},{"name":"nics","kind":"hostdev"}]',
+    "t",
+  ));
+  const ids = (name: string) =>
+    t.servers.served.get(`macvtap.network.kubevirt.io_${name}`)!.devices().map((d) => d.ID);
+  assert.deepEqual(ids("first"), ["0000:00:09.0", "veth9"]);
+  assert.deepEqual(ids("nics"), ["0000:00:0a.0"], "ens9 belongs to the earlier entry");
+  await t.set.apply(
+    parseConfig('[{"name":"first","lowerDevice":"ens9"},{"name":"nics","kind":"hostdev"}]', "t"),
+  );
+  const names = t.set.pools().map((p) => `${p.resourceName} ${"select" in p.config ? "hostdev" : "macvtap"}`);
+  assert.deepEqual(names, [
+    "macvtap.network.kubevirt.io/first macvtap",
+    "macvtap.network.kubevirt.io/nics hostdev",
+  ]);
+  assert.deepEqual(ids("nics"), ["0000:00:0a.0"], "ens9 is a macvtap lower now");
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { BrokerHostLinks } from "./broker_host_links.ts";
-import { FakeHostLinks } from "./fake_host_links.ts";
-import { HostLinkError, type LinkEvent } from "./host_links.ts";
+import { BrokerNodeLinks } from "./broker_node_links.ts";
+import { FakeNodeLinks } from "../testing/fake_node_links.ts";
+import { type LinkEvent, NodeLinkError } from "./node_links.ts";
 import { inMemoryBroker } from "../testing/in_memory_broker.ts";
 
 function nextEvent(events: LinkEvent[], count: number): Promise<void> {
@@ -11,9 +11,9 @@ function nextEvent(events: LinkEvent[], count: number): Promise<void> {
   });
 }
 
-Deno.test("BrokerHostLinks lists, creates and deletes through the protocol", async () => {
-  const fake = new FakeHostLinks([{ name: "eth0", parentDevName: "virtio2" }]);
-  await using links = new BrokerHostLinks(inMemoryBroker(fake).factory);
+Deno.test("BrokerNodeLinks lists, creates and deletes through the protocol", async () => {
+  const fake = new FakeNodeLinks([{ name: "eth0", parentDevName: "virtio2" }]);
+  await using links = new BrokerNodeLinks(inMemoryBroker(fake).factory);
   await links.ready();
   assert.deepEqual((await links.list()).map((l) => l.name), ["eth0"]);
   const created = await links.createMacvtap({ name: "mvtf2644cc3624e", lower: "eth0", mode: "vepa" });
@@ -27,28 +27,28 @@ Deno.test("BrokerHostLinks lists, creates and deletes through the protocol", asy
   assert.deepEqual(fake.calls, ["create mvtf2644cc3624e on eth0 mode vepa", "delete mvtf2644cc3624e"]);
 });
 
-Deno.test("BrokerHostLinks passes errno codes through and the broker refuses non-temp names", async () => {
-  const fake = new FakeHostLinks([{ name: "eth0" }]);
-  await using links = new BrokerHostLinks(inMemoryBroker(fake).factory);
+Deno.test("BrokerNodeLinks passes errno codes through and the broker refuses non-temp names", async () => {
+  const fake = new FakeNodeLinks([{ name: "eth0" }]);
+  await using links = new BrokerNodeLinks(inMemoryBroker(fake).factory);
   await assert.rejects(
     links.createMacvtap({ name: "mvtf2644cc3624e", lower: "eth9", mode: "bridge" }),
     (error: unknown) =>
-      error instanceof HostLinkError && error.code === "ENODEV" && /eth9/.test(error.message),
+      error instanceof NodeLinkError && error.code === "ENODEV" && /eth9/.test(error.message),
   );
   await assert.rejects(
     links.deleteLink("eth0"),
-    (e: unknown) => e instanceof HostLinkError && e.code === "EPERM",
+    (e: unknown) => e instanceof NodeLinkError && e.code === "EPERM",
   );
   await assert.rejects(
     links.createMacvtap({ name: "evil0", lower: "eth0", mode: "bridge" }),
-    (e: unknown) => e instanceof HostLinkError && e.code === "EPERM",
+    (e: unknown) => e instanceof NodeLinkError && e.code === "EPERM",
   );
   assert.ok(fake.get("eth0"), "the broker must never touch eth0");
 });
 
-Deno.test("BrokerHostLinks delivers link events to watchers until disposed", async () => {
-  const fake = new FakeHostLinks([{ name: "eth0" }]);
-  await using links = new BrokerHostLinks(inMemoryBroker(fake).factory);
+Deno.test("BrokerNodeLinks delivers link events to watchers until disposed", async () => {
+  const fake = new FakeNodeLinks([{ name: "eth0" }]);
+  await using links = new BrokerNodeLinks(inMemoryBroker(fake).factory);
   const events: LinkEvent[] = [];
   const watch = await links.watch((event) => events.push(event));
   fake.update("eth0", { carrier: false });
@@ -64,10 +64,10 @@ Deno.test("BrokerHostLinks delivers link events to watchers until disposed", asy
   assert.equal(events.length, 2);
 });
 
-Deno.test("BrokerHostLinks restarts a crashed broker and tells watchers to resync", async () => {
-  const fake = new FakeHostLinks([{ name: "eth0" }]);
+Deno.test("BrokerNodeLinks restarts a crashed broker and tells watchers to resync", async () => {
+  const fake = new FakeNodeLinks([{ name: "eth0" }]);
   const broker = inMemoryBroker(fake);
-  await using links = new BrokerHostLinks(broker.factory, { restartDelaysMs: [1] });
+  await using links = new BrokerNodeLinks(broker.factory, { restartDelaysMs: [1] });
   const events: LinkEvent[] = [];
   using _watch = await links.watch((event) => events.push(event));
   broker.crash();
@@ -80,16 +80,16 @@ Deno.test("BrokerHostLinks restarts a crashed broker and tells watchers to resyn
   assert.equal(events[1].type, "new", "the new broker was asked to watch");
 });
 
-Deno.test("BrokerHostLinks fails requests with ETIMEDOUT when the broker does not answer", async () => {
-  const fake = new FakeHostLinks([]);
+Deno.test("BrokerNodeLinks fails requests with ETIMEDOUT when the broker does not answer", async () => {
+  const fake = new FakeNodeLinks([]);
   let unwedge = () => {};
   fake.list = () => new Promise((resolve) => unwedge = () => resolve([])); // a wedged netlink dump
-  await using links = new BrokerHostLinks(inMemoryBroker(fake).factory, { requestTimeoutMs: 50 });
-  await assert.rejects(links.list(), (e: unknown) => e instanceof HostLinkError && e.code === "ETIMEDOUT");
+  await using links = new BrokerNodeLinks(inMemoryBroker(fake).factory, { requestTimeoutMs: 50 });
+  await assert.rejects(links.list(), (e: unknown) => e instanceof NodeLinkError && e.code === "ETIMEDOUT");
   unwedge(); // the late answer is dropped; lets the in-memory broker finish
 });
 
-Deno.test("BrokerHostLinks rejects a broker that speaks another protocol version", async () => {
+Deno.test("BrokerNodeLinks rejects a broker that speaks another protocol version", async () => {
   const transport = () => {
     const out = new TransformStream<Uint8Array, Uint8Array>();
     const writer = out.writable.getWriter();
@@ -105,14 +105,14 @@ Deno.test("BrokerHostLinks rejects a broker that speaks another protocol version
       kill: () => void writer.close().then(() => exit("killed"), () => exit("killed")),
     };
   };
-  const links = new BrokerHostLinks(transport, { restartDelaysMs: [60_000] });
+  const links = new BrokerNodeLinks(transport, { restartDelaysMs: [60_000] });
   await assert.rejects(links.ready(), /speaks version 2, need 1/);
   await links[Symbol.asyncDispose]();
 });
 
-Deno.test("BrokerHostLinks creates at a requested ifindex and lists macvtaps moved into pods", async () => {
-  const fake = new FakeHostLinks([{ name: "eth0", parentDevName: "virtio2" }]);
-  await using links = new BrokerHostLinks(inMemoryBroker(fake).factory);
+Deno.test("BrokerNodeLinks creates at a requested ifindex and lists macvtaps moved into pods", async () => {
+  const fake = new FakeNodeLinks([{ name: "eth0", parentDevName: "virtio2" }]);
+  await using links = new BrokerNodeLinks(inMemoryBroker(fake).factory);
   await links.ready();
   const created = await links.createMacvtap({
     name: "mvtf2644cc3624e",
@@ -123,7 +123,7 @@ Deno.test("BrokerHostLinks creates at a requested ifindex and lists macvtaps mov
   assert.equal(created.ifindex, 777);
   await assert.rejects(
     links.createMacvtap({ name: "mvtf2644cc3624f", lower: "eth0", mode: "vepa", ifindex: 777 }),
-    (e: unknown) => e instanceof HostLinkError && e.code === "EEXIST",
+    (e: unknown) => e instanceof NodeLinkError && e.code === "EEXIST",
   );
   assert.deepEqual(await links.listPeerMacvtaps(), []);
   const peer = fake.moveToPeer("mvtf2644cc3624e", 2);

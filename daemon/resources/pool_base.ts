@@ -14,11 +14,18 @@ import type {
   DevicePluginBackend,
   TopologyInfo,
 } from "../kubelet/api_types.ts";
-import type { Link } from "../host/host_links.ts";
+import type { Link } from "../links/node_links.ts";
 import { PluginRequestError } from "../kubelet/api_types.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { preferDevices } from "./preferred_allocation.ts";
 import { resourceName, socketFileName } from "./resource_names.ts";
+
+/** Counters a pool reports to metrics. */
+export interface PoolObserver {
+  allocated?(resource: string, devices: number): void;
+  /** One failed Allocate request, whatever the status (INVALID_ARGUMENT, NOT_FOUND, UNAVAILABLE …). */
+  allocateFailed?(resource: string): void;
+}
 
 /** A served resource backed by one config entry of type `C`. */
 export abstract class PoolBase<C extends { readonly name: string }>

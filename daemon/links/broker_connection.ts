@@ -1,7 +1,7 @@
 /**
  * One conversation with one link broker process: hello, numbered requests with deadlines, events.
  *
- * {@link BrokerHostLinks} owns the process lifecycle (spawn, restart); this class only speaks the protocol
+ * {@link BrokerNodeLinks} owns the process lifecycle (spawn, restart); this class only speaks the protocol
  * over a transport and fails everything pending when the transport ends.
  *
  * @module
@@ -16,7 +16,7 @@ import {
   parseBrokerLine,
   type Request,
 } from "./broker_protocol.ts";
-import { HostLinkError } from "./host_links.ts";
+import { NodeLinkError } from "./node_links.ts";
 import { LineWriter, readLines } from "./json_lines.ts";
 
 /** Byte streams to and from a broker, and how to end it. */
@@ -65,7 +65,7 @@ export class BrokerConnection {
     this.hello = new Promise((resolve, reject) => [gotHello, failHello] = [resolve, reject]);
     this.hello.catch(() => {});
     const timer = setTimeout(() => {
-      failHello(new HostLinkError("ETIMEDOUT", `link broker sent no hello within ${helloTimeoutMs} ms`));
+      failHello(new NodeLinkError("ETIMEDOUT", `link broker sent no hello within ${helloTimeoutMs} ms`));
       transport.kill();
     }, helloTimeoutMs);
     this.hello.finally(() => clearTimeout(timer)).catch(() => {});
@@ -73,7 +73,7 @@ export class BrokerConnection {
     this.closed = this.#read(gotHello, failHello).then(async (reason) => {
       reason = `${reason} (${await transport.exited})`;
       this.#fail(reason);
-      failHello(new HostLinkError("EBROKER", `link broker ended before its hello: ${reason}`));
+      failHello(new NodeLinkError("EBROKER", `link broker ended before its hello: ${reason}`));
       return reason;
     });
   }
@@ -86,23 +86,23 @@ export class BrokerConnection {
   /**
    * Sends a request and resolves with its `result`.
    *
-   * @throws {HostLinkError} with the broker's code, ETIMEDOUT after `timeoutMs`, or EBROKER when the broker is gone
+   * @throws {NodeLinkError} with the broker's code, ETIMEDOUT after `timeoutMs`, or EBROKER when the broker is gone
    */
   request(body: RequestBody, timeoutMs: number): Promise<unknown> {
     if (this.#gone !== null) {
-      return Promise.reject(new HostLinkError("EBROKER", `link broker is gone: ${this.#gone}`));
+      return Promise.reject(new NodeLinkError("EBROKER", `link broker is gone: ${this.#gone}`));
     }
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(
-          new HostLinkError("ETIMEDOUT", `link broker did not answer ${body.op} within ${timeoutMs} ms`),
+          new NodeLinkError("ETIMEDOUT", `link broker did not answer ${body.op} within ${timeoutMs} ms`),
         );
       }, timeoutMs);
       this.#pending.set(id, { resolve, reject, timer });
       this.#writer.write(encodeLine({ id, ...body } as Request)).catch((error) => {
-        this.#settle(id, null, new HostLinkError("EBROKER", `cannot write to link broker: ${error}`));
+        this.#settle(id, null, new NodeLinkError("EBROKER", `cannot write to link broker: ${error}`));
       });
     });
   }
@@ -131,7 +131,7 @@ export class BrokerConnection {
     if ("hello" in line) {
       if (line.version === BROKER_PROTOCOL_VERSION) return gotHello(line);
       failHello(
-        new HostLinkError(
+        new NodeLinkError(
           "EPROTO",
           `link broker speaks version ${line.version}, need ${BROKER_PROTOCOL_VERSION}`,
         ),
@@ -140,7 +140,7 @@ export class BrokerConnection {
     } else if ("event" in line) {
       this.#onEvent(line);
     } else if ("error" in line) {
-      this.#settle(line.id, null, new HostLinkError(line.error.code, `link broker: ${line.error.message}`));
+      this.#settle(line.id, null, new NodeLinkError(line.error.code, `link broker: ${line.error.message}`));
     } else {
       this.#settle(line.id, line.result, null);
     }
@@ -158,7 +158,7 @@ export class BrokerConnection {
   #fail(reason: string): void {
     this.#gone ??= reason;
     for (const id of [...this.#pending.keys()]) {
-      this.#settle(id, null, new HostLinkError("EBROKER", `link broker is gone: ${reason}`));
+      this.#settle(id, null, new NodeLinkError("EBROKER", `link broker is gone: ${reason}`));
     }
   }
 }

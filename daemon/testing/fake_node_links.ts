@@ -5,17 +5,34 @@
  *
  * @module
  */
-import { type CreateMacvtapArgs, type Link, type PeerMacvtap, TEMP_LINK_PATTERN } from "./broker_protocol.ts";
-import { HostLinkError, type HostLinks, type LinkEvent } from "./host_links.ts";
+import {
+  type CreateMacvtapArgs,
+  type Link,
+  type PeerMacvtap,
+  TEMP_LINK_PATTERN,
+} from "../links/broker_protocol.ts";
+import { type LinkEvent, NodeLinkError, type NodeLinks } from "../links/node_links.ts";
 
 /** Fields a test gives when adding a link; the rest default to an up, carrier-on, kind-less link. */
 export type FakeLinkSpec = Partial<Link> & { name: string };
 
+/** A virtio NIC as the broker reports it: PCI address `pciAddress`, driver virtio_net. */
+export function virtioNic(name: string, pciAddress: string, more: Partial<FakeLinkSpec> = {}): FakeLinkSpec {
+  return {
+    name,
+    parentDevName: `virtio${pciAddress.at(-3)}`,
+    parentBusName: "virtio",
+    driver: "virtio_net",
+    pciAddress,
+    ...more,
+  };
+}
+
 /** Ops the fake can be told to fail. */
 export type FakeOp = "list" | "watch" | "createMacvtap" | "deleteLink" | "listTempLinks" | "listPeerMacvtaps";
 
-/** In-memory {@link HostLinks}. */
-export class FakeHostLinks implements HostLinks {
+/** In-memory {@link NodeLinks}. */
+export class FakeNodeLinks implements NodeLinks {
   /** One line per mutating call, e.g. `create mvt… on eth0 mode bridge` or `delete mvt…`. */
   readonly calls: string[] = [];
   /** Flip to simulate a broker outage: every operation then fails with EBROKER. */
@@ -138,12 +155,12 @@ export class FakeHostLinks implements HostLinks {
   createMacvtap(args: CreateMacvtapArgs): Promise<{ ifindex: number; name: string }> {
     return this.#run("createMacvtap", args.name, () => {
       this.#requireTempName(args.name);
-      if (this.#links.has(args.name)) throw new HostLinkError("EEXIST", `link "${args.name}" already exists`);
+      if (this.#links.has(args.name)) throw new NodeLinkError("EEXIST", `link "${args.name}" already exists`);
       if (args.ifindex !== undefined && this.#byIndex(args.ifindex)) {
-        throw new HostLinkError("EEXIST", `ifindex ${args.ifindex} already exists`);
+        throw new NodeLinkError("EEXIST", `ifindex ${args.ifindex} already exists`);
       }
       const lower = this.#links.get(args.lower);
-      if (!lower) throw new HostLinkError("ENODEV", `lower link "${args.lower}" does not exist`);
+      if (!lower) throw new NodeLinkError("ENODEV", `lower link "${args.lower}" does not exist`);
       const at = args.ifindex === undefined ? "" : ` at ${args.ifindex}`;
       this.calls.push(`create ${args.name} on ${args.lower} mode ${args.mode}${at}`);
       const link = this.add({
@@ -164,7 +181,7 @@ export class FakeHostLinks implements HostLinks {
       const link = this.#links.get(name);
       if (!link) return false;
       if (link.kind !== "macvtap") {
-        throw new HostLinkError("EPERM", `refusing to delete "${name}": not a macvtap`);
+        throw new NodeLinkError("EPERM", `refusing to delete "${name}": not a macvtap`);
       }
       this.calls.push(`delete ${name}`);
       this.remove(name);
@@ -190,11 +207,11 @@ export class FakeHostLinks implements HostLinks {
   }
 
   #run<T>(op: FakeOp, arg: string, body: () => T): Promise<T> {
-    if (!this.available) return Promise.reject(new HostLinkError("EBROKER", "fake broker is down"));
+    if (!this.available) return Promise.reject(new NodeLinkError("EBROKER", "fake broker is down"));
     const failure = this.#failures.findIndex((f) => f.op === op && f.matches(arg));
     if (failure >= 0) {
       const { code } = this.#failures.splice(failure, 1)[0];
-      return Promise.reject(new HostLinkError(code, `injected ${code} for ${op} ${arg}`));
+      return Promise.reject(new NodeLinkError(code, `injected ${code} for ${op} ${arg}`));
     }
     try {
       return Promise.resolve(body());
@@ -215,7 +232,7 @@ export class FakeHostLinks implements HostLinks {
 
   #requireTempName(name: string): void {
     if (!TEMP_LINK_PATTERN.test(name)) {
-      throw new HostLinkError("EPERM", `refusing to touch link "${name}": not a temp link name`);
+      throw new NodeLinkError("EPERM", `refusing to touch link "${name}": not a temp link name`);
     }
   }
 

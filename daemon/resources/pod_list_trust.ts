@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { heldDeviceKeys, type HeldDevices } from "./stale_link_gc.ts";
+import { heldDeviceKeys, type HeldDevices } from "./held_devices.ts";
 
 /** Tracks List stability since the last kubelet start. */
 export class PodListTrust {
