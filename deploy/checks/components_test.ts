@@ -2,44 +2,19 @@
  * The platform component, its overlay and the uninstaller, built by the real `kubectl kustomize` (the
  * private resolver in kustomize.ts knows no components): OpenShift's CNI bin dir reaches every DaemonSet
  * and nothing else changes; the uninstaller cleans the same dir the installer fills, from the same image.
- * The real kustomize also builds deploy/ and the cluster overlay exactly as the private resolver does.
  *
  * Skipped, saying why in its name, when no kubectl with a kustomize that knows components is on the PATH.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { parseAllDocuments } from "yaml";
-import { buildKustomization, podSpec, type Resource, resourceId } from "./kustomize.ts";
+import { KUBECTL_UNUSABLE, kubectlKustomize as kustomize } from "./kubectl.ts";
+import { podSpec, type Resource, resourceId } from "./kustomize.ts";
 import { container, findOne, flagValues, volumeNamed } from "./manifest_checks.ts";
 
-const DEPLOY = fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "");
+const DEPLOY = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 type Fields = Record<string, unknown>;
 
-/** `kubectl kustomize DIR`, parsed; throws with kubectl's words. */
-async function kustomize(dir: string): Promise<Resource[]> {
-  const out = await new Deno.Command("kubectl", {
-    args: ["kustomize", dir],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  if (!out.success) throw new Error(`kubectl kustomize ${dir}: ${new TextDecoder().decode(out.stderr)}`);
-  return parseAllDocuments(new TextDecoder().decode(out.stdout)).map((d) => d.toJS() as Resource);
-}
-
-async function skipReason(): Promise<string | null> {
-  try {
-    await kustomize(`${DEPLOY}/overlays/openshift`);
-    return null;
-  } catch (error) {
-    const message = (error as Error).message.split("\n")[0];
-    return error instanceof Deno.errors.NotFound
-      ? "no kubectl on the PATH"
-      : `kubectl kustomize fails: ${message}`;
-  }
-}
-
-const SKIP = await skipReason();
+const SKIP = await KUBECTL_UNUSABLE;
 
 function test(name: string, fn: () => Promise<void>): void {
   Deno.test({ name: SKIP ? `${name} (skipped: ${SKIP})` : name, ignore: SKIP !== null, fn });
@@ -52,12 +27,6 @@ function cniBinPath(daemonSet: Resource): string {
 function byId(resources: Resource[]): Map<string, Resource> {
   return new Map(resources.map((r) => [resourceId(r), r]));
 }
-
-test("kubectl kustomize builds deploy/ and the cluster overlay exactly as the private resolver", async () => {
-  for (const dir of [DEPLOY, `${DEPLOY}/examples/cluster-overlay`]) {
-    assert.deepEqual(byId(await kustomize(dir)), byId(await buildKustomization(dir)), dir);
-  }
-});
 
 test("components/openshift moves the CNI bin dir to /var/lib/cni/bin and changes nothing else", async () => {
   const base = await kustomize(DEPLOY);

@@ -11,14 +11,14 @@
 import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { KubeletDouble } from "../daemon/testing/kubelet_double.ts";
-import { isRoot, TestNetns } from "../testing/netns.ts";
-import { buildKustomization } from "./kustomize.ts";
+import { KubeletDouble } from "../../daemon/testing/kubelet_double.ts";
+import { isRoot, TestNetns } from "../../testing/netns.ts";
+import { kustomize } from "./kubectl.ts";
 import { container, daemonArgs, findOne, flagValues, mountCovering } from "./manifest_checks.ts";
-import { PLUGIN_NAME } from "./install_cni.ts";
+import { PLUGIN_NAME } from "../install_cni.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
-const BASE = await buildKustomization(`${ROOT}/deploy`);
+const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
+const BASE = await kustomize(`${ROOT}/deploy`);
 const DAEMON_SET = findOne(BASE, "DaemonSet");
 const DAEMON = container(DAEMON_SET, "deviceplugin");
 const INSTALLER = container(DAEMON_SET, "install-cni");

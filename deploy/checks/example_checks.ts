@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { PLUGIN_NAME } from "./install_cni.ts";
+import { PLUGIN_NAME } from "../install_cni.ts";
 import type { Resource } from "./kustomize.ts";
 
 type Fields = Record<string, unknown>;

@@ -6,7 +6,7 @@
  * @module
  */
 import { posix } from "node:path";
-import { entryCovering, IMAGE_DENO, IMAGE_ENV, type ImageEntry } from "../tools/image_layout.ts";
+import { entryCovering, IMAGE_DENO, IMAGE_ENV, type ImageEntry } from "../../tools/image_layout.ts";
 import { podContainers, type Resource } from "./kustomize.ts";
 import { container, daemonArgs, flagValues } from "./manifest_checks.ts";
 

@@ -1,7 +1,8 @@
 /**
- * A small kustomize resolver for the manifest tests: enough of `kubectl kustomize` to build deploy/ and its
- * overlays without a cluster or a kustomize binary, and strict about the rest (an unknown kustomization
- * field is an error rather than silently ignored).
+ * A small kustomize resolver for the manifest checks: enough of `kubectl kustomize` to build deploy/ and its
+ * overlays on a machine without a kustomize that can (kubectl.ts says why Debian's cannot, and prefers a
+ * real one where it is installed), and strict about the rest (an unknown kustomization field is an error
+ * rather than silently ignored).
  *
  * Supported: `resources` (YAML files, multi-document, and directories holding a kustomization.yaml),
  * `namespace` (set on every namespaced resource, as kustomize does, overriding what was there),

@@ -7,9 +7,9 @@
  */
 import { posix } from "node:path";
 import { isScalar, isSeq, parseDocument, visit } from "yaml";
-import { parseConfig } from "../daemon/config.ts";
-import { parseCli } from "../daemon/cli.ts";
-import { daemonPermissions, PROTO_DIR, sandboxPathsOf } from "../daemon/sandbox.ts";
+import { parseConfig } from "../../daemon/config.ts";
+import { parseCli } from "../../daemon/cli.ts";
+import { daemonPermissions, PROTO_DIR, sandboxPathsOf } from "../../daemon/sandbox.ts";
 import { podContainers, podSpec, type Resource } from "./kustomize.ts";
 
 type Fields = Record<string, unknown>;

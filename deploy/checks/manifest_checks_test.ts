@@ -5,9 +5,10 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { kubeOvnProblems, nadProblems, podProblems, vmProblems } from "./example_checks.ts";
 import { imagePathProblems, imageProblems } from "./image_checks.ts";
-import { HOST_ARCH } from "../tools/build.ts";
-import { imageLayout } from "../tools/image_layout.ts";
-import { buildKustomization, loadYamlFile, type Resource } from "./kustomize.ts";
+import { HOST_ARCH } from "../../tools/build.ts";
+import { imageLayout } from "../../tools/image_layout.ts";
+import { kustomize } from "./kubectl.ts";
+import { loadYamlFile, type Resource } from "./kustomize.ts";
 import {
   capabilityCommentProblems,
   configMapProblems,
@@ -21,10 +22,10 @@ import {
   sandboxProblems,
 } from "./manifest_checks.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 const DEPLOY = `${ROOT}/deploy`;
 const IMAGE_ROOT = "/opt/macvtap";
-const BASE = await buildKustomization(DEPLOY);
+const BASE = await kustomize(DEPLOY);
 const DENO_JSON = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
 const EXAMPLES = `${DEPLOY}/examples`;
 

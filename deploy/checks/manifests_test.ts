@@ -1,11 +1,11 @@
 /**
  * The deploy/ manifests against each other, the daemon, deno.json, the build and the image layout.
- * deploy/manifest_checks_test.ts shows that each check reports a broken manifest.
+ * manifest_checks_test.ts shows that each check reports a broken manifest.
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { parseConfig } from "../daemon/config.ts";
-import { resourceName } from "../daemon/resources/resource_names.ts";
+import { parseConfig } from "../../daemon/config.ts";
+import { resourceName } from "../../daemon/resources/resource_names.ts";
 import {
   kubeOvnProblems,
   nadProblems,
@@ -15,11 +15,12 @@ import {
   vmProblems,
 } from "./example_checks.ts";
 import { imagePathProblems, imagePaths, imageProblems } from "./image_checks.ts";
-import { ARCHES, HOST_ARCH } from "../tools/build.ts";
-import { imageLayout } from "../tools/image_layout.ts";
-import { IMAGE_NAME } from "../tools/image.ts";
-import { VERSION } from "../daemon/version.ts";
-import { buildKustomization, loadYamlDocuments, podSpec, type Resource, resourceId } from "./kustomize.ts";
+import { ARCHES, HOST_ARCH } from "../../tools/build.ts";
+import { imageLayout } from "../../tools/image_layout.ts";
+import { IMAGE_NAME } from "../../tools/image.ts";
+import { VERSION } from "../../daemon/version.ts";
+import { kustomize } from "./kubectl.ts";
+import { loadYamlDocuments, podSpec, type Resource, resourceId } from "./kustomize.ts";
 import {
   capabilityCommentProblems,
   configMapProblems,
@@ -33,7 +34,7 @@ import {
   sandboxProblems,
 } from "./manifest_checks.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 const DEPLOY = `${ROOT}/deploy`;
 /** Where the image puts the repository's files. */
 const IMAGE_ROOT = "/opt/macvtap";
@@ -59,8 +60,8 @@ async function yamlFiles(dir: string): Promise<string[]> {
 
 const YAML_FILES = await yamlFiles(DEPLOY);
 const BUILDS: Record<string, Resource[]> = {
-  "deploy/": await buildKustomization(DEPLOY),
-  "deploy/examples/cluster-overlay/": await buildKustomization(`${DEPLOY}/examples/cluster-overlay`),
+  "deploy/": await kustomize(DEPLOY),
+  "deploy/examples/cluster-overlay/": await kustomize(`${DEPLOY}/examples/cluster-overlay`),
 };
 const BASE = BUILDS["deploy/"];
 const DAEMON_SET = findOne(BASE, "DaemonSet");
