@@ -46,7 +46,7 @@ export async function compileAssembly(build: AscBuild): Promise<boolean> {
 
   const args = [build.entry, "--config", config, "--target", target, "-o", build.outFile];
   const previousCwd = Deno.cwd();
-  // asc resolves `use` aliases (abort=assembly/host/trap/onAbort) against the cwd.
+  // asc resolves `use` aliases (abort=assembly/imports/trap/onAbort) against the cwd.
   Deno.chdir(CNI_WASM_DIR);
   try {
     await Deno.mkdir(dirname(outPath), { recursive: true });

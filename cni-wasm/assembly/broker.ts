@@ -2,12 +2,12 @@
 // --allow-ffi only): wiring only. Says hello, then serves request lines from stdin
 // and link events until stdin closes (the daemon went away).
 
-import { host_wait_readable } from "./host/bindings";
+import { host_wait_readable } from "./imports/bindings";
 import { NetlinkConn } from "./netlink/conn";
 import { BrokerSession } from "./broker/session";
 import { StdinLines } from "./broker/stdin_lines";
-// Installs the global abort handler (asconfig.json "use": abort=assembly/host/trap/onAbort).
-import "./host/trap";
+// Installs the global abort handler (asconfig.json "use": abort=assembly/imports/trap/onAbort).
+import "./imports/trap";
 
 const STDIN_READY: i32 = 1;
 const EVENTS_READY: i32 = 2;

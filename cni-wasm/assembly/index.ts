@@ -13,9 +13,9 @@ import { cmdGc, cmdStatus } from "./macvtap/status";
 import { cmdHostdevAdd } from "./hostdev/add";
 import { cmdHostdevCheck } from "./hostdev/check";
 import { cmdHostdevDel } from "./hostdev/del";
-import { readStdin } from "./host/stdin";
-// Installs the global abort handler (asconfig.json "use": abort=assembly/host/trap/onAbort).
-import "./host/trap";
+import { readStdin } from "./imports/stdin";
+// Installs the global abort handler (asconfig.json "use": abort=assembly/imports/trap/onAbort).
+import "./imports/trap";
 
 function isHostdev(inv: Invocation): bool {
   return inv.conf.deviceType == DEVICE_TYPE_HOSTDEV;

@@ -1,6 +1,6 @@
 /*
  * Every function the host grants a module, in wasm2c's naming: Z_<import module>Z_<name>. This list is
- * the C side of cni-wasm/assembly/host/bindings.ts (macvtap_host) plus the WASI preview1 subset. The
+ * the C side of cni-wasm/assembly/imports/bindings.ts (macvtap_host) plus the WASI preview1 subset. The
  * header wasm2c writes for a module declares the same prototypes for what that module imports; a
  * module that imports anything not defined here fails to link, so it is refused at build time.
  */

@@ -1,7 +1,7 @@
 // Links as the broker protocol reports them (daemon/links/broker_protocol.ts,
 // "Link"): the rtnetlink view reduced to what discovery, health and GC need.
 
-import { host_link_numa_node } from "../host/bindings";
+import { host_link_numa_node } from "../imports/bindings";
 import { JsonValue } from "../json/value";
 import { IFF_LOOPBACK, IFF_LOWER_UP, IFF_UP, IFLA_LINK, IFLA_MASTER } from "../netlink/constants";
 import { LinkMessage } from "../netlink/link";

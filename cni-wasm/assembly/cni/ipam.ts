@@ -4,8 +4,8 @@
 // passed through with their own code (kube-ovn's RPC failures are 11, "try
 // again later"), so the runtime sees what the IPAM plugin meant.
 
-import { host_ipam_exec, host_ipam_output } from "../host/bindings";
-import { reserveMemory } from "../host/memory_budget";
+import { host_ipam_exec, host_ipam_output } from "../imports/bindings";
+import { reserveMemory } from "../imports/memory_budget";
 import { JsonValue } from "../json/value";
 import { parseJson } from "../json/parse";
 import { stringify } from "../json/stringify";

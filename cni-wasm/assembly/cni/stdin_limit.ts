@@ -1,4 +1,4 @@
-// How much stdin the plugin takes, and the error past it. Kept apart from host/stdin.ts (which reads
+// How much stdin the plugin takes, and the error past it. Kept apart from imports/stdin.ts (which reads
 // through WASI) so the dispatcher's tests can produce the same error.
 
 import { CniError, ERR_DECODING } from "./errors";

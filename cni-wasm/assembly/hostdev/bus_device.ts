@@ -3,7 +3,7 @@
 // names the parent device (IFLA_PARENT_DEV_NAME on bus IFLA_PARENT_DEV_BUS_NAME);
 // the host import bus_device_link reads the two sysfs symlinks behind it.
 
-import { host_bus_device_link } from "../host/bindings";
+import { host_bus_device_link } from "../imports/bindings";
 import { LinkMessage } from "../netlink/link";
 
 const DEVICE_ITSELF: i32 = 0;

@@ -18,7 +18,7 @@ import { parseMac, formatMac } from "../cni/mac";
 import { Attachment, addInterface, normalizeResult, renderResult } from "../cni/result";
 import { boundedLength } from "../json/stringify";
 import { JsonValue } from "../json/value";
-import { reserveMemory } from "../host/memory_budget";
+import { reserveMemory } from "../imports/memory_budget";
 import { NetlinkConn } from "../netlink/conn";
 import { EBUSY } from "../netlink/errno";
 import { LinkMessage } from "../netlink/link";

@@ -4,7 +4,7 @@
 // (a VM that got an IP another pod had a minute ago). Best effort, like the
 // kube-ovn fork: a pod without IPv6 has no ndisc_notify, and that is fine.
 
-import { host_sysctl_set } from "../host/bindings";
+import { host_sysctl_set } from "../imports/bindings";
 import { errnoText } from "../netlink/errno";
 import { FAMILY_V4, FAMILY_V6 } from "./ip_config";
 

@@ -2,7 +2,7 @@
 // in, where the device plugin left the macvtap) and the pod's (CNI_NETNS).
 // Sockets and handles open lazily and close together, on every return path.
 
-import { host_netns_close, host_netns_open } from "../host/bindings";
+import { host_netns_close, host_netns_open } from "../imports/bindings";
 import { NetlinkConn } from "../netlink/conn";
 import { NetlinkError } from "../netlink/error";
 import { EBADF, ENOENT } from "../netlink/errno";

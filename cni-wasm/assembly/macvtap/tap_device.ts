@@ -2,7 +2,7 @@
 // 107:107, so the CNI hands the node's tap node to that owner (the host builds
 // the path from the ifindex and refuses anything but a character device).
 
-import { host_tap_chown, host_tap_stat } from "../host/bindings";
+import { host_tap_chown, host_tap_stat } from "../imports/bindings";
 import { CniError, ERR_TAP_DEVICE } from "../cni/errors";
 import { KEEP_ID } from "../cni/netconf";
 import { ENOENT, errnoText } from "../netlink/errno";

@@ -1,10 +1,10 @@
 // A NETLINK_ROUTE connection over the capability host's imports (see
-// ../host/bindings.ts): request/ACK, request/reply, multipart dumps and
+// ../imports/bindings.ts): request/ACK, request/reply, multipart dumps and
 // multicast events. Every reply is matched to its request by nlmsg_seq and by
 // our port id; anything else that arrives in between (a stale reply, an event)
 // is drained, and events are kept for recvEvent() when the socket joined groups.
 
-import { host_nl_close, host_nl_open, host_nl_port, host_nl_recv, host_nl_send } from "../host/bindings";
+import { host_nl_close, host_nl_open, host_nl_port, host_nl_recv, host_nl_send } from "../imports/bindings";
 import { NLM_F_ACK, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_MIN_TYPE, NLMSG_OVERRUN } from "./constants";
 import { EAGAIN, EBADF, EBADMSG, EINTR, EMSGSIZE, ENOBUFS, ETIMEDOUT } from "./errno";
 import { decodeDonePayload, decodeErrorMessage, NetlinkError, Result } from "./error";

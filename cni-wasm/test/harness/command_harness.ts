@@ -14,8 +14,8 @@ import { StdinLines } from "../../assembly/broker/stdin_lines";
 import * as nl from "./netlink_harness";
 import { lookupNic } from "./hostdev_harness";
 import { moveBackToNode } from "./undo_harness";
-// Installs the global abort handler (asconfig.json "use": abort=assembly/host/trap/onAbort).
-import "../../assembly/host/trap";
+// Installs the global abort handler (asconfig.json "use": abort=assembly/imports/trap/onAbort).
+import "../../assembly/imports/trap";
 
 /** One served function: parameter kinds, one letter each ("s" string, "i" integer), and its caller. */
 class Served {

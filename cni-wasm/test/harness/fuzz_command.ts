@@ -15,8 +15,8 @@
 
 import { decoderNames, fuzzDecode } from "./netlink_harness";
 import { run } from "./dispatch_harness";
-// Installs the global abort handler (asconfig.json "use": abort=assembly/host/trap/onAbort).
-import "../../assembly/host/trap";
+// Installs the global abort handler (asconfig.json "use": abort=assembly/imports/trap/onAbort).
+import "../../assembly/imports/trap";
 
 const KIND_DISPATCH: u8 = 0x40;
 const KIND_PROBE_OUT_OF_BOUNDS: u8 = 0xf0;

@@ -20,10 +20,10 @@ import {
   host_link_numa_node,
   host_bus_device_link,
   host_sysctl_set,
-} from "../../assembly/host/bindings";
+} from "../../assembly/imports/bindings";
 import { badPointer, nulNames, wasiRefusals } from "./probe_boundaries";
 // The global `abort` is aliased to onAbort (asconfig.json "use"): that file must be in the program.
-import "../../assembly/host/trap";
+import "../../assembly/imports/trap";
 
 const CURRENT_NETNS: i32 = -1;
 const RTM_NEWLINK: u16 = 16;

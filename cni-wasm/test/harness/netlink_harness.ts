@@ -10,7 +10,7 @@ import { parseJson } from "../../assembly/json/parse";
 import { stringify } from "../../assembly/json/stringify";
 import { AddressMessage } from "../../assembly/netlink/address";
 import { AttributeDecoder, AttributeEncoder } from "../../assembly/netlink/attribute";
-import { host_netns_close, host_netns_open } from "../../assembly/host/bindings";
+import { host_netns_close, host_netns_open } from "../../assembly/imports/bindings";
 import { NetlinkConn } from "../../assembly/netlink/conn";
 import {
   describeAddress, describeDatagram, describeError, describeLink, describeMessage, describeRoute,

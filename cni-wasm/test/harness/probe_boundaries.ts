@@ -16,7 +16,7 @@ import {
   host_tap_stat,
   host_trap,
   host_wait_readable,
-} from "../../assembly/host/bindings";
+} from "../../assembly/imports/bindings";
 import {
   clock_time_get,
   fd_close,
