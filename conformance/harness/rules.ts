@@ -9,26 +9,11 @@
  *
  * @module
  */
+import type { Rule, RuleGroup, RuleLevel } from "./rule.ts";
 import { GENERIC_RULES } from "./rules_generic.ts";
 import { MACVTAP_RULES } from "./rules_macvtap.ts";
 
-/** How strongly the source requires the behaviour. */
-export type RuleLevel = "MUST" | "SHOULD" | "convention" | "project";
-
-/** Which group a rule belongs to; the table prints the groups in this order. */
-export type RuleGroup = "generic" | "macvtap" | "libcni";
-
-/** One checkable statement. */
-export interface Rule {
-  /** Stable id used in test names and the table. */
-  id: string;
-  group: RuleGroup;
-  level: RuleLevel;
-  /** One line: what a conforming plugin does. */
-  title: string;
-  /** Where it is written, with the quote. */
-  source: string;
-}
+export type { Rule, RuleGroup, RuleLevel };
 
 const libcni = (id: string, title: string, source: string): Rule => ({
   id,

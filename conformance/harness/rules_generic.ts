@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Rule, RuleLevel } from "./rules.ts";
+import type { Rule, RuleLevel } from "./rule.ts";
 
 const generic = (id: string, level: RuleLevel, title: string, source: string): Rule => ({
   id,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Rule } from "./rules.ts";
+import type { Rule } from "./rule.ts";
 
 const macvtap = (id: string, title: string, source: string): Rule => ({
   id,
