@@ -3,6 +3,7 @@
  *
  *   deno run -A tools/prepare.ts build|demo|image|test
  *
+ * - the Deno running it must be {@link DENO_VERSION} (refused otherwise, saying why);
  * - npm dependencies (`npm ci`, only when package-lock.json changed): the AssemblyScript compiler, grpc-js;
  * - the Debian packages that purpose needs (only when root and missing; apt's output is kept out of the
  *   way unless it fails): {@link DEBIAN_PACKAGES} is the one list of them;
@@ -16,6 +17,21 @@
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * The one Deno this project runs on. The image copies the Deno that builds it onto every node (and fills
+ * its module cache with it), the daemon's launcher refuses a `deno` of another version than its own, and
+ * Deno 2.9.4 to 2.9.6 abort the daemon's grpc-js server under connection churn (daemon/churn_stress_test.ts).
+ */
+export const DENO_VERSION = "2.9.3";
+
+/** Why Deno `version` is refused, or null when it is {@link DENO_VERSION}. */
+export function denoVersionProblem(version: string): string | null {
+  if (version === DENO_VERSION) return null;
+  return `this is Deno ${version}, but the project needs Deno ${DENO_VERSION}: the image copies the Deno ` +
+    `that builds it onto every node, and Deno 2.9.4 to 2.9.6 abort the daemon's gRPC server under ` +
+    `connection churn. Run it as \`npx -y deno@${DENO_VERSION} task …\``;
+}
 
 /** Debian packages by purpose; `demo` and `image` include `build`, `test` includes them all. */
 export const DEBIAN_PACKAGES = {
@@ -127,6 +143,11 @@ export async function ensureDebianPackages(packages: string[]): Promise<void> {
 }
 
 if (import.meta.main) {
+  const versionProblem = denoVersionProblem(Deno.version.deno);
+  if (versionProblem) {
+    console.error(`prepare: ${versionProblem}`);
+    Deno.exit(1);
+  }
   const purpose = (Deno.args[0] ?? "test") as Purpose;
   if (!PURPOSES.includes(purpose)) {
     console.error(`usage: tools/prepare.ts ${PURPOSES.join("|")} (got "${purpose}")`);

@@ -5,7 +5,10 @@
  * the build needs only the toolchain; the test purpose holds everything.
  */
 import assert from "node:assert/strict";
-import { DEBIAN_PACKAGES, packagesFor, PURPOSES } from "./prepare.ts";
+import { fileURLToPath } from "node:url";
+import { DEBIAN_PACKAGES, DENO_VERSION, denoVersionProblem, packagesFor, PURPOSES } from "./prepare.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 
 /** The programs `deno task demo` starts (demo/main.ts and the broker wrapper script it writes). */
 const DEMO_PROGRAMS = ["ip", "tcpdump", "python3", "ls", "sh", "/usr/lib/cni/host-local"];
@@ -82,4 +85,47 @@ Deno.test("the demo installs none of the test-only peers; build only the toolcha
     assert.equal(new Set(list).size, list.length, `${purpose} lists a package twice`);
     for (const pkg of DEBIAN_PACKAGES.build) assert.ok(list.includes(pkg), `${purpose} lacks ${pkg}`);
   }
+});
+
+Deno.test("prepare refuses any Deno but the project's, saying why and how to run the right one", () => {
+  assert.equal(denoVersionProblem(DENO_VERSION), null);
+  for (const other of ["2.9.4", "2.9.2", "2.10.0", "3.0.0"]) {
+    const problem = denoVersionProblem(other) ?? "";
+    assert.match(problem, new RegExp(`Deno ${other.replaceAll(".", "\\.")}.*needs Deno ${DENO_VERSION}`));
+    assert.match(problem, /copies the Deno/);
+    assert.ok(problem.includes(`npx -y deno@${DENO_VERSION} task`), problem);
+  }
+});
+
+/** Text files of the repository worth reading for commands: sources, docs, CI (not dependencies or output). */
+async function commandFiles(dir = ""): Promise<string[]> {
+  const skipped = new Set(["node_modules", "dist", "cni-wasm/build", "bench/results"]);
+  const files: string[] = [];
+  for await (const entry of Deno.readDir(`${ROOT}/${dir}`)) {
+    const path = dir ? `${dir}/${entry.name}` : entry.name;
+    if (entry.isDirectory && !skipped.has(path) && (entry.name === ".ci" || !entry.name.startsWith("."))) {
+      files.push(...await commandFiles(path));
+    } else if (entry.isFile && /(\.(ts|md|sh|py)|^run)$/.test(entry.name)) files.push(path);
+  }
+  return files;
+}
+
+Deno.test("Deno's version and Debian's packages are named in one place: every other mention agrees", async () => {
+  const problems: string[] = [];
+  const known = new Set(packagesFor("test"));
+  for (const path of await commandFiles()) {
+    if (path === "tools/prepare.ts") continue;
+    const text = await Deno.readTextFile(`${ROOT}/${path}`);
+    for (const [, version] of text.matchAll(/\bdeno@(\d+\.\d+\.\d+)/g)) {
+      if (version !== DENO_VERSION) problems.push(`${path} runs deno@${version}, not ${DENO_VERSION}`);
+    }
+    for (
+      const [, names] of text.matchAll(/\bapt(?:-get)? install((?:\s+-[-\w]+)*(?:\s+[a-z0-9][-a-z0-9.+]+)+)/g)
+    ) {
+      for (const name of names!.trim().split(/\s+/).filter((word) => !word.startsWith("-"))) {
+        if (!known.has(name)) problems.push(`${path} installs ${name}, which tools/prepare.ts does not list`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
 });
