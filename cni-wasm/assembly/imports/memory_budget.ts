@@ -23,7 +23,7 @@ export function usedMemory(): i64 {
 /**
  * True when `bytes` more (plus ROLLBACK_RESERVE_BYTES) can be allocated: the
  * memory is there, or grows now (memory.grow answers -1 past the host's cap).
- * Runtimes that free (the test harnesses, the broker) always answer true.
+ * Runtimes that free (the test modules, the broker) always answer true.
  */
 export function reserveMemory(bytes: i64): bool {
   if (ASC_RUNTIME != Runtime.Stub) return true;

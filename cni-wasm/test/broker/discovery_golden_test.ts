@@ -3,14 +3,14 @@
 // link_eth0.hex is this VM's real virtio NIC (read-only capture), link_bond0.hex a bond synthesized from it
 // (the kernel here has no bonding module), link_dump.hex a dump of lo, veths, a bridge, macvlan and macvtaps.
 import assert from "node:assert/strict";
-import { loadHarness } from "../load_harness.ts";
+import { loadModule } from "../load_module.ts";
 import { fixtureSection, loadFixture } from "../netlink/_fixtures.ts";
 import { discoverResources, isSuitableLower } from "../../../daemon/macvtap/discovery.ts";
 import { checkLink } from "../../../daemon/links/broker_protocol.ts";
 import type { Link } from "../../../daemon/links/node_links.ts";
 
 let numaLookups = 0;
-const broker = await loadHarness<{ linksOfDatagram(datagram: Uint8Array): string }>("broker_harness", {
+const broker = await loadModule<{ linksOfDatagram(datagram: Uint8Array): string }>("broker", {
   macvtap_host: {
     link_numa_node: (_name: number, _length: number) => {
       numaLookups++;

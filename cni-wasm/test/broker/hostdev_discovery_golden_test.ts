@@ -3,9 +3,9 @@
 // for virtio2 (served by a fake bus_device_link) → the daemon's NIC selection (TypeScript). The same NIC
 // is offered by driver virtio_net while it carries no default route, and never once it does.
 import assert from "node:assert/strict";
-import { loadHarness } from "../load_harness.ts";
+import { loadModule } from "../load_module.ts";
 import { fixtureSection } from "../netlink/_fixtures.ts";
-import { VIRTIO2_SYSFS } from "../hostdev/_hostdev_harness.ts";
+import { VIRTIO2_SYSFS } from "../hostdev/_hostdev_module.ts";
 import { assignNics, nicDeviceId } from "../../../daemon/hostdev/nic_selection.ts";
 import { checkLink } from "../../../daemon/links/broker_protocol.ts";
 import type { HostdevResourceConfig } from "../../../daemon/config.ts";
@@ -13,10 +13,10 @@ import type { Link } from "../../../daemon/links/node_links.ts";
 
 let memory: WebAssembly.Memory | null = null;
 const text = (ptr: number, len: number) => new TextDecoder().decode(new Uint8Array(memory!.buffer, ptr, len));
-const broker = await loadHarness<{
+const broker = await loadModule<{
   memory: WebAssembly.Memory;
   linksOfDatagramRouted(datagram: Uint8Array, defaultRouteIndex: number): string;
-}>("broker_harness", {
+}>("broker", {
   macvtap_host: {
     link_numa_node: () => -2,
     bus_device_link: (...[bus, busLen, dev, devLen, which, buf, cap]: number[]) => {

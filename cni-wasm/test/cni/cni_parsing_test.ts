@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { loadHarness } from "../load_harness.ts";
+import { loadModule } from "../load_module.ts";
 
-interface CniHarness {
+interface CniModule {
   tempName(deviceID: string): string;
   config(text: string): string;
   resultWithPciId(version: string, pciID: string): string;
@@ -13,7 +13,7 @@ interface CniHarness {
   network(text: string): string;
 }
 
-const cni = await loadHarness<CniHarness>("cni_harness");
+const cni = await loadModule<CniModule>("cni");
 const parse = (text: string) => JSON.parse(cni.config(text));
 
 Deno.test("temp name: mvt + 12 hex of xxh64(deviceID), the vectors kubevirt/macvtap-cni produces", () => {

@@ -1,10 +1,10 @@
 // The CNI front door under random and mutated input, run inside the wasm: env
-// variables, CNI_ARGS and stdin configs. Any trap fails the test (the harness
+// variables, CNI_ARGS and stdin configs. Any trap fails the test (the module
 // throws), and every answer must be exit 0 with JSON or nothing, or exit 1 with a
 // spec error object. FUZZ_ITERATIONS raises the count (the bench task runs 100k).
 // The inputs come from ../fuzz/_inputs.ts, shared with the native fuzzer (ASan + UBSan).
 import assert from "node:assert/strict";
-import { loadHarness } from "../load_harness.ts";
+import { loadModule } from "../load_module.ts";
 import {
   envText,
   fuzzIterations,
@@ -14,11 +14,11 @@ import {
   VALID_ENV,
 } from "../fuzz/_inputs.ts";
 
-interface DispatchHarness {
+interface DispatchModule {
   run(envLines: string, stdin: string): string;
 }
 
-const harness = await loadHarness<DispatchHarness>("dispatch_harness");
+const dispatcher = await loadModule<DispatchModule>("dispatch");
 const ITERATIONS = fuzzIterations(3000);
 
 /** Checks one answer's shape; returns the exit code. */
@@ -41,7 +41,7 @@ function assertWellFormed(answer: string, context: string): number {
 }
 
 Deno.test("dispatch fuzz: the valid baseline is accepted", () => {
-  const answer = harness.run(envText(VALID_ENV), VALID_CONFIG);
+  const answer = dispatcher.run(envText(VALID_ENV), VALID_CONFIG);
   assert.equal(assertWellFormed(answer, "baseline"), 0, answer);
   assert.match(answer, /"deviceID": "eth0Mvp3"/);
 });
@@ -50,7 +50,7 @@ Deno.test(`dispatch fuzz: ${ITERATIONS} mutated configs, env values and CNI_ARGS
   const codes = new Map<number, number>();
   for (const { env, stdin } of mutatedInvocations(ITERATIONS)) {
     const context = JSON.stringify({ env, stdin });
-    const code = assertWellFormed(harness.run(envText(env), stdin), context);
+    const code = assertWellFormed(dispatcher.run(envText(env), stdin), context);
     codes.set(code, (codes.get(code) ?? 0) + 1);
   }
   assert.ok((codes.get(0) ?? 0) > 0 && (codes.get(1) ?? 0) > 0, `both outcomes reached: ${[...codes]}`);
@@ -58,6 +58,6 @@ Deno.test(`dispatch fuzz: ${ITERATIONS} mutated configs, env values and CNI_ARGS
 
 Deno.test("dispatch fuzz: structured type confusion in every config field", () => {
   for (const config of typeConfusedConfigs(Math.ceil(ITERATIONS / 3))) {
-    assertWellFormed(harness.run(envText(VALID_ENV), config), config);
+    assertWellFormed(dispatcher.run(envText(VALID_ENV), config), config);
   }
 });

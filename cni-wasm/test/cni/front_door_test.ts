@@ -1,25 +1,25 @@
 // The front door's answers to the edges issue 11 found (items 3, 5, 11): CNI_IFNAME shapes the kernel
 // would rewrite, DEL of a name nothing of ours can have, "mtu": 0, cniVersion 0.1.0/0.2.0 (VERSION, ADD,
 // DEL, their result shape) and stdin over the limit. Runs the dispatcher in V8 with verb handlers that
-// touch nothing (test/harness/dispatch_harness.ts); the built plugin's own answers are in
+// touch nothing (test/modules/dispatch.ts); the built plugin's own answers are in
 // stdin_limit_test.ts and integration/.
 import assert from "node:assert/strict";
-import { loadHarness } from "../load_harness.ts";
+import { loadModule } from "../load_module.ts";
 import { envText, VALID_ENV } from "../fuzz/_inputs.ts";
 
-interface DispatchHarness {
+interface DispatchModule {
   run(envLines: string, stdin: string): string;
   runOverLimit(envLines: string): string;
   stderrOf(envLines: string, stdin: string): string;
 }
 
-interface CniHarness {
+interface CniModule {
   convertResult(doc: string, version: string): string;
   normalized(doc: string): string;
 }
 
-const dispatcher = await loadHarness<DispatchHarness>("dispatch_harness");
-const cni = await loadHarness<CniHarness>("cni_harness");
+const dispatcher = await loadModule<DispatchModule>("dispatch");
+const cni = await loadModule<CniModule>("cni");
 
 interface Answer {
   exit: number;

@@ -93,7 +93,7 @@ function mutateBytes(rng: Rng, input: Uint8Array): Uint8Array {
 /** One decoder input and where it came from (enough to regenerate it). */
 export interface DecoderInput {
   decoder: string;
-  /** Index of the decoder in the harness's decoderNames(). */
+  /** Index of the decoder in the netlink test module's decoderNames(). */
   index: number;
   bytes: Uint8Array;
   origin: string;
@@ -153,7 +153,7 @@ export const VALID_ENV: Readonly<Record<string, string>> = {
 const COMMANDS = ["ADD", "DEL", "CHECK", "GC", "STATUS", "VERSION", "add", "", "BOGUS"];
 const ALPHABET = `{}[]":,.-+=;/ 0123456789abcdefxyzACDEFINMPV\\u00e9\u0001\n`;
 
-/** The harness's env form: "NAME=value" lines (a newline inside a value becomes a space). */
+/** The dispatch test module's env form: "NAME=value" lines (a newline inside a value becomes a space). */
 export function envText(env: Record<string, string>): string {
   return Object.entries(env).map(([k, v]) => `${k}=${v.replaceAll("\n", " ")}`).join("\n");
 }

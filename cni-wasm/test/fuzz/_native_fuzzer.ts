@@ -1,5 +1,5 @@
 /**
- * The native fuzzer: cni-wasm/test/harness/fuzz_command.ts compiled like the real modules (asconfig.json,
+ * The native fuzzer: cni-wasm/test/modules/fuzz_command.ts compiled like the real modules (asconfig.json,
  * WASI) and then into an executable with the capability host in stream mode, under AddressSanitizer and
  * UBSan (tools/native.ts `sanitize`). Frames go in on stdin, one answer line per frame comes back; this
  * module frames the inputs, streams them through one process and compares every answer with the one
@@ -34,10 +34,10 @@ export const SANITIZER_ENV: Record<string, string> = {
 export const SANITIZER_REPORT =
   /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|SUMMARY:/;
 
-/** Compiles the harness and the sanitized executable when their sources changed. @returns its path */
+/** Compiles the fuzz module and the sanitized executable when their sources changed. @returns its path */
 export async function buildNativeFuzzer(): Promise<string> {
   const outFile = "build/test/fuzz_command.wasm";
-  await compileAssembly({ entry: "test/harness/fuzz_command.ts", outFile, config: "asconfig.json" });
+  await compileAssembly({ entry: "test/modules/fuzz_command.ts", outFile, config: "asconfig.json" });
   const out = `${NATIVE_BUILD_DIR}/fuzz-sanitized/fuzz_command`;
   await compileNative({
     name: "fuzz-sanitized",
@@ -61,7 +61,7 @@ export function frame(kind: number, payload: Uint8Array): Uint8Array {
 const encoder = new TextEncoder();
 
 function utf8(text: string, what: string): Uint8Array {
-  // A lone surrogate would reach the module as U+FFFD but V8's harness as itself: not the same input.
+  // A lone surrogate would reach the module as U+FFFD but the in-process module as itself: not the same input.
   if (!text.isWellFormed()) throw new Error(`the ${what} is not well-formed UTF-16: ${JSON.stringify(text)}`);
   return encoder.encode(text);
 }
@@ -77,7 +77,7 @@ export function dispatchFrame(envLines: string, stdin: string): Uint8Array {
   return frame(KIND.dispatch, payload);
 }
 
-/** The harness's answer as the fuzzer prints it: on one line, "\" and newline escaped. */
+/** The module's answer as the fuzzer prints it: on one line, "\" and newline escaped. */
 export function answerLine(answer: string): string {
   return answer.replaceAll("\\", "\\\\").replaceAll("\n", "\\n");
 }

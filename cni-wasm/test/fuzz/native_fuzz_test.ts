@@ -4,8 +4,8 @@
 // get exactly the answer V8 gave in-process: a differential check of wasm2c + host against V8.
 // FUZZ_ITERATIONS raises the counts (`deno task fuzz` runs the 100k per fuzzer of the bench).
 import assert from "node:assert/strict";
-import { loadHarness } from "../load_harness.ts";
-import { loadNetlink } from "../netlink/_harness.ts";
+import { loadModule } from "../load_module.ts";
+import { loadNetlink } from "../netlink/_netlink_module.ts";
 import {
   decoderInputs,
   envText,
@@ -28,12 +28,12 @@ import {
   SANITIZER_REPORT,
 } from "./_native_fuzzer.ts";
 
-interface DispatchHarness {
+interface DispatchModule {
   run(envLines: string, stdin: string): string;
 }
 
 const { nl } = await loadNetlink();
-const dispatch = await loadHarness<DispatchHarness>("dispatch_harness");
+const dispatch = await loadModule<DispatchModule>("dispatch");
 const binary = await buildNativeFuzzer();
 const DECODERS = nl.decoderNames().split(",");
 /** Per decoder, and CNI calls: a few seconds in `deno task test`. */
@@ -129,7 +129,7 @@ const PROBES = [
     "wasm trap: Out-of-bounds access in linear memory or a table",
   ],
   ["runaway recursion", KIND.probeRecursion, "wasm trap: Call stack exhausted"],
-  ["abort", KIND.probeAbort, "abort: deliberate abort probe at test/harness/fuzz_command.ts:"],
+  ["abort", KIND.probeAbort, "abort: deliberate abort probe at test/modules/fuzz_command.ts:"],
 ] as const;
 
 for (const [name, kind, details] of PROBES) {

@@ -1,5 +1,5 @@
 /**
- * Test helpers: the host probe (cni-wasm/test/harness/host_probe.ts) compiled ahead of time with the
+ * Test helpers: the host probe (cni-wasm/test/modules/host_probe.ts) compiled ahead of time with the
  * native host exactly as dist/cni/macvtap is (tools/native.ts), once in CNI mode and once in stream mode
  * (the link broker's), and ways to run it as a runtime would: a clean environment, stdin, any cwd.
  *
@@ -14,7 +14,7 @@ import { CNI_WASM_DIR, compileAssembly } from "../../../tools/asc.ts";
 import { compileNative } from "../../../tools/native.ts";
 
 /** The probe module: a WASI command like the plugin (asconfig.json, release target). */
-export const PROBE_MODULE = { entry: "test/harness/host_probe.ts", outFile: "build/test/host_probe.wasm" };
+export const PROBE_MODULE = { entry: "test/modules/host_probe.ts", outFile: "build/test/host_probe.wasm" };
 
 /** The CNI-mode probe executable. */
 export const PROBE = `${CNI_WASM_DIR}/build/test/probe`;

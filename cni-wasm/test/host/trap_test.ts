@@ -7,7 +7,7 @@ import { errorObject, runProbe } from "./_probe.ts";
 
 for (
   const [scenario, kind] of [
-    ["abort", /^abort: probe abort at test\/harness\/host_probe\.ts:\d+:\d+$/],
+    ["abort", /^abort: probe abort at test\/modules\/host_probe\.ts:\d+:\d+$/],
     ["unreachable", /^wasm trap: Unreachable instruction executed$/],
     ["overflow", /^wasm trap: Call stack exhausted$/],
     ["oom", /^out of memory: the module needed more than 256 MiB of linear memory/],

@@ -7,9 +7,9 @@
 // deriveLink() decodes its RTM_NEWLINK and re-encodes it with another name, ifindex and parent device
 // (virtio3 under 0000:00:0a.0 via a fake sysfs entry, or a NIC straight on bus "pci").
 import assert from "node:assert/strict";
-import { concat, doneFor, headerOf, restamp } from "../netlink/_harness.ts";
+import { concat, doneFor, headerOf, restamp } from "../netlink/_netlink_module.ts";
 import { fixtureSection, loadFixture } from "../netlink/_fixtures.ts";
-import { loadHostdev, VIRTIO2_SYSFS } from "./_hostdev_harness.ts";
+import { loadHostdev, VIRTIO2_SYSFS } from "./_hostdev_module.ts";
 
 const RTM_GETLINK = 18;
 const RTM_GETROUTE = 26;

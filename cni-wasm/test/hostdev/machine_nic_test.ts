@@ -1,11 +1,11 @@
-// The hostdev NIC lookup on THIS machine, read-only: the harness runs findNic() on the native capability
-// host (cni-wasm/test/native_harness.ts) in the machine's own netns (RTM_GETLINK and RTM_GETROUTE dumps,
+// The hostdev NIC lookup on THIS machine, read-only: the hostdev test module runs findNic() on the native capability
+// host (cni-wasm/test/native_module.ts) in the machine's own netns (RTM_GETLINK and RTM_GETROUTE dumps,
 // sysfs readlinks; nothing is sent that changes a link). eth0 is this VM's virtio NIC and carries the
 // default route, so asking for it by its PCI address must find it and refuse it. Its ifindex, name and MAC
 // are compared before and after.
 import assert from "node:assert/strict";
 import { isRoot } from "../../../testing/netns.ts";
-import { NativeHarness } from "../native_harness.ts";
+import { NativeModule } from "../native_module.ts";
 import { machineEth0 } from "./_hostdev_node.ts";
 
 /** eth0's PCI address from sysfs as Deno reads it (the nearest PCI device above its parent), or null. */
@@ -29,8 +29,8 @@ Deno.test({
   async fn() {
     const before = await machineEth0();
     {
-      await using harness = await NativeHarness.start();
-      const answer = JSON.parse(await harness.call("lookupNic", pci!));
+      await using native = await NativeModule.start();
+      const answer = JSON.parse(await native.call("lookupNic", pci!));
       assert.equal(answer.code, 101, JSON.stringify(answer));
       assert.match(
         answer.msg,

@@ -3,14 +3,14 @@
 // exactly like JSON.parse, and a number read from text prints back as written (AssemblyScript's float
 // parsing and printing alone would move some doubles by one ulp).
 import assert from "node:assert/strict";
-import { loadHarness } from "../load_harness.ts";
+import { loadModule } from "../load_module.ts";
 import { MAX_VALUES, randomHeavyConfigs, worstShapes } from "../fuzz/_heavy_inputs.ts";
 
-interface JsonHarness {
+interface JsonModule {
   roundTrip(text: string): string;
 }
 
-const json = await loadHarness<JsonHarness>("json_harness");
+const json = await loadModule<JsonModule>("json");
 
 /** A top-level array holding `count` values in all (itself included). */
 function arrayOfValues(count: number): string {

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { loadHarness } from "../load_harness.ts";
+import { loadModule } from "../load_module.ts";
 import { mulberry32 } from "../../../testing/random.ts";
 
-interface JsonHarness {
+interface JsonModule {
   roundTrip(text: string): string;
   pretty(text: string): string;
 }
 
-const json = await loadHarness<JsonHarness>("json_harness");
+const json = await loadModule<JsonModule>("json");
 
 /**
  * Our parser must agree with the platform's JSON.parse on every input, with one

@@ -3,10 +3,10 @@
 // ifindex there, and never takes a link of the pod's own. ADD pins the ifindex on this kernel
 // (IFLA_NEW_IFINDEX), so the renumbered state is staged here by hand: `ip link set netns` into a pod that
 // already uses the ifindex, as a kernel that ignored the pin would leave it. The step runs on the native
-// host from the node netns (command_harness.ts), like the plugin.
+// host from the node netns (modules/command.ts), like the plugin.
 import assert from "node:assert/strict";
 import { isRoot, NEEDS_ROOT, TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
-import { NativeHarness } from "../native_harness.ts";
+import { NativeModule } from "../native_module.ts";
 
 const MAC = "02:00:00:4d:00:01";
 
@@ -62,8 +62,8 @@ Deno.test({
     assert.notEqual(moved.ifindex, index, "renumbered in the pod");
     await pod.ip("link", "set", "net1", "mtu", "1400", "address", "02:00:00:4d:00:99", "promisc", "on", "up");
 
-    await using harness = await NativeHarness.start(node.path);
-    assert.equal(await harness.call("moveBackToNode", pod.path, "net1", "mvttemp", index, lower, MAC), "");
+    await using native = await NativeModule.start(node.path);
+    assert.equal(await native.call("moveBackToNode", pod.path, "net1", "mvttemp", index, lower, MAC), "");
     assert.deepEqual((await pod.links()).map((l) => l.ifname).sort(), ["foo", "foop", "lo"]);
     assert.deepEqual(state(await pod.link("foo")), foo, "the pod's own link with that ifindex is untouched");
     const back = state(await node.link("mvttemp"));
@@ -86,8 +86,8 @@ Deno.test({
     await pod.addMacvtap("net1", "foo");
     const before = JSON.stringify(await pod.links());
 
-    await using harness = await NativeHarness.start(node.path);
-    assert.equal(await harness.call("moveBackToNode", pod.path, "net1", "mvttemp", index, lower, MAC), "");
+    await using native = await NativeModule.start(node.path);
+    assert.equal(await native.call("moveBackToNode", pod.path, "net1", "mvttemp", index, lower, MAC), "");
     assert.equal(JSON.stringify(await pod.links()), before, "nothing in the pod moved or changed");
     assert.equal(state(await node.link("mvttemp"))?.ifindex, index, "ours never left the node");
   },

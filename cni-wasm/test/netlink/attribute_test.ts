@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { loadNetlink } from "./_harness.ts";
+import { loadNetlink } from "./_netlink_module.ts";
 import { bytesToHex, fixtureSection, hexToBytes } from "./_fixtures.ts";
 
 const { nl } = await loadNetlink();

@@ -1,10 +1,10 @@
 /**
  * Costs of the codec as the CNI and the broker use it, measured through the test
- * harness (so each figure includes one JS → wasm call and copying the input in).
+ * test module (so each figure includes one JS → wasm call and copying the input in).
  *
  * Run: deno bench -A cni-wasm/test/netlink/codec_bench.ts
  */
-import { ackFor, headerOf, loadNetlink, restamp } from "./_harness.ts";
+import { ackFor, headerOf, loadNetlink, restamp } from "./_netlink_module.ts";
 import { fixtureSection, loadFixture } from "./_fixtures.ts";
 
 const { nl, kernel } = await loadNetlink();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ackFor, concat, doneFor, headerOf, loadNetlink, message, restamp, u32 } from "./_harness.ts";
+import { ackFor, concat, doneFor, headerOf, loadNetlink, message, restamp, u32 } from "./_netlink_module.ts";
 import { fixtureSection, loadFixture } from "./_fixtures.ts";
 
 const RTM_NEWLINK = 16;

@@ -7,7 +7,7 @@
  * The inputs come from ../fuzz/_inputs.ts, shared with the native fuzzer (ASan + UBSan).
  */
 import assert from "node:assert/strict";
-import { loadNetlink, NetlinkHarness } from "./_harness.ts";
+import { loadNetlink, NetlinkModule } from "./_netlink_module.ts";
 import { bytesToHex, hexToBytes } from "./_fixtures.ts";
 import { corpus, decoderInputs, fuzzIterations } from "../fuzz/_inputs.ts";
 
@@ -17,10 +17,10 @@ const DECODERS = nl.decoderNames().split(",");
 const INPUTS_PER_DECODER = fuzzIterations(4000);
 
 /** Runs one decoder; a trap becomes an assertion naming the decoder and the bytes to keep as a regression. */
-function decodeOrFail(harness: NetlinkHarness, decoder: string, input: Uint8Array, origin: string): void {
+function decodeOrFail(nl: NetlinkModule, decoder: string, input: Uint8Array, origin: string): void {
   let answer: string;
   try {
-    answer = harness.fuzzDecode(decoder, input);
+    answer = nl.fuzzDecode(decoder, input);
   } catch (error) {
     assert.fail(`${decoder} trapped on ${origin}: ${(error as Error).message}\nbytes: ${bytesToHex(input)}`);
   }

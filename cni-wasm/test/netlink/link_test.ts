@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { headerOf, loadNetlink } from "./_harness.ts";
+import { headerOf, loadNetlink } from "./_netlink_module.ts";
 import { bytesToHex, fixtureSection, loadFixture } from "./_fixtures.ts";
 
 const { nl } = await loadNetlink();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { attr, concat, cstring, headerOf, loadNetlink, message, u32 } from "./_harness.ts";
+import { attr, concat, cstring, headerOf, loadNetlink, message, u32 } from "./_netlink_module.ts";
 import { fixtureSection, hexToBytes } from "./_fixtures.ts";
 
 const { nl } = await loadNetlink();

@@ -1,12 +1,12 @@
 /**
- * rtnl.ts against the real kernel: the netlink harness runs on the native capability host
- * (cni-wasm/test/native_harness.ts) in throwaway namespaces, and every effect is checked with `ip -j`.
+ * rtnl.ts against the real kernel: the netlink test module runs on the native capability host
+ * (cni-wasm/test/native_module.ts) in throwaway namespaces, and every effect is checked with `ip -j`.
  *
- * Requires root, --allow-run (ip, the harness, wasm2c and cc to build it) and read/write on the repository.
+ * Requires root, --allow-run (ip, the test module, wasm2c and cc to build it) and read/write on the repository.
  */
 import assert from "node:assert/strict";
 import { isRoot, NEEDS_ROOT, TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
-import { type HarnessArgument, NativeHarness } from "../native_harness.ts";
+import { type ModuleArgument, NativeModule } from "../native_module.ts";
 
 const AF_UNSPEC = 0;
 const AF_INET = 2;
@@ -16,26 +16,26 @@ const RTMGRP_LINK = 1;
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
 
-/** The netlink harness on the native host: `json` parses a function's JSON answer, `number` its integer. */
+/** The netlink test module on the native host: `json` parses a function's JSON answer, `number` its integer. */
 class Kernel implements AsyncDisposable {
-  private constructor(readonly harness: NativeHarness) {}
+  private constructor(readonly native: NativeModule) {}
 
   static async start(): Promise<Kernel> {
-    return new Kernel(await NativeHarness.start());
+    return new Kernel(await NativeModule.start());
   }
 
-  async json(fn: string, ...args: HarnessArgument[]): Promise<Json> {
-    return JSON.parse(await this.harness.call(fn, ...args));
+  async json(fn: string, ...args: ModuleArgument[]): Promise<Json> {
+    return JSON.parse(await this.native.call(fn, ...args));
   }
 
-  async number(fn: string, ...args: HarnessArgument[]): Promise<number> {
-    const text = await this.harness.call(fn, ...args);
+  async number(fn: string, ...args: ModuleArgument[]): Promise<number> {
+    const text = await this.native.call(fn, ...args);
     assert.match(text, /^-?\d+$/, `${fn} answers an integer`);
     return Number(text);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
-    return this.harness.close();
+    return this.native.close();
   }
 }
 
@@ -101,7 +101,7 @@ Deno.test({
     assert.deepEqual(seen.linkInfo.kind, "macvtap");
     assert.equal(seen.linkInfo.macvlan.mode, "bridge");
     assert.ok(seen.linkNetnsId >= 0, "the lower link is in another netns");
-    await nl.harness.call("connSelect", nodeConn);
+    await nl.native.call("connSelect", nodeConn);
     assert.deepEqual(
       await nl.json("rtnlGetLinkByIndex", index),
       { error: null, link: null },

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ackFor, FakeKernel, headerOf, loadNetlink, NetlinkHarness, restamp } from "./_harness.ts";
+import { ackFor, FakeKernel, headerOf, loadNetlink, NetlinkModule, restamp } from "./_netlink_module.ts";
 import { bytesToHex, fixtureSection, loadFixture, withSeq } from "./_fixtures.ts";
 
 const NLM_F_REQUEST = 0x1;
@@ -14,7 +14,7 @@ const IFF_PROMISC = 0x100;
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
 
-/** A harness whose fake kernel answers every request with `answer`. */
+/** A test module whose fake kernel answers every request with `answer`. */
 async function withKernel(answer: (request: Uint8Array, k: FakeKernel) => Array<Uint8Array | number>) {
   const { nl, kernel } = await loadNetlink();
   kernel.responder = answer;
@@ -28,7 +28,7 @@ function recorded(fixture: string, prefix: string, request: Uint8Array, port: nu
     .map(([, datagram]) => restamp(datagram, headerOf(request).seq, port));
 }
 
-function sentMessage(nl: NetlinkHarness, request: Uint8Array): Json {
+function sentMessage(nl: NetlinkModule, request: Uint8Array): Json {
   return JSON.parse(nl.describe(request)).messages[0];
 }
 

@@ -1,5 +1,5 @@
-// Test harness (asconfig.json: a WASI command, run on the native capability host in stream mode by
-// cni-wasm/test/native_harness.ts): the netlink and hostdev harness functions that kernel tests call,
+// Test module (asconfig.json: a WASI command, run on the native capability host in stream mode by
+// cni-wasm/test/native_module.ts): the netlink and hostdev test-module functions that kernel tests call,
 // served over stdin/stdout so they run on the host's real imports instead of fakes.
 //
 // Protocol: one request line ["functionName", arg, ...] (arguments: JSON strings and integers), one
@@ -11,9 +11,9 @@ import { JsonValue } from "../../assembly/json/value";
 import { parseJson } from "../../assembly/json/parse";
 import { stringify } from "../../assembly/json/stringify";
 import { StdinLines } from "../../assembly/broker/stdin_lines";
-import * as nl from "./netlink_harness";
-import { lookupNic } from "./hostdev_harness";
-import { moveBackToNode } from "./undo_harness";
+import * as nl from "./netlink";
+import { lookupNic } from "./hostdev";
+import { moveBackToNode } from "./undo";
 // Installs the global abort handler (asconfig.json "use": abort=assembly/imports/trap/onAbort).
 import "../../assembly/imports/trap";
 

@@ -1,4 +1,4 @@
-// Test harness (asconfig.harness.json): exposes the CNI parsing and result
+// Test module (asconfig.test.json): exposes the CNI parsing and result
 // layers to Deno tests. Every function returns a JSON string.
 
 import { JsonValue } from "../../assembly/json/value";

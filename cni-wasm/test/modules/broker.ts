@@ -1,4 +1,4 @@
-// Test harness (asconfig.harness.json): the link broker's view of recorded
+// Test module (asconfig.test.json): the link broker's view of recorded
 // netlink datagrams, so daemon-side discovery can be tested on golden dumps.
 // Needs `macvtap_host.link_numa_node` and `bus_device_link` imports (the tests pass fakes).
 

@@ -1,7 +1,7 @@
-// Native fuzzing harness: a WASI command (asconfig.json, like the real modules) that the native
+// Native fuzzing module: a WASI command (asconfig.json, like the real modules) that the native
 // fuzz test (cni-wasm/test/fuzz/) compiles with the capability host in stream mode, under
 // AddressSanitizer and UBSan. It runs each input through exactly the code the in-process fuzzers call
-// in V8 (netlink_harness fuzzDecode, dispatch_harness run), so the two can be compared line by line.
+// in V8 (modules/netlink.ts fuzzDecode, modules/dispatch.ts run), so the two can be compared line by line.
 //
 // stdin: frames, each  kind (u8)  payload length (u32 LE)  payload
 //   kind < decoder count   fuzzDecode(decoderNames()[kind], payload)
@@ -9,12 +9,12 @@
 //                          run(env, config)
 //   KIND_PROBE_*           a deliberate trap of one kind: proves the build ends it cleanly (no frames after)
 // stdout: first "decoders <names>", then one line per frame, written as soon as it is known: the
-//   harness's answer with "\" and newline escaped as "\\" and "\n".
+//   module's answer with "\" and newline escaped as "\\" and "\n".
 // A frame it cannot read (unknown kind, oversized, cut short by end of input) is a usage error:
 // a message on stderr and exit 2. A trap is never an answer: the host ends the run with error 999.
 
-import { decoderNames, fuzzDecode } from "./netlink_harness";
-import { run } from "./dispatch_harness";
+import { decoderNames, fuzzDecode } from "./netlink";
+import { run } from "./dispatch";
 // Installs the global abort handler (asconfig.json "use": abort=assembly/imports/trap/onAbort).
 import "../../assembly/imports/trap";
 
@@ -54,7 +54,7 @@ class FrameReader {
       this.error = "input ends inside a frame of " + length.toString() + " bytes";
       return false;
     }
-    // A fresh buffer of exactly the payload, as V8's bindings hand the in-process harness. (fill may have
+    // A fresh buffer of exactly the payload, as V8's bindings hand the in-process module. (fill may have
     // moved the bytes: the header's address is stale.)
     this.payload = new ArrayBuffer(<i32>length);
     const at = changetype<usize>(this.buffer) + <usize>this.start;

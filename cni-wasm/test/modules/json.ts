@@ -1,4 +1,4 @@
-// Test harness (asconfig.harness.json): exposes the JSON module to Deno tests.
+// Test module (asconfig.test.json): exposes the JSON module to Deno tests.
 import { parseJson } from "../../assembly/json/parse";
 import { stringify } from "../../assembly/json/stringify";
 

@@ -1,5 +1,5 @@
-// Test harness: ADD's rollback step for the macvtap (macvtap/undo.ts MoveBackToNode), run on the native
-// host from the node netns by command_harness.ts, so a kernel test can put the pod in states ADD itself
+// Test module: ADD's rollback step for the macvtap (macvtap/undo.ts MoveBackToNode), run on the native
+// host from the node netns by modules/command.ts, so a kernel test can put the pod in states ADD itself
 // never reaches on this kernel (a macvtap renumbered in the pod: ADD pins the ifindex).
 
 import { IFF_UP } from "../../assembly/netlink/constants";

@@ -1,7 +1,7 @@
 /**
- * Compiles an AssemblyScript test harness (cni-wasm/test/harness/<name>.ts, plain
+ * Compiles an AssemblyScript test module (cni-wasm/test/modules/<name>.ts, plain
  * module with raw bindings) and instantiates it for a Deno test, on the imports the test passes (fakes).
- * Tests that need the real kernel run harness functions on the native host instead (native_harness.ts).
+ * Tests that need the real kernel run test-module functions on the native host instead (native_module.ts).
  *
  * Requires --allow-read/--allow-write on the repository and --allow-env.
  *
@@ -12,18 +12,18 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 /**
- * Builds (when sources changed) and instantiates harness `name`.
+ * Builds (when sources changed) and instantiates test module `name`.
  *
- * @param name harness file name without `.ts`, e.g. "json_harness"
+ * @param name test module file name without `.ts`, e.g. "json"
  * @param imports extra imports (e.g. a fake `macvtap_host`)
  * @returns the module's exports, with strings and arrays lifted by the generated bindings
  */
-export async function loadHarness<T>(name: string, imports: Record<string, unknown> = {}): Promise<T> {
+export async function loadModule<T>(name: string, imports: Record<string, unknown> = {}): Promise<T> {
   const outFile = `build/test/${name}.wasm`;
   await compileAssembly({
-    entry: `test/harness/${name}.ts`,
+    entry: `test/modules/${name}.ts`,
     outFile,
-    config: "asconfig.harness.json",
+    config: "asconfig.test.json",
   });
   const wasmPath = join(CNI_WASM_DIR, outFile);
   const bindings = await import(pathToFileURL(wasmPath.replace(/\.wasm$/, ".js")).href);

@@ -1,4 +1,4 @@
-// Test harness (asconfig.harness.json): the hostdev pieces of the CNI (origin
+// Test module (asconfig.test.json): the hostdev pieces of the CNI (origin
 // records, PCI addresses and drivers from sysfs, default routes, NIC lookup) for
 // Deno tests. Needs `macvtap_host` netlink imports and bus_device_link (the test
 // passes fakes, or the capability host's real ones).

@@ -1,5 +1,5 @@
 /**
- * Loads the hostdev harness (cni-wasm/test/harness/hostdev_harness.ts) on the fake kernel of the netlink
+ * Loads the hostdev test module (cni-wasm/test/modules/hostdev.ts) on the fake kernel of the netlink
  * tests plus a fake sysfs for `bus_device_link`: a table of symlink targets by "<bus>/<device>" (and
  * "<bus>/<device>/driver"), answering -ENOENT for anything else.
  *
@@ -7,11 +7,11 @@
  *
  * @module
  */
-import { loadHarness } from "../load_harness.ts";
-import { FakeKernel } from "../netlink/_harness.ts";
+import { loadModule } from "../load_module.ts";
+import { FakeKernel } from "../netlink/_netlink_module.ts";
 
-/** The harness exports (see hostdev_harness.ts). */
-export interface HostdevHarness {
+/** The test module's exports (see modules/hostdev.ts). */
+export interface HostdevModule {
   memory: WebAssembly.Memory;
   pciAddress(text: string): boolean;
   nicDevice(datagram: Uint8Array): string;
@@ -31,7 +31,7 @@ export const VIRTIO2_SYSFS: Record<string, string> = {
 
 const ENOENT = 2;
 
-/** A harness on a fake kernel and a fake sysfs; `sysfs.reads` lists every path asked for. */
+/** The test module on a fake kernel and a fake sysfs; `sysfs.reads` lists every path asked for. */
 export async function loadHostdev(targets: Record<string, string> = VIRTIO2_SYSFS) {
   const kernel = new FakeKernel();
   const reads: string[] = [];
@@ -49,7 +49,7 @@ export async function loadHostdev(targets: Record<string, string> = VIRTIO2_SYSF
     new Uint8Array(memory!.buffer, buf, bytes.length).set(bytes);
     return bytes.length;
   };
-  const hd = await loadHarness<HostdevHarness>("hostdev_harness", {
+  const hd = await loadModule<HostdevModule>("hostdev", {
     macvtap_host: { ...imports.macvtap_host, bus_device_link },
   });
   memory = hd.memory;

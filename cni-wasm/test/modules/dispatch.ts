@@ -1,4 +1,4 @@
-// Test harness (asconfig.harness.json): the whole CNI front door — env table,
+// Test module (asconfig.test.json): the whole CNI front door — env table,
 // stdin JSON, config validation, versions, CNI_ARGS, error rendering — with verb
 // handlers that touch nothing, so fuzzing reaches every parser without a kernel.
 

@@ -1,4 +1,4 @@
-// Test-harness helper (not an entry): builds codec messages from the JSON
+// Test-module helper (not an entry): builds codec messages from the JSON
 // parameters the netlink tests pass, using the field names describe() prints.
 
 import { JsonValue } from "../../assembly/json/value";

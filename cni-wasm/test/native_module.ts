@@ -1,35 +1,35 @@
 /**
- * Runs the test harness functions on the native capability host, for tests that touch the kernel:
- * cni-wasm/test/harness/command_harness.ts is compiled like the real modules (asconfig.json, a WASI
+ * Runs the test-module functions on the native capability host, for tests that touch the kernel:
+ * cni-wasm/test/modules/command.ts is compiled like the real modules (asconfig.json, a WASI
  * command) and then into an executable in stream mode (tools/native.ts), once per test process. A test
- * starts it, calls harness functions by name (one request line, one reply line), and disposes it, which
- * closes stdin and fails unless the process exited cleanly. Sockets and netns handles the harness
+ * starts it, calls its functions by name (one request line, one reply line), and disposes it, which
+ * closes stdin and fails unless the process exited cleanly. Sockets and netns handles the module
  * opened die with the process.
  *
  * Requires read/write on the repository, --allow-env (the AssemblyScript compiler), --allow-run of
- * wasm2c, cc and the harness executable; root for anything that touches the kernel.
+ * wasm2c, cc and the test module's executable; root for anything that touches the kernel.
  *
  * @module
  */
 import { CNI_WASM_DIR, compileAssembly } from "../../tools/asc.ts";
 import { compileNative } from "../../tools/native.ts";
 
-const NAME = "command_harness";
+const NAME = "command";
 const WASM = `${CNI_WASM_DIR}/build/test/${NAME}.wasm`;
 /** Where the executable goes (cni-wasm/build/ is never committed). */
-export const NATIVE_HARNESS_EXECUTABLE = `${CNI_WASM_DIR}/build/test/${NAME}`;
+export const NATIVE_MODULE_EXECUTABLE = `${CNI_WASM_DIR}/build/test/${NAME}`;
 
-/** How long the harness may take to exit once it should (stdin closed, or a reply missing). */
+/** How long the test module may take to exit once it should (stdin closed, or a reply missing). */
 const EXIT_TIMEOUT_MS = 10_000;
 
 let built: Promise<string> | null = null;
 
 /** Builds the executable (when its sources changed) once per test process; @returns its path */
-export function buildNativeHarness(): Promise<string> {
+export function buildNativeModule(): Promise<string> {
   built ??= (async () => {
-    await compileAssembly({ entry: `test/harness/${NAME}.ts`, outFile: `build/test/${NAME}.wasm` });
-    await compileNative({ name: NAME, wasm: WASM, out: NATIVE_HARNESS_EXECUTABLE, stream: true });
-    return NATIVE_HARNESS_EXECUTABLE;
+    await compileAssembly({ entry: `test/modules/${NAME}.ts`, outFile: `build/test/${NAME}.wasm` });
+    await compileNative({ name: NAME, wasm: WASM, out: NATIVE_MODULE_EXECUTABLE, stream: true });
+    return NATIVE_MODULE_EXECUTABLE;
   })();
   return built;
 }
@@ -65,11 +65,11 @@ class LineReader {
   }
 }
 
-/** An argument of a harness function: strings and integers only. */
-export type HarnessArgument = string | number;
+/** An argument of a test-module function: strings and integers only. */
+export type ModuleArgument = string | number;
 
-/** One running harness process. */
-export class NativeHarness implements AsyncDisposable {
+/** One running test-module process. */
+export class NativeModule implements AsyncDisposable {
   private readonly stdin: WritableStreamDefaultWriter<Uint8Array>;
   private readonly replies: LineReader;
   private readonly stderr: Promise<string>;
@@ -87,33 +87,35 @@ export class NativeHarness implements AsyncDisposable {
   }
 
   /**
-   * Builds the harness if needed and starts it, inside the netns at `netnsPath` when given (as a runtime
+   * Builds the test module if needed and starts it, inside the netns at `netnsPath` when given (as a runtime
    * runs the plugin from the node's netns; requires root and nsenter), else in this process's netns.
    */
-  static async start(netnsPath?: string): Promise<NativeHarness> {
-    const executable = await buildNativeHarness();
+  static async start(netnsPath?: string): Promise<NativeModule> {
+    const executable = await buildNativeModule();
     const [program, args] = netnsPath === undefined
       ? [executable, []]
       : ["nsenter", [`--net=${netnsPath}`, "--", executable]];
     const command = new Deno.Command(program, { args, stdin: "piped", stdout: "piped", stderr: "piped" });
-    return new NativeHarness(command.spawn());
+    return new NativeModule(command.spawn());
   }
 
   /**
-   * Calls harness function `fn` (see command_harness.ts for the ones served) with `args`.
+   * Calls test-module function `fn` (see modules/command.ts for the ones served) with `args`.
    *
    * @returns what the function returned, as text (numbers in decimal, "" for none)
-   * @throws Error when the harness refused the request, trapped, or exited
+   * @throws Error when the test module refused the request, trapped, or exited
    */
-  call(fn: string, ...args: HarnessArgument[]): Promise<string> {
+  call(fn: string, ...args: ModuleArgument[]): Promise<string> {
     const result = this.previous.then(() => this.exchange(fn, args));
     this.previous = result.catch(() => {});
     return result;
   }
 
-  private async exchange(fn: string, args: HarnessArgument[]): Promise<string> {
+  private async exchange(fn: string, args: ModuleArgument[]): Promise<string> {
     const request = JSON.stringify([fn, ...args]);
-    if (this.closed || this.endReported) throw new Error(`Cannot call ${request}: the harness was closed`);
+    if (this.closed || this.endReported) {
+      throw new Error(`Cannot call ${request}: the test module was closed`);
+    }
     await this.stdin.write(new TextEncoder().encode(`${request}\n`));
     const line = await this.replies.next();
     let reply: { value?: unknown; refused?: unknown } = {};
@@ -122,11 +124,13 @@ export class NativeHarness implements AsyncDisposable {
     } catch { /* not a reply line: reported below with the process's end */ }
     if (typeof reply.value === "string") return reply.value;
     if (typeof reply.refused === "string") {
-      throw new Error(`The harness refused ${request}: ${reply.refused}`);
+      throw new Error(`The test module refused ${request}: ${reply.refused}`);
     }
     const end = await this.end();
     this.endReported = true;
-    throw new Error(`The harness gave no reply to ${request} (it printed ${JSON.stringify(line)}); ${end}`);
+    throw new Error(
+      `The test module gave no reply to ${request} (it printed ${JSON.stringify(line)}); ${end}`,
+    );
   }
 
   /** Waits for the process to exit, killing it past the timeout; @returns how it ended, with its stderr. */
@@ -143,7 +147,7 @@ export class NativeHarness implements AsyncDisposable {
   }
 
   /**
-   * Closes the harness's stdin (after the calls already made) and waits for it to exit.
+   * Closes the test module's stdin (after the calls already made) and waits for it to exit.
    *
    * @throws Error when it exited other than with code 0, or printed a line nobody asked for
    */
@@ -158,8 +162,10 @@ export class NativeHarness implements AsyncDisposable {
     await this.stdin.close().catch(() => {});
     const [extra, end] = await Promise.all([this.replies.next(), this.end()]);
     if (this.endReported) return;
-    if (!(await this.child.status).success) throw new Error(`The harness failed: ${end}`);
-    if (extra !== null) throw new Error(`The harness printed ${JSON.stringify(extra)} after its last reply`);
+    if (!(await this.child.status).success) throw new Error(`The test module failed: ${end}`);
+    if (extra !== null) {
+      throw new Error(`The test module printed ${JSON.stringify(extra)} after its last reply`);
+    }
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * Loads the netlink harness (cni-wasm/test/harness/netlink_harness.ts) wired to
+ * Loads the netlink test module (cni-wasm/test/modules/netlink.ts) wired to
  * a fake kernel, in the style of mdlayher/netlink's nltest: the module's
  * `macvtap_host` netlink imports are served by JS, which records every request
  * and answers with datagrams a test chose (often recorded golden bytes).
@@ -8,10 +8,10 @@
  *
  * @module
  */
-import { loadHarness } from "../load_harness.ts";
+import { loadModule } from "../load_module.ts";
 
-/** The harness exports (see netlink_harness.ts for what each returns). */
-export interface NetlinkHarness {
+/** The test module's exports (see modules/netlink.ts for what each returns). */
+export interface NetlinkModule {
   memory: WebAssembly.Memory;
   encodeError(): string;
   describe(datagram: Uint8Array): string;
@@ -90,7 +90,7 @@ export class FakeKernel {
     return new Uint8Array(this.memory.buffer);
   }
 
-  /** The import object to pass to the harness. */
+  /** The import object to pass to the test module. */
   imports(): Record<string, Record<string, (...args: number[]) => number>> {
     return {
       macvtap_host: {
@@ -127,10 +127,10 @@ export class FakeKernel {
   }
 }
 
-/** A fresh harness instance bound to a fresh fake kernel. */
-export async function loadNetlink(): Promise<{ nl: NetlinkHarness; kernel: FakeKernel }> {
+/** A fresh test-module instance bound to a fresh fake kernel. */
+export async function loadNetlink(): Promise<{ nl: NetlinkModule; kernel: FakeKernel }> {
   const kernel = new FakeKernel();
-  const nl = await loadHarness<NetlinkHarness>("netlink_harness", kernel.imports());
+  const nl = await loadModule<NetlinkModule>("netlink", kernel.imports());
   kernel.attach(nl.memory);
   return { nl, kernel };
 }

@@ -1,4 +1,4 @@
-// Test harness (asconfig.harness.json): exposes the netlink codec to Deno tests.
+// Test module (asconfig.test.json): exposes the netlink codec to Deno tests.
 // Decoders answer with JSON descriptions (assembly/netlink/describe.ts);
 // encoders take their parameters as JSON with the field names describe() uses,
 // so a test can encode, describe, and compare with what it passed in.
