@@ -9,10 +9,10 @@ import { DEVICE_TYPE_HOSTDEV } from "./cni/netconf";
 import { cmdAdd } from "./macvtap/add";
 import { cmdCheck } from "./macvtap/check";
 import { cmdDel } from "./macvtap/del";
-import { cmdGc, cmdStatus } from "./macvtap/status";
 import { cmdHostdevAdd } from "./hostdev/add";
 import { cmdHostdevCheck } from "./hostdev/check";
 import { cmdHostdevDel } from "./hostdev/del";
+import { cmdGc, cmdStatus } from "./attach/status";
 import { readStdin } from "./imports/stdin";
 // Installs the global abort handler (asconfig.json "use": abort=assembly/imports/trap/onAbort).
 import "./imports/trap";

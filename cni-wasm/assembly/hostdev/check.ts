@@ -7,7 +7,7 @@ import { CniError } from "../cni/errors";
 import { Invocation, Outcome } from "../cni/invocation";
 import { JsonValue } from "../json/value";
 import { LinkMessage } from "../netlink/link";
-import { checkLinkState, mismatch, runCheck } from "../macvtap/check";
+import { checkLinkState, mismatch, runCheck } from "../attach/check";
 import { OriginRecord } from "./origin_record";
 
 export function cmdHostdevCheck(inv: Invocation): Outcome {

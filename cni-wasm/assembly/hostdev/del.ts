@@ -7,9 +7,9 @@
 
 import { CniError } from "../cni/errors";
 import { Invocation, Outcome } from "../cni/invocation";
-import { delOutcome, releaseIpam } from "../macvtap/del";
-import { netnsFailure } from "../macvtap/failures";
-import { Session } from "../macvtap/session";
+import { delOutcome, releaseIpam } from "../attach/del";
+import { netnsFailure } from "../attach/failures";
+import { Session } from "../attach/session";
 import { leavePod, restoreOnNode } from "./return_nic";
 
 export function cmdHostdevDel(inv: Invocation): Outcome {

@@ -8,7 +8,7 @@ import { IFF_LOOPBACK, IFLA_MASTER } from "../netlink/constants";
 import { NetlinkConn } from "../netlink/conn";
 import { LinkMessage } from "../netlink/link";
 import { getLinkByName, listLinks } from "../netlink/rtnl";
-import { netlinkFailure } from "../macvtap/failures";
+import { netlinkFailure } from "../attach/failures";
 import { isPciAddress, pciAddressOf } from "./bus_device";
 import { defaultRouteIndexes } from "./default_route";
 import { upperLinks } from "./upper_links";

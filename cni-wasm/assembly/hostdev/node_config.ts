@@ -15,7 +15,7 @@
 
 import { CniError } from "../cni/errors";
 import { formatIp, IpAddress, parseCidr } from "../cni/ip";
-import { netlinkFailure } from "../macvtap/failures";
+import { netlinkFailure } from "../attach/failures";
 import { AddressMessage } from "../netlink/address";
 import {
   AF_INET, AF_INET6, AF_UNSPEC, IFA_F_NODAD, IFA_F_NOPREFIXROUTE, IFA_F_PERMANENT, RT_SCOPE_LINK,

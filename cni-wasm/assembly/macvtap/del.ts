@@ -4,12 +4,12 @@
 // macvtap at the next Allocate, so the link is deleted, not moved back.
 
 import { CniError } from "../cni/errors";
-import { execIpam } from "../cni/ipam";
 import { Invocation, Outcome } from "../cni/invocation";
 import { ENODEV } from "../netlink/errno";
 import { deleteLink, getLinkByName } from "../netlink/rtnl";
-import { netlinkFailure, netnsFailure } from "./failures";
-import { Session } from "./session";
+import { delOutcome, releaseIpam } from "../attach/del";
+import { netlinkFailure, netnsFailure } from "../attach/failures";
+import { Session } from "../attach/session";
 
 export function cmdDel(inv: Invocation): Outcome {
   const ipamError = releaseIpam(inv);
@@ -27,22 +27,6 @@ class LinkRemoval {
     public deleted: bool,
     public error: CniError | null,
   ) {}
-}
-
-/**
- * DEL's IPAM half, for both device types. It runs FIRST, while the interface is
- * still in the pod: the dhcp plugin sends its DHCPRELEASE through it. It runs even
- * when the netns is gone: only the IPAM plugin can release the lease.
- */
-export function releaseIpam(inv: Invocation): CniError | null {
-  if (inv.conf.ipamType.length == 0) return null;
-  return execIpam(inv.conf.ipamType, "DEL", inv.stdin).error;
-}
-
-/** The link step runs whatever IPAM answered; the IPAM error, if any, is the one reported. */
-export function delOutcome(ipamError: CniError | null, linkError: CniError | null): Outcome {
-  if (ipamError != null) return Outcome.failed(ipamError);
-  return linkError != null ? Outcome.failed(linkError) : Outcome.done(null);
 }
 
 function deletePodLink(inv: Invocation): LinkRemoval {

@@ -9,7 +9,7 @@ import { NetlinkConn } from "../netlink/conn";
 import { NetlinkError } from "../netlink/error";
 import { LinkMessage } from "../netlink/link";
 import { getLinkByName } from "../netlink/rtnl";
-import { netlinkFailure } from "./failures";
+import { netlinkFailure } from "../attach/failures";
 import { temporaryInterfaceName } from "./temp_name";
 
 export class DeviceLookup {

@@ -1,11 +1,11 @@
-// Test module: ADD's rollback step for the macvtap (macvtap/undo.ts MoveBackToNode), run on the native
+// Test module: ADD's rollback step for the macvtap (macvtap/move_back.ts MoveBackToNode), run on the native
 // host from the node netns by modules/command.ts, so a kernel test can put the pod in states ADD itself
 // never reaches on this kernel (a macvtap renumbered in the pod: ADD pins the ifindex).
 
 import { IFF_UP } from "../../assembly/netlink/constants";
 import { LinkMessage } from "../../assembly/netlink/link";
-import { Session } from "../../assembly/macvtap/session";
-import { MoveBackToNode } from "../../assembly/macvtap/undo";
+import { Session } from "../../assembly/attach/session";
+import { MoveBackToNode } from "../../assembly/macvtap/move_back";
 import { parseMac } from "../../assembly/cni/mac";
 
 /**

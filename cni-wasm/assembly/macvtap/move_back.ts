@@ -1,23 +1,15 @@
-// Rollback for ADD: every step that changes something pushes the step that
-// reverses it, right after it succeeds; on a later failure the stack unwinds in
-// reverse, so the node ends as it started (the macvtap back in the node netns
-// under its temporary name and ifindex, as it was, the IPAM lease released).
+// ADD's undo step for a macvtap: the link goes back to the node netns as the
+// device plugin left it, under its temp name and at its ifindex.
 
-import { CniError } from "../cni/errors";
-import { execIpam } from "../cni/ipam";
 import { IFF_PROMISC, IFF_UP, IFLA_MTU, IFLA_NEW_IFINDEX } from "../netlink/constants";
 import { NetlinkConn } from "../netlink/conn";
 import { EBUSY } from "../netlink/errno";
 import { LinkMessage } from "../netlink/link";
 import { getLinkByName, setLink } from "../netlink/rtnl";
+import { Session } from "../attach/session";
+import { UndoStep } from "../attach/undo";
 import { findMovedMacvtap } from "./device_link";
-import { Session } from "./session";
 import { tapPath } from "./tap_device";
-
-export abstract class UndoStep {
-  /** Reverses the step; returns what went wrong, or null. */
-  abstract run(session: Session): string | null;
-}
 
 /**
  * Puts the macvtap back on the node exactly as the device plugin left it: its
@@ -88,49 +80,5 @@ export class MoveBackToNode extends UndoStep {
     change.setUp((this.original.flags & IFF_UP) != 0);
     const error = setLink(host, change);
     return error == null ? null : "restoring MAC, MTU and up state of " + this.nodeName + ": " + error.toString();
-  }
-}
-
-/** Releases what the IPAM plugin handed out (IPAM DEL with the same config). */
-export class ReleaseIpam extends UndoStep {
-  /** False once the ADD is known never to have started the plugin: then there is nothing to release. */
-  needed: bool = true;
-
-  constructor(
-    public ipamType: string,
-    public stdin: string,
-  ) {
-    super();
-  }
-
-  run(_session: Session): string | null {
-    if (!this.needed) return null;
-    const released = execIpam(this.ipamType, "DEL", this.stdin);
-    const error = released.error;
-    return error == null ? null : "releasing the IPAM allocation: " + error.msg;
-  }
-}
-
-export class UndoStack {
-  private steps: UndoStep[] = [];
-
-  push(step: UndoStep): void {
-    this.steps.push(step);
-  }
-
-  /**
-   * Runs every step, newest first, and returns `cause` with any rollback
-   * failures appended to its details (the runtime must know if cleanup was partial).
-   */
-  unwind(session: Session, cause: CniError): CniError {
-    const problems = new Array<string>();
-    for (let i = this.steps.length - 1; i >= 0; i--) {
-      const problem = this.steps[i].run(session);
-      if (problem != null) problems.push(problem);
-    }
-    this.steps = [];
-    if (problems.length == 0) return cause;
-    const details = cause.details.length > 0 ? cause.details + "; " : "";
-    return new CniError(cause.code, cause.msg, details + "rollback incomplete: " + problems.join("; "));
   }
 }
