@@ -7,16 +7,16 @@ import { NetlinkConn } from "../netlink/conn";
 import { NetlinkError } from "../netlink/error";
 import { EBADF, ENOENT } from "../netlink/errno";
 
-/** The host's own netns, for moving a link back out of a pod. */
-const HOST_NETNS_PATH = "/proc/self/ns/net";
+/** The node's netns (the one the plugin runs in), for moving a link back out of a pod. */
+const NODE_NETNS_PATH = "/proc/self/ns/net";
 /** nl_open's "the namespace the host runs in". */
-const HOST_NAMESPACE: i32 = -1;
+const NODE_NAMESPACE: i32 = -1;
 
 export class Session {
   podNetns: i32 = -1;
-  private hostNetnsHandle: i32 = -1;
+  private nodeNetnsHandle: i32 = -1;
   private podConnection: NetlinkConn | null = null;
-  private hostConnection: NetlinkConn | null = null;
+  private nodeConnection: NetlinkConn | null = null;
   /** The first socket error, when a lazy open failed. */
   error: NetlinkError | null = null;
 
@@ -30,9 +30,9 @@ export class Session {
   }
 
   /** A socket in the node's netns; null after recording `error`. */
-  host(): NetlinkConn | null {
-    if (this.hostConnection == null) this.hostConnection = this.connect(HOST_NAMESPACE);
-    return this.hostConnection;
+  node(): NetlinkConn | null {
+    if (this.nodeConnection == null) this.nodeConnection = this.connect(NODE_NAMESPACE);
+    return this.nodeConnection;
   }
 
   /**
@@ -55,9 +55,9 @@ export class Session {
   }
 
   /** A handle on the node's netns, usable in IFLA_NET_NS_FD; negative errno on failure. */
-  hostNetns(): i32 {
-    if (this.hostNetnsHandle < 0) this.hostNetnsHandle = openNetns(HOST_NETNS_PATH);
-    return this.hostNetnsHandle;
+  nodeNetns(): i32 {
+    if (this.nodeNetnsHandle < 0) this.nodeNetnsHandle = openNetns(NODE_NETNS_PATH);
+    return this.nodeNetnsHandle;
   }
 
   private connect(netns: i32): NetlinkConn | null {
@@ -69,12 +69,12 @@ export class Session {
   close(): void {
     const pod = this.podConnection;
     if (pod != null) pod.close();
-    const host = this.hostConnection;
-    if (host != null) host.close();
+    const node = this.nodeConnection;
+    if (node != null) node.close();
     if (this.podNetns >= 0) host_netns_close(this.podNetns);
-    if (this.hostNetnsHandle >= 0) host_netns_close(this.hostNetnsHandle);
+    if (this.nodeNetnsHandle >= 0) host_netns_close(this.nodeNetnsHandle);
     this.podNetns = -1;
-    this.hostNetnsHandle = -1;
+    this.nodeNetnsHandle = -1;
   }
 }
 

@@ -48,16 +48,16 @@ export function checkDeviceID(deviceID: string): CniError | null {
 }
 
 function attachNic(inv: Invocation, session: Session, requested: Uint8Array | null): Outcome {
-  const host = session.host();
+  const node = session.node();
   const pod = session.pod();
-  if (host == null || pod == null) return Outcome.failed(netlinkFailure("opening netlink sockets", session.error!));
+  if (node == null || pod == null) return Outcome.failed(netlinkFailure("opening netlink sockets", session.error!));
   const ifname = inv.env.ifname;
   const inUse = ifnameInUse(pod, ifname, inv.env.netns);
   if (inUse != null) return Outcome.failed(inUse);
   const deviceID = inv.conf.deviceID;
-  const nic = findNic(host, deviceID);
+  const nic = findNic(node, deviceID);
   if (nic.error != null) return Outcome.failed(nic.error!);
-  const origin = originOf(host, nic.link!, deviceID);
+  const origin = originOf(node, nic.link!, deviceID);
   if (origin.error != null) return Outcome.failed(origin.error!);
   const record = origin.record!;
 
@@ -98,11 +98,11 @@ class OriginLookup {
  * else its state on the node now with its addresses and routes. Refused (101)
  * when that state cannot be recorded whole: DEL could not give it back.
  */
-function originOf(host: NetlinkConn, link: LinkMessage, deviceID: string): OriginLookup {
+function originOf(node: NetlinkConn, link: LinkMessage, deviceID: string): OriginLookup {
   const carried = OriginRecord.decode(link.alias);
   if (carried != null && carried.deviceID == deviceID) return new OriginLookup(carried, null);
   const record = OriginRecord.of(link, deviceID);
-  const read = readNodeConfig(host, link);
+  const read = readNodeConfig(node, link);
   if (read.error != null) return new OriginLookup(null, netlinkFailure("reading the addresses and routes of \"" + record.name + "\"", read.error!));
   const config = read.value!;
   if (config.refusal != null) return new OriginLookup(null, refused(link, deviceID, config.refusal!));
@@ -129,13 +129,13 @@ function labelAndMove(session: Session, index: i32, record: OriginRecord, ifname
   const label = new LinkMessage();
   label.index = index;
   label.alias = record.encode();
-  const labelError = setLink(session.host()!, label);
+  const labelError = setLink(session.node()!, label);
   if (labelError != null) return netlinkFailure("recording the origin of \"" + record.name + "\" in its alias", labelError);
   const move = new LinkMessage();
   move.index = index;
   move.netnsFd = session.podNetns;
   move.name = ifname;
-  const moveError = setLink(session.host()!, move);
+  const moveError = setLink(session.node()!, move);
   if (moveError == null) return null;
   return netlinkFailure("moving \"" + record.name + "\" into the pod as \"" + ifname + "\"", moveError);
 }

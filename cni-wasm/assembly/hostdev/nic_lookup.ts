@@ -21,8 +21,8 @@ export class NicLookup {
 }
 
 /** The NIC for `deviceID`, or an error: 100 none, 101 refused (see refusalOf), 103 netlink. */
-export function findNic(host: NetlinkConn, deviceID: string): NicLookup {
-  const found = isPciAddress(deviceID) ? findByPciAddress(host, deviceID) : findByName(host, deviceID);
+export function findNic(node: NetlinkConn, deviceID: string): NicLookup {
+  const found = isPciAddress(deviceID) ? findByPciAddress(node, deviceID) : findByName(node, deviceID);
   if (found.error != null) return found;
   const link = found.link;
   if (link == null) {
@@ -33,12 +33,12 @@ export function findNic(host: NetlinkConn, deviceID: string): NicLookup {
         "the NIC may still be in another pod, or gone from the node",
     ));
   }
-  return new NicLookup(link, refusalOf(host, link!, deviceID));
+  return new NicLookup(link, refusalOf(node, link!, deviceID));
 }
 
 /** The link whose parent device is (or sits under) PCI device `address`. */
-export function findByPciAddress(host: NetlinkConn, address: string): NicLookup {
-  const listed = listLinks(host);
+export function findByPciAddress(node: NetlinkConn, address: string): NicLookup {
+  const listed = listLinks(node);
   if (listed.error != null) return new NicLookup(null, netlinkFailure("listing the node's links", listed.error!));
   const wanted = address.toLowerCase();
   const links = listed.value!;
@@ -49,8 +49,8 @@ export function findByPciAddress(host: NetlinkConn, address: string): NicLookup 
   return new NicLookup(null, null);
 }
 
-function findByName(host: NetlinkConn, name: string): NicLookup {
-  const found = getLinkByName(host, name);
+function findByName(node: NetlinkConn, name: string): NicLookup {
+  const found = getLinkByName(node, name);
   if (found.error != null) return new NicLookup(null, netlinkFailure("looking up \"" + name + "\"", found.error!));
   return new NicLookup(found.value, null);
 }
@@ -62,7 +62,7 @@ function findByName(host: NetlinkConn, name: string): NicLookup {
  * default route of any table (the node would lose its network); the lower link
  * of macvtaps, macvlans or vlans, on the node or moved into pods (upper_links.ts).
  */
-export function refusalOf(host: NetlinkConn, link: LinkMessage, deviceID: string): CniError | null {
+export function refusalOf(node: NetlinkConn, link: LinkMessage, deviceID: string): CniError | null {
   if ((link.flags & IFF_LOOPBACK) != 0) return refused(link, deviceID, "it is the loopback device");
   const kind = link.kind;
   if (kind != null && kind == "macvtap") {
@@ -71,10 +71,10 @@ export function refusalOf(host: NetlinkConn, link: LinkMessage, deviceID: string
   if (link.has(IFLA_MASTER) && link.master != 0) {
     return refused(link, deviceID, "it is a port of ifindex " + link.master.toString() + " (a bond or bridge)");
   }
-  const routes = defaultRouteIndexes(host);
+  const routes = defaultRouteIndexes(node);
   if (routes.error != null) return netlinkFailure("listing the node's default routes", routes.error!);
   if (routes.value!.includes(link.index)) return refused(link, deviceID, "it carries a default route of the node");
-  const uppers = upperLinks(host, link);
+  const uppers = upperLinks(node, link);
   if (uppers.error != null) return netlinkFailure("listing the links stacked on the node's links", uppers.error!);
   if (uppers.value!.length > 0) return refused(link, deviceID, "links are stacked on it: " + listed(uppers.value!));
   return null;

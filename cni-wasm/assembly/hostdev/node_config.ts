@@ -60,10 +60,10 @@ export class NodeConfigRead {
   ) {}
 }
 
-/** The addresses and routes of `nic` in `host`'s netns (two dumps). */
-export function readNodeConfig(host: NetlinkConn, nic: LinkMessage): Result<NodeConfigRead> {
+/** The addresses and routes of `nic` in `node`'s netns (two dumps). */
+export function readNodeConfig(node: NetlinkConn, nic: LinkMessage): Result<NodeConfigRead> {
   const config = new NodeConfig();
-  const addresses = listAddresses(host, AF_UNSPEC, <u32>nic.index);
+  const addresses = listAddresses(node, AF_UNSPEC, <u32>nic.index);
   if (addresses.error != null) return Result.fail<NodeConfigRead>(addresses.error!);
   for (let i = 0; i < addresses.value!.length; i++) {
     const a = addresses.value![i];
@@ -72,7 +72,7 @@ export function readNodeConfig(host: NetlinkConn, nic: LinkMessage): Result<Node
     const ip = new IpAddress(bytes!, a.prefixLen);
     config.addresses.push(new NodeAddress(ip, a.broadcast != null, (a.flags & IFA_F_NOPREFIXROUTE) != 0));
   }
-  const routes = listRoutes(host, AF_UNSPEC);
+  const routes = listRoutes(node, AF_UNSPEC);
   if (routes.error != null) return Result.fail<NodeConfigRead>(routes.error!);
   for (let i = 0; i < routes.value!.length; i++) {
     const route = routes.value![i];
@@ -267,7 +267,7 @@ export function compactIp(bytes: Uint8Array): string {
  * announces them). IPv6 ones skip duplicate address detection: they were this
  * node's a moment ago, and a tentative address would fail the routes that use it.
  */
-export function restoreAddresses(host: NetlinkConn, index: i32, config: NodeConfig): CniError | null {
+export function restoreAddresses(node: NetlinkConn, index: i32, config: NodeConfig): CniError | null {
   for (let i = 0; i < config.addresses.length; i++) {
     const address = config.addresses[i];
     const ip = address.ip;
@@ -280,7 +280,7 @@ export function restoreAddresses(host: NetlinkConn, index: i32, config: NodeConf
     if (address.broadcast && ip.bytes.length == 4) message.broadcast = broadcastOf(ip);
     if (address.noPrefixRoute) message.flags |= IFA_F_NOPREFIXROUTE;
     if (ip.bytes.length == 16) message.flags |= IFA_F_NODAD;
-    const error = addAddress(host, message);
+    const error = addAddress(node, message);
     if (error != null && error.errno != EEXIST) {
       return netlinkFailure("restoring address " + addressText(address) + " on the node", error);
     }
@@ -289,11 +289,11 @@ export function restoreAddresses(host: NetlinkConn, index: i32, config: NodeConf
 }
 
 /** The recorded routes back through link `index`, which must be up (a gateway is only reachable then). */
-export function restoreRoutes(host: NetlinkConn, index: i32, config: NodeConfig): CniError | null {
+export function restoreRoutes(node: NetlinkConn, index: i32, config: NodeConfig): CniError | null {
   for (let i = 0; i < config.routes.length; i++) {
     const route = config.routes[i];
     route.oif = <u32>index;
-    const error = addRoute(host, route);
+    const error = addRoute(node, route);
     if (error != null && error.errno != EEXIST) {
       return netlinkFailure("restoring route " + routeText(route) + " on the node", error);
     }

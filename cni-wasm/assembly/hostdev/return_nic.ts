@@ -33,9 +33,9 @@ export class LeftPod {
  */
 export function leavePod(session: Session, names: string[], deviceID: string): LeftPod {
   const pod = session.pod();
-  const hostNetns = session.hostNetns();
+  const nodeNetns = session.nodeNetns();
   if (pod == null) return new LeftPod(null, netlinkFailure("opening a netlink socket in the pod", session.error!));
-  if (hostNetns < 0) return new LeftPod(null, netlinkFailure("opening the node netns", session.error!));
+  if (nodeNetns < 0) return new LeftPod(null, netlinkFailure("opening the node netns", session.error!));
   for (let i = 0; i < names.length; i++) {
     const found = getLinkByName(pod, names[i]);
     if (found.error != null) return new LeftPod(null, netlinkFailure("looking up \"" + names[i] + "\" in the pod", found.error!));
@@ -46,7 +46,7 @@ export function leavePod(session: Session, names: string[], deviceID: string): L
       process.stderr.write("macvtap: hostdev leaves \"" + names[i] + "\" in the pod: it is not the NIC of deviceID \"" + deviceID + "\"\n");
       continue;
     }
-    return new LeftPod(record, moveToNode(session, link, record!, hostNetns));
+    return new LeftPod(record, moveToNode(session, link, record!, nodeNetns));
   }
   return new LeftPod(null, null);
 }
@@ -60,10 +60,10 @@ function ownRecord(link: LinkMessage, deviceID: string): OriginRecord | null {
 }
 
 /** One RTM_NEWLINK: into the node netns, renamed there to its node name (the kernel brings it down first). */
-function moveToNode(session: Session, link: LinkMessage, record: OriginRecord, hostNetns: i32): CniError | null {
+function moveToNode(session: Session, link: LinkMessage, record: OriginRecord, nodeNetns: i32): CniError | null {
   const move = new LinkMessage();
   move.index = link.index;
-  move.netnsFd = hostNetns;
+  move.netnsFd = nodeNetns;
   move.name = record.name;
   const error = setLink(session.pod()!, move);
   if (error == null) return null;
@@ -78,9 +78,9 @@ function moveToNode(session: Session, link: LinkMessage, record: OriginRecord, h
  * it back as it was; nothing to do when no link carries the record.
  */
 export function restoreOnNode(session: Session, deviceID: string): CniError | null {
-  const host = session.host();
-  if (host == null) return netlinkFailure("opening a netlink socket in the node netns", session.error!);
-  const listed = listLinks(host);
+  const node = session.node();
+  if (node == null) return netlinkFailure("opening a netlink socket in the node netns", session.error!);
+  const listed = listLinks(node);
   if (listed.error != null) return netlinkFailure("listing the node's links", listed.error!);
   const links = listed.value!;
   for (let i = 0; i < links.length; i++) {
@@ -91,17 +91,17 @@ export function restoreOnNode(session: Session, deviceID: string): CniError | nu
 }
 
 function restore(session: Session, link: LinkMessage, record: OriginRecord): CniError | null {
-  const host = session.host()!;
+  const node = session.node()!;
   const current = link.name != null ? link.name! : "";
   if (current != record.name) {
     // The kernel renames only links that are down.
     if ((link.flags & IFF_UP) != 0) {
-      const downError = setLink(host, linkAt(link.index).setUp(false));
+      const downError = setLink(node, linkAt(link.index).setUp(false));
       if (downError != null) return netlinkFailure("taking \"" + current + "\" down to rename it", downError);
     }
     const rename = linkAt(link.index);
     rename.name = record.name;
-    const renameError = setLink(host, rename);
+    const renameError = setLink(node, rename);
     if (renameError != null && renameError.errno == EEXIST) {
       // Keep the record so a later DEL (or the operator) can finish; the NIC is on the node either way.
       process.stderr.write("macvtap: hostdev left \"" + current + "\" under that name: \"" + record.name + "\" is taken on the node\n");
@@ -110,7 +110,7 @@ function restore(session: Session, link: LinkMessage, record: OriginRecord): Cni
     if (renameError != null) return netlinkFailure("renaming \"" + current + "\" back to \"" + record.name + "\"", renameError);
   }
   restoreAddressAndMtu(session, link, record);
-  return restoreIpAndUp(host, link.index, record);
+  return restoreIpAndUp(node, link.index, record);
 }
 
 /**
@@ -119,18 +119,18 @@ function restore(session: Session, link: LinkMessage, record: OriginRecord): Cni
  * and the old alias last: until everything is back the record stays, so that a
  * DEL retried after an error finds the NIC and finishes.
  */
-function restoreIpAndUp(host: NetlinkConn, index: i32, record: OriginRecord): CniError | null {
-  const addressError = restoreAddresses(host, index, record.nodeConfig);
+function restoreIpAndUp(node: NetlinkConn, index: i32, record: OriginRecord): CniError | null {
+  const addressError = restoreAddresses(node, index, record.nodeConfig);
   if (addressError != null) return addressError;
   if (record.up) {
-    const upError = setLink(host, linkAt(index).setUp(true));
+    const upError = setLink(node, linkAt(index).setUp(true));
     if (upError != null) return netlinkFailure("bringing \"" + record.name + "\" up", upError);
-    const routeError = restoreRoutes(host, index, record.nodeConfig);
+    const routeError = restoreRoutes(node, index, record.nodeConfig);
     if (routeError != null) return routeError;
   }
   const settle = linkAt(index);
   settle.alias = record.alias;
-  const error = setLink(host, settle);
+  const error = setLink(node, settle);
   return error == null ? null : netlinkFailure("restoring the alias of \"" + record.name + "\"", error);
 }
 
@@ -141,7 +141,7 @@ function restoreAddressAndMtu(session: Session, link: LinkMessage, record: Origi
   if (record.mac.length > 0 && (address == null || !sameBytes(address!, record.mac))) change.address = record.mac;
   if (record.mtu > 0 && link.mtu != record.mtu) change.mtu = record.mtu;
   if (change.address == null && !change.has(IFLA_MTU)) return;
-  const error = setLink(session.host()!, change);
+  const error = setLink(session.node()!, change);
   if (error != null) process.stderr.write("macvtap: hostdev cannot restore MAC/MTU of \"" + record.name + "\": " + error.toString() + "\n");
 }
 

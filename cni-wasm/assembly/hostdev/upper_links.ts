@@ -14,16 +14,16 @@ import { linksOfNetns, listNetnsIds } from "../netlink/peer_netns";
 import { listLinks } from "../netlink/rtnl";
 
 /** "<name> (<kind>)" of each link stacked on `nic`, node netns first; empty when there are none. */
-export function upperLinks(host: NetlinkConn, nic: LinkMessage): Result<string[]> {
+export function upperLinks(node: NetlinkConn, nic: LinkMessage): Result<string[]> {
   const found = new Array<string>();
-  const local = listLinks(host);
+  const local = listLinks(node);
   if (local.error != null) return Result.fail<string[]>(local.error!);
   collect(local.value!, nic, false, "", found);
-  const ids = listNetnsIds(host);
+  const ids = listNetnsIds(node);
   if (ids.error != null) return Result.fail<string[]>(ids.error!);
   const nsids = ids.value!;
   for (let i = 0; i < nsids.length; i++) {
-    const links = linksOfNetns(host, nsids[i]);
+    const links = linksOfNetns(node, nsids[i]);
     const error = links.error;
     // That netns died since the nsid dump: nothing in it is stacked on anything any more.
     if (error != null && error.errno == EINVAL) continue;

@@ -36,12 +36,12 @@ export function cmdAdd(inv: Invocation): Outcome {
 }
 
 function attach(inv: Invocation, session: Session, requested: Uint8Array | null): Outcome {
-  const host = session.host();
+  const node = session.node();
   const pod = session.pod();
-  if (host == null || pod == null) return Outcome.failed(netlinkFailure("opening netlink sockets", session.error!));
+  if (node == null || pod == null) return Outcome.failed(netlinkFailure("opening netlink sockets", session.error!));
   const inUse = ifnameInUse(pod, inv.env.ifname, inv.env.netns);
   if (inUse != null) return Outcome.failed(inUse);
-  const device = findDeviceLink(host, inv.conf.deviceID);
+  const device = findDeviceLink(node, inv.conf.deviceID);
   if (device.error != null) return Outcome.failed(device.error!);
 
   const ipamError = ipamReady(inv);
@@ -49,7 +49,7 @@ function attach(inv: Invocation, session: Session, requested: Uint8Array | null)
 
   const undo = new UndoStack();
   const original = device.link!;
-  const moveError = moveIntoPod(session, host, pod, original, inv.env.ifname, undo);
+  const moveError = moveIntoPod(session, node, pod, original, inv.env.ifname, undo);
   if (moveError != null) return Outcome.failed(undo.unwind(session, moveError));
   const moved = movedIntoPod(pod, original, inv.env.ifname);
   if (moved.error != null) return Outcome.failed(undo.unwind(session, moved.error!));
@@ -74,7 +74,7 @@ function attach(inv: Invocation, session: Session, requested: Uint8Array | null)
  */
 function moveIntoPod(
   session: Session,
-  host: NetlinkConn,
+  node: NetlinkConn,
   pod: NetlinkConn,
   device: LinkMessage,
   ifname: string,
@@ -87,7 +87,7 @@ function moveIntoPod(
   move.name = ifname;
   move.newIfindex = device.index;
   undo.push(new MoveBackToNode(device, ifname));
-  const error = setLink(host, move);
+  const error = setLink(node, move);
   if (error == null) return null;
   if (error.errno == EBUSY) {
     const holder = getLinkByIndex(pod, device.index);

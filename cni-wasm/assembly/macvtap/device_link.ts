@@ -23,12 +23,12 @@ export class DeviceLookup {
  * The macvtap for `deviceID`: "mvt<xxh64>" (kubevirt/macvtap-cni since PR #150),
  * else a link named exactly `deviceID` (the kube-ovn fork's naming).
  */
-export function findDeviceLink(host: NetlinkConn, deviceID: string): DeviceLookup {
+export function findDeviceLink(node: NetlinkConn, deviceID: string): DeviceLookup {
   const tempName = temporaryInterfaceName(deviceID);
-  let found = getLinkByName(host, tempName);
+  let found = getLinkByName(node, tempName);
   let triedNames = "\"" + tempName + "\"";
   if (found.error == null && found.value == null && validateIfname(deviceID) == null) {
-    found = getLinkByName(host, deviceID);
+    found = getLinkByName(node, deviceID);
     triedNames += " or \"" + deviceID + "\"";
   }
   if (found.error != null) {

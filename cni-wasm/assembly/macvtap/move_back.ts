@@ -37,22 +37,22 @@ export class MoveBackToNode extends UndoStep {
 
   run(session: Session): string | null {
     const pod = session.pod();
-    const host = session.host();
-    const hostNetns = session.hostNetns();
-    if (pod == null || host == null || hostNetns < 0) return "cannot reach the namespaces to move " + this.nodeName + " back";
+    const node = session.node();
+    const nodeNetns = session.nodeNetns();
+    if (pod == null || node == null || nodeNetns < 0) return "cannot reach the namespaces to move " + this.nodeName + " back";
     const found = findMovedMacvtap(pod, [this.podName, this.nodeName], this.original.link);
     if (found.error != null) return "looking for " + this.nodeName + " in the pod: " + found.error!.toString();
     if (found.link == null) return null; // never moved
-    const moved = this.moveOut(pod, found.link!.index, hostNetns);
+    const moved = this.moveOut(pod, found.link!.index, nodeNetns);
     if (moved != null) return moved;
-    return this.restoreState(host);
+    return this.restoreState(node);
   }
 
   /** Into the node netns under the temp name, at its node ifindex when that is still free there. */
-  private moveOut(pod: NetlinkConn, podIndex: i32, hostNetns: i32): string | null {
+  private moveOut(pod: NetlinkConn, podIndex: i32, nodeNetns: i32): string | null {
     const change = new LinkMessage();
     change.index = podIndex;
-    change.netnsFd = hostNetns;
+    change.netnsFd = nodeNetns;
     change.name = this.nodeName;
     change.newIfindex = this.original.index;
     let error = setLink(pod, change);
@@ -67,8 +67,8 @@ export class MoveBackToNode extends UndoStep {
   }
 
   /** MAC, MTU, promisc and up as they were (the move took it down; the pod side changed the rest). */
-  private restoreState(host: NetlinkConn): string | null {
-    const back = getLinkByName(host, this.nodeName);
+  private restoreState(node: NetlinkConn): string | null {
+    const back = getLinkByName(node, this.nodeName);
     if (back.error != null) return "looking for " + this.nodeName + " on the node: " + back.error!.toString();
     if (back.value == null) return this.nodeName + " is not on the node after moving it back";
     const change = new LinkMessage();
@@ -78,7 +78,7 @@ export class MoveBackToNode extends UndoStep {
     if (this.original.has(IFLA_MTU)) change.mtu = this.original.mtu;
     change.setPromisc((this.original.flags & IFF_PROMISC) != 0);
     change.setUp((this.original.flags & IFF_UP) != 0);
-    const error = setLink(host, change);
+    const error = setLink(node, change);
     return error == null ? null : "restoring MAC, MTU and up state of " + this.nodeName + ": " + error.toString();
   }
 }
