@@ -1,5 +1,5 @@
 // Test module (asconfig.test.json): exposes the netlink codec to Deno tests.
-// Decoders answer with JSON descriptions (assembly/netlink/describe.ts);
+// Decoders answer with JSON descriptions (test/modules/_describe.ts);
 // encoders take their parameters as JSON with the field names describe() uses,
 // so a test can encode, describe, and compare with what it passed in.
 // conn.ts and rtnl.ts run against the `macvtap_host` imports the test supplies
@@ -14,7 +14,7 @@ import { host_netns_close, host_netns_open } from "../../assembly/imports/bindin
 import { NetlinkConn } from "../../assembly/netlink/conn";
 import {
   describeAddress, describeDatagram, describeError, describeLink, describeMessage, describeRoute,
-} from "../../assembly/netlink/describe";
+} from "./_describe";
 import { decodeDonePayload, decodeErrorMessage, NetlinkError, Result } from "../../assembly/netlink/error";
 import { LinkMessage } from "../../assembly/netlink/link";
 import { MacvlanData, macvlanModeFromName } from "../../assembly/netlink/macvlan";

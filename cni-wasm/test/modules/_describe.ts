@@ -1,24 +1,25 @@
-// Human- and test-readable JSON descriptions of netlink datagrams (the role of
-// mdlayher/netlink's debug output): every message with its header and its
-// decoded body, or the decoder's error. Used by the test harness and for
-// logging what the kernel said; never on a hot path.
+// Test-module helper (not an entry): human- and test-readable JSON descriptions
+// of netlink datagrams (the role of mdlayher/netlink's debug output), every
+// message with its header and its decoded body, or the decoder's error. The
+// netlink test module (netlink.ts) answers Deno tests with them; the plugin
+// never uses them.
 
-import { JsonValue } from "../json/value";
-import { stringify } from "../json/stringify";
-import { AddressMessage } from "./address";
+import { JsonValue } from "../../assembly/json/value";
+import { stringify } from "../../assembly/json/stringify";
+import { AddressMessage } from "../../assembly/netlink/address";
 import {
   IFLA_CARRIER, IFLA_EXT_MASK, IFLA_GROUP, IFLA_LINK, IFLA_LINK_NETNSID, IFLA_MACVLAN_BC_QUEUE_LEN, IFLA_MACVLAN_FLAGS,
   IFLA_MACVLAN_MACADDR_COUNT, IFLA_MACVLAN_MODE, IFLA_MASTER, IFLA_MAX_MTU, IFLA_MIN_MTU, IFLA_MTU, IFLA_NET_NS_FD,
   IFLA_NET_NS_PID, IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_OPERSTATE, IFLA_PROMISCUITY, IFLA_TXQLEN, NLMSG_DONE,
   NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, RTM_DELADDR, RTM_DELLINK, RTM_DELROUTE, RTM_GETADDR, RTM_GETLINK,
   RTM_GETROUTE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE, RTM_SETLINK,
-} from "./constants";
-import { decodeDonePayload, decodeErrorMessage, NetlinkError } from "./error";
-import { LinkInfo } from "./linkinfo";
-import { LinkMessage } from "./link";
-import { macvlanModeName, MacvlanData } from "./macvlan";
-import { MessageDecoder, NlMsgHdr } from "./message";
-import { RouteMessage } from "./route";
+} from "../../assembly/netlink/constants";
+import { decodeDonePayload, decodeErrorMessage, NetlinkError } from "../../assembly/netlink/error";
+import { LinkInfo } from "../../assembly/netlink/linkinfo";
+import { LinkMessage } from "../../assembly/netlink/link";
+import { macvlanModeName, MacvlanData } from "../../assembly/netlink/macvlan";
+import { MessageDecoder, NlMsgHdr } from "../../assembly/netlink/message";
+import { RouteMessage } from "../../assembly/netlink/route";
 
 /** "RTM_NEWLINK", "NLMSG_ERROR" ..., or "type N". */
 export function messageTypeName(type: u16): string {
