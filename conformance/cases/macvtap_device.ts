@@ -12,7 +12,7 @@ import {
 import type { PluginRun } from "../harness/runner.ts";
 import type { Attachment, Sandbox } from "../harness/sandbox.ts";
 import { addAttachment, prevResultForDel, requireLink } from "../harness/steps.ts";
-import { tempLinkName as temporaryInterfaceName } from "../../daemon/macvtap/temp_link_name.ts";
+import { tempLinkName } from "../../daemon/macvtap/temp_link_name.ts";
 
 const cases: CaseSpec[] = [];
 
@@ -82,7 +82,7 @@ cases.push({
   versions: macvtapVersions,
   fn: async (ctx) => {
     const sandbox = await ctx.sandbox();
-    const macvlanName = temporaryInterfaceName("vlanMvp0");
+    const macvlanName = tempLinkName("vlanMvp0");
     await sandbox.node.node.ip(
       "link",
       "add",

@@ -10,7 +10,7 @@ import type { TestNetns } from "../../testing/netns.ts";
 import type { CaseContext } from "./cases.ts";
 import { compareVersions } from "./profile.ts";
 import type { Attachment, Sandbox } from "./sandbox.ts";
-import { tempLinkName as temporaryInterfaceName } from "../../daemon/macvtap/temp_link_name.ts";
+import { tempLinkName } from "../../daemon/macvtap/temp_link_name.ts";
 
 /** Versions the macvtap group runs at: the oldest and newest we speak, where the profile has them. */
 export function macvtapVersions(profile: { versions: readonly string[] }): readonly string[] {
@@ -31,7 +31,7 @@ export function stageMacvtap(sandbox: Sandbox, name: string): Promise<number> {
 export async function stagedAttachment(
   ctx: CaseContext,
   deviceID: string,
-  linkName = temporaryInterfaceName(deviceID),
+  linkName = tempLinkName(deviceID),
 ): Promise<{ sandbox: Sandbox; attachment: Attachment; ifindex: number }> {
   const sandbox = await ctx.sandbox();
   const ifindex = await stageMacvtap(sandbox, linkName);
@@ -42,7 +42,7 @@ export async function stagedAttachment(
 
 /** The node-side temp link name of a prepared attachment. */
 export function tempNameOf(attachment: Attachment): string {
-  return temporaryInterfaceName(String(attachment.config.deviceID));
+  return tempLinkName(String(attachment.config.deviceID));
 }
 
 /** Names of the links in `netns` other than lo. */

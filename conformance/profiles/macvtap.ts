@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { addVethLower, type PluginProfile } from "../harness/profile.ts";
-import { tempLinkName as temporaryInterfaceName } from "../../daemon/macvtap/temp_link_name.ts";
+import { tempLinkName } from "../../daemon/macvtap/temp_link_name.ts";
 
 const DIST_DIR = fileURLToPath(new URL("../../dist/cni", import.meta.url));
 const BIN_DIR = Deno.env.get("MACVTAP_CNI_DIR") ?? DIST_DIR;
@@ -48,7 +48,7 @@ export const macvtapProfile: PluginProfile = {
   netconf: (version) => ({ cniVersion: version, name: "conformance", type: "macvtap" }),
   prepareAttachment: async (ctx, index) => {
     const deviceID = deviceIdFor(index);
-    await ctx.node.addMacvtap(temporaryInterfaceName(deviceID), ctx.lower);
+    await ctx.node.addMacvtap(tempLinkName(deviceID), ctx.lower);
     return { deviceID };
   },
 };

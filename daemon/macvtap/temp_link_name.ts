@@ -3,7 +3,8 @@
  *
  * Shared contract with kubevirt/macvtap-cni (≥ April 2026) and our CNI: `mvt` + 12 lowercase hex digits
  * of xxh64(deviceID, seed 0) truncated to 48 bits. Always 15 characters, so it fits IFNAMSIZ whatever the
- * device ID, and no udev rule matching `eth*` renames it.
+ * device ID, and no udev rule matching `eth*` renames it. The plugin's side has the same names
+ * (cni-wasm/assembly/macvtap/temp_link_name.ts); both tests read testdata/temp_link_names.json.
  *
  * @module
  */

@@ -9,6 +9,7 @@ import { NetlinkError } from "../netlink/error";
 import { LinkMessage } from "../netlink/link";
 import { macvlanModeFromName } from "../netlink/macvlan";
 import { createLink, deleteLink, getLinkByName, listLinks, newMacvlanLink } from "../netlink/rtnl";
+import { isTempLinkName } from "../macvtap/temp_link_name";
 import { FirstSeen, linkToJson } from "./link_json";
 
 /** An operation's answer: a result object, or an errno name and message. */
@@ -33,15 +34,6 @@ export class Answer {
   }
 }
 
-/** mvt + 12 lower-case hex digits: what temporaryInterfaceName() produces. */
-export function isTempLinkName(name: string): bool {
-  if (name.length != 15 || !name.startsWith("mvt")) return false;
-  for (let i = 3; i < 15; i++) {
-    const c = name.charCodeAt(i);
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
-  }
-  return true;
-}
 
 /** Every link (or only temp macvtaps); `defaultRoutes` marks the default-route interfaces. */
 export function listAll(conn: NetlinkConn, seen: FirstSeen, now: f64, tempOnly: bool, defaultRoutes: i32[]): Answer {

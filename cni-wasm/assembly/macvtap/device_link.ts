@@ -10,7 +10,7 @@ import { NetlinkError } from "../netlink/error";
 import { LinkMessage } from "../netlink/link";
 import { getLinkByName } from "../netlink/rtnl";
 import { netlinkFailure } from "../attach/failures";
-import { temporaryInterfaceName } from "./temp_name";
+import { tempLinkName } from "./temp_link_name";
 
 export class DeviceLookup {
   constructor(
@@ -24,7 +24,7 @@ export class DeviceLookup {
  * else a link named exactly `deviceID` (the kube-ovn fork's naming).
  */
 export function findDeviceLink(node: NetlinkConn, deviceID: string): DeviceLookup {
-  const tempName = temporaryInterfaceName(deviceID);
+  const tempName = tempLinkName(deviceID);
   let found = getLinkByName(node, tempName);
   let triedNames = "\"" + tempName + "\"";
   if (found.error == null && found.value == null && validateIfname(deviceID) == null) {

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { loadModule } from "../load_module.ts";
+import vectors from "../../../testdata/temp_link_names.json" with { type: "json" };
 
 interface CniModule {
-  tempName(deviceID: string): string;
+  tempLinkName(deviceID: string): string;
+  isTempLinkName(name: string): boolean;
   config(text: string): string;
   resultWithPciId(version: string, pciID: string): string;
   args(text: string): string;
@@ -16,21 +18,16 @@ interface CniModule {
 const cni = await loadModule<CniModule>("cni");
 const parse = (text: string) => JSON.parse(cni.config(text));
 
-Deno.test("temp name: mvt + 12 hex of xxh64(deviceID), the vectors kubevirt/macvtap-cni produces", () => {
-  const vectors: Record<string, string> = {
-    eth0Mvp0: "mvtf2644cc3624e",
-    eth0Mvp99: "mvt20074e9ae08d",
-    dev500: "mvt1fe868afb8c3",
-    dataplaneMvp0: "mvtcc7b47d9091b",
-    enp3s0Mvp12: "mvte0b46b6dd1c3",
-    p4p1Mvp7: "mvtf88933da8209",
-    bond0Mvp99: "mvt7c12b6aa97db",
-    "a-very-long-device-id-that-would-overflow-ifname": "mvt8ac8386c48ba",
-  };
-  for (const [deviceID, name] of Object.entries(vectors)) {
-    assert.equal(cni.tempName(deviceID), name, deviceID);
+Deno.test("tempLinkName(): mvt + 12 hex of xxh64(deviceID), the vectors both sides share", () => {
+  for (const [deviceID, name] of Object.entries(vectors.names)) {
+    assert.equal(cni.tempLinkName(deviceID), name, deviceID);
+    assert.equal(cni.isTempLinkName(name), true, name);
   }
-  assert.equal(cni.tempName("").length, 15);
+  assert.equal(cni.tempLinkName("").length, 15);
+});
+
+Deno.test("isTempLinkName(): refuses every shape no temp link has", () => {
+  for (const name of vectors.notNames) assert.equal(cni.isTempLinkName(name), false, name);
 });
 
 Deno.test("config: Multus-style config with defaults", () => {

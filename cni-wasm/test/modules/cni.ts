@@ -11,14 +11,18 @@ import { parseNetConf } from "../../assembly/cni/netconf";
 import { formatMac, parseMac } from "../../assembly/cni/mac";
 import { Attachment, addInterface, normalizeResult, renderResult } from "../../assembly/cni/result";
 import { checkVersion } from "../../assembly/cni/version";
-import { temporaryInterfaceName } from "../../assembly/macvtap/temp_name";
+import { isTempLinkName as isTempLink, tempLinkName as tempLink } from "../../assembly/macvtap/temp_link_name";
 
 function errorJson(err: CniError): string {
   return stringify(JsonValue.object().setNumber("code", err.code).setString("msg", err.msg).setString("details", err.details));
 }
 
-export function tempName(deviceID: string): string {
-  return temporaryInterfaceName(deviceID);
+export function tempLinkName(deviceID: string): string {
+  return tempLink(deviceID);
+}
+
+export function isTempLinkName(name: string): bool {
+  return isTempLink(name);
 }
 
 export function config(text: string): string {

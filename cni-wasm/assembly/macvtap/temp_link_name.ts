@@ -1,7 +1,9 @@
 // The host-side name of a device's macvtap between the device plugin's Allocate
 // and the CNI's ADD: "mvt" + 12 hex digits of xxh64(deviceID, seed 0), the
-// naming kubevirt/macvtap-cni uses since PR #150. Both sides must agree, and the
-// result always fits IFNAMSIZ (15 bytes) whatever the deviceID's length.
+// naming kubevirt/macvtap-cni uses since PR #150. Both sides must agree (the
+// daemon's daemon/macvtap/temp_link_name.ts has the same names; both tests read
+// testdata/temp_link_names.json), and the result always fits IFNAMSIZ (15 bytes)
+// whatever the deviceID's length.
 
 const PRIME64_1: u64 = 0x9e3779b185ebca87;
 const PRIME64_2: u64 = 0xc2b2ae3d27d4eb4f;
@@ -9,14 +11,26 @@ const PRIME64_3: u64 = 0x165667b19e3779f9;
 const PRIME64_4: u64 = 0x85ebca77c2b2ae63;
 const PRIME64_5: u64 = 0x27d4eb2f165667c5;
 
-export const TEMP_NAME_PREFIX = "mvt";
+/** Prefix of every temp link name. */
+export const TEMP_LINK_PREFIX = "mvt";
+const TEMP_LINK_LENGTH = 15;
 
 /** "mvt" + 12 lower-case hex digits (low 48 bits of the hash, zero-padded). */
-export function temporaryInterfaceName(deviceID: string): string {
+export function tempLinkName(deviceID: string): string {
   const hash = xxh64(Uint8Array.wrap(String.UTF8.encode(deviceID)), 0) & 0xffffffffffff;
   let hex = hash.toString(16);
   while (hex.length < 12) hex = "0" + hex;
-  return TEMP_NAME_PREFIX + hex;
+  return TEMP_LINK_PREFIX + hex;
+}
+
+/** True when `name` has the shape tempLinkName() gives (it may still belong to no known device). */
+export function isTempLinkName(name: string): bool {
+  if (name.length != TEMP_LINK_LENGTH || !name.startsWith(TEMP_LINK_PREFIX)) return false;
+  for (let i = TEMP_LINK_PREFIX.length; i < TEMP_LINK_LENGTH; i++) {
+    const c = name.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
 }
 
 function round(acc: u64, lane: u64): u64 {
