@@ -112,48 +112,55 @@ function importsOf(graph: ImportGraph, module: string): string[] {
  * type-only imports included (a cycle of types still ties the modules together), sorted.
  */
 export function importCycles(graph: ImportGraph): string[][] {
-  // Tarjan's strongly connected components, iterative so a deep graph cannot overflow the stack.
+  return strongComponents(graph)
+    .filter((component) => component.length > 1 || importsOf(graph, component[0]!).includes(component[0]!))
+    .map((component) => component.sort())
+    .sort((a, b) => a[0]! < b[0]! ? -1 : 1);
+}
+
+/** Tarjan's strongly connected components, iterative so that a deep graph cannot overflow the stack. */
+function strongComponents(graph: ImportGraph): string[][] {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const stack: string[] = [];
   const onStack = new Set<string>();
-  const cycles: string[][] = [];
-  let next = 0;
+  const components: string[][] = [];
+  const work: { module: string; edges: string[] }[] = [];
+  const visit = (module: string) => {
+    index.set(module, index.size);
+    low.set(module, index.get(module)!);
+    stack.push(module);
+    onStack.add(module);
+    work.push({ module, edges: importsOf(graph, module) });
+  };
   for (const start of [...graph.keys()].sort()) {
-    if (index.has(start)) continue;
-    const work: { module: string; edges: string[] }[] = [];
-    const visit = (module: string) => {
-      index.set(module, next);
-      low.set(module, next++);
-      stack.push(module);
-      onStack.add(module);
-      work.push({ module, edges: importsOf(graph, module) });
-    };
-    visit(start);
+    if (!index.has(start)) visit(start);
     while (work.length > 0) {
       const top = work[work.length - 1]!;
       const edge = top.edges.pop();
-      if (edge !== undefined) {
-        if (!index.has(edge)) visit(edge);
-        else if (onStack.has(edge)) low.set(top.module, Math.min(low.get(top.module)!, index.get(edge)!));
-        continue;
+      if (edge !== undefined && !index.has(edge)) visit(edge);
+      else if (edge !== undefined && onStack.has(edge)) lower(low, top.module, index.get(edge)!);
+      else if (edge === undefined) {
+        work.pop();
+        if (work.length > 0) lower(low, work[work.length - 1]!.module, low.get(top.module)!);
+        if (low.get(top.module) === index.get(top.module)) {
+          components.push(popComponent(stack, onStack, top.module));
+        }
       }
-      work.pop();
-      const parent = work[work.length - 1];
-      if (parent) low.set(parent.module, Math.min(low.get(parent.module)!, low.get(top.module)!));
-      if (low.get(top.module) !== index.get(top.module)) continue;
-      const component: string[] = [];
-      let member: string | undefined;
-      do {
-        member = stack.pop()!;
-        onStack.delete(member);
-        component.push(member);
-      } while (member !== top.module);
-      const selfImport = importsOf(graph, top.module).includes(top.module);
-      if (component.length > 1 || selfImport) cycles.push(component.sort());
     }
   }
-  return cycles.sort((a, b) => a[0]! < b[0]! ? -1 : 1);
+  return components;
+}
+
+function lower(low: Map<string, number>, module: string, to: number): void {
+  low.set(module, Math.min(low.get(module)!, to));
+}
+
+/** Takes `root`'s component off the top of Tarjan's stack. */
+function popComponent(stack: string[], onStack: Set<string>, root: string): string[] {
+  const component = stack.splice(stack.lastIndexOf(root));
+  for (const module of component) onStack.delete(module);
+  return component;
 }
 
 /** One line per import that crosses one of `boundaries`. */
