@@ -145,9 +145,8 @@ async function coldStarts(timer: ExecTimer, runs: number): Promise<[Samples, Sam
   for (let round = 0; round < runs; round++) {
     for (let k = 0; k < jobs.length; k++) {
       const which = (round + k) % jobs.length;
-      sides[which].add(
-        mustSucceed(await timer.sequence([jobs[which]]), `cold start of ${jobs[which].argv[0]}`),
-      );
+      const job = jobs[which]!;
+      sides[which]!.add(mustSucceed(await timer.sequence([job]), `cold start of ${job.argv[0]}`));
     }
   }
   return [...sides];
@@ -192,9 +191,9 @@ export async function benchCni(runs = 60, coldStartRuns = 100): Promise<CniBench
     binTrue: binTrue.summary(),
     ipVersion: ipVersion.summary(),
     versionRatio: ratio(version.ms, binTrue.ms),
-    versionOverTrue: summarize(version.ms.map((ms, i) => ms - binTrue.ms[i])),
+    versionOverTrue: summarize(version.ms.map((ms, i) => ms - binTrue.ms[i]!)),
     floorAddSteps: Object.fromEntries(
-      FLOOR_ADD_STEPS.map((step, i) => [step, summarize(floorAdd.stepMs[i]).p50]),
+      FLOOR_ADD_STEPS.map((step, i) => [step, summarize(floorAdd.stepMs[i]!).p50]),
     ),
   };
 }

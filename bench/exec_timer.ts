@@ -46,6 +46,9 @@ export interface Batch {
 const MODES = { sequence: 0, parallel: 1 } as const;
 const RUN_FIELDS = 7;
 
+/** One run as the timer reports it: ns, exit code, max RSS (KiB), user µs, system µs, stdout and stderr bytes. */
+type RunFields = [number, number, number, number, number, number, number];
+
 /** Builds the timer into `dir`; returns its path. */
 async function buildTimer(dir: string): Promise<string> {
   const binary = `${dir}/exec_timer`;
@@ -146,7 +149,9 @@ export class ExecTimer implements AsyncDisposable {
 
   /** Runs one job. */
   async one(job: Job): Promise<JobRun> {
-    return (await this.sequence([job])).runs[0];
+    const [run] = (await this.sequence([job])).runs;
+    if (!run) throw new Error(`exec timer answered no run for ${job.argv[0]}`);
+    return run;
   }
 
   #request(mode: keyof typeof MODES, jobs: Job[]): Promise<Batch> {
@@ -157,12 +162,12 @@ export class ExecTimer implements AsyncDisposable {
 
   async #exchange(mode: keyof typeof MODES, jobs: Job[]): Promise<Batch> {
     await this.writer.write(encodeRequest(mode, jobs));
-    const [wallNs, count] = await this.reader.numbers(2);
+    const [wallNs, count] = await this.reader.numbers(2) as [number, number];
     const runs: JobRun[] = [];
     for (let i = 0; i < count; i++) {
       const [ns, code, maxrssKiB, userUs, sysUs, outLength, errLength] = await this.reader.numbers(
         RUN_FIELDS,
-      );
+      ) as RunFields;
       const decoder = new TextDecoder();
       const stdout = decoder.decode(await this.reader.take(outLength));
       const stderr = decoder.decode(await this.reader.take(errLength));

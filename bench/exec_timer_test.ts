@@ -13,8 +13,8 @@ Deno.test("exec timer: exit codes, stdin to stdout, stderr, and a sequence stops
     { argv: ["/bin/true"], env },
   ]);
   assert.equal(failed.runs.length, 1);
-  assert.equal(failed.runs[0].code, 3);
-  assert.equal(failed.runs[0].stderr, "why\n");
+  assert.equal(failed.runs[0]!.code, 3);
+  assert.equal(failed.runs[0]!.stderr, "why\n");
   assert.throws(() => mustSucceed(failed, "the chain"), /the chain failed \(exit 3\): why/);
   const missing = await timer.one({ argv: ["/nonexistent/program"], env });
   assert.equal(missing.code, 127);

@@ -145,7 +145,7 @@ async function codecSection(): Promise<{ rows: Row[]; raw: unknown }> {
   const rows =
     (raw.benches as { name: string; results: { ok: { avg: number; p75: number; p99: number } }[] }[])
       .map((b) => {
-        const ok = b.results[0].ok;
+        const ok = b.results[0]!.ok;
         const us = (ns: number) => (ns / 1000).toFixed(1);
         return {
           section: "codec",
@@ -360,7 +360,7 @@ if (import.meta.main) {
   const measured = await measureAll(sizes()); // sizes of the build the hashes name
   meta.artifactsAtEnd = await artifactHashes();
   const first = JSON.stringify(meta.artifactsAtStart);
-  const changed = Object.keys(sections).filter((name) => JSON.stringify(sections[name].artifacts) !== first);
+  const changed = Object.keys(sections).filter((name) => JSON.stringify(sections[name]?.artifacts) !== first);
   if (changed.length > 0) {
     console.error(`bench: WARNING dist/ was rebuilt before section(s) ${changed.join(", ")}`);
   }

@@ -121,7 +121,7 @@ class RssSampler {
 }
 
 function trend(samples: number[]): RssTrend {
-  return { before: samples[0], after: samples.at(-1)!, samples };
+  return { before: samples[0]!, after: samples.at(-1)!, samples };
 }
 
 function round1(x: number): number {
@@ -196,7 +196,9 @@ if (import.meta.main) {
   const result = await runSoak(cycles);
   for (const [metric, value] of soakRows(result)) console.log(`${metric.padEnd(60)} ${value}`);
   const jsonAt = Deno.args.indexOf("--json");
-  if (jsonAt >= 0) await Deno.writeTextFile(Deno.args[jsonAt + 1], JSON.stringify(result, null, 2) + "\n");
+  const jsonFile = jsonAt >= 0 ? Deno.args[jsonAt + 1] : undefined;
+  if (jsonAt >= 0 && jsonFile === undefined) throw new Error("--json needs a file name");
+  if (jsonFile !== undefined) await Deno.writeTextFile(jsonFile, JSON.stringify(result, null, 2) + "\n");
   // grpc-js keeps timers of the closed kubelet double alive for a while; the figures are written.
   Deno.exit(0);
 }

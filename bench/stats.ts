@@ -30,7 +30,7 @@ export interface Ratio {
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
 /** Rounds to 0.01. */
@@ -62,7 +62,7 @@ export function summarize(samples: number[]): Summary {
 export function ratio(figure: number[], yardstick: number[]): Ratio {
   const ofMedians = round2(summarize(figure).p50 / summarize(yardstick).p50);
   if (figure.length !== yardstick.length) return { ofMedians };
-  return { ofMedians, paired: summarize(figure.map((value, i) => value / yardstick[i])) };
+  return { ofMedians, paired: summarize(figure.map((value, i) => value / yardstick[i]!)) };
 }
 
 /** "12.3 ms (p10–p90 11.9–17.0, n=30)". */

@@ -103,9 +103,9 @@ Deno.test({
   fn: async (t) => {
     const dir = await Deno.makeTempDir({ prefix: "cni-conformance-cli-" });
     const runs = {
-      bridge: runCli([...RECIPES.bridge.args, "--versions", "1.0.0"], dir, "bridge"),
-      ptp: runCli([...RECIPES.ptp.args, "--versions", "0.2.0"], dir, "ptp"),
-      macvtap: runCli([...RECIPES["macvtap-ipam"].args, "--versions", "1.0.0"], dir, "macvtap"),
+      bridge: runCli([...RECIPES.bridge!.args, "--versions", "1.0.0"], dir, "bridge"),
+      ptp: runCli([...RECIPES.ptp!.args, "--versions", "0.2.0"], dir, "ptp"),
+      macvtap: runCli([...RECIPES["macvtap-ipam"]!.args, "--versions", "1.0.0"], dir, "macvtap"),
     };
     try {
       await t.step("bridge: exit 0, its three deviations, the IPAM and leak rules applied", async () => {

@@ -120,14 +120,14 @@ function printResult(result: RuleResult, index: number, total: number): void {
   const counter = `[${String(index).padStart(String(total).length)}/${total}]`;
   console.log(`${counter} ${label} ${result.testName} (${result.durationMs} ms)`);
   if (result.outcome !== "pass" && result.detail) {
-    const detail = result.outcome === "fail" ? result.detail : result.detail.split("\n")[0];
+    const detail = result.outcome === "fail" ? result.detail : result.detail.split("\n")[0] ?? "";
     console.log(detail.split("\n").map((line) => `        ${line}`).join("\n"));
   }
 }
 
 /** Removes netns a case of this process failed to remove (a bug of the suite, said on stderr). */
 async function sweepOwnNetns(): Promise<void> {
-  const mine = (await ip("netns", "list")).split("\n").map((line) => line.split(" ")[0])
+  const mine = (await ip("netns", "list")).split("\n").map((line) => line.split(" ")[0] ?? "")
     .filter((name) => name.startsWith(`mvtest-conf${Deno.pid}-`));
   for (const name of mine) await deleteNetns(name);
   if (mine.length > 0) console.error(`conformance: removed netns the suite left behind: ${mine.join(", ")}`);

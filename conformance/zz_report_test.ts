@@ -37,7 +37,7 @@ Deno.test({
   ignore: !isRoot,
   fn: async () => {
     const leftovers = (await ip("netns", "list")).split("\n").map((l) => l.split(" ")[0])
-      .filter((name) => name.startsWith(`mvtest-conf${Deno.pid}-`));
+      .filter((name) => name!.startsWith(`mvtest-conf${Deno.pid}-`));
     assert.deepEqual(leftovers, [], "netns left by conformance cases");
   },
 });

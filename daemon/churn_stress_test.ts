@@ -63,7 +63,7 @@ Deno.test({
       }
       // Still whole: the kubelet's own connection and stream work.
       const response = await kubelet.allocate(RESOURCE, ["eth0Mvp0"]);
-      assert.match(response.container_responses[0].devices[0].host_path, /^\/dev\/tap\d+$/);
+      assert.match(response.container_responses[0]!.devices[0]!.host_path, /^\/dev\/tap\d+$/);
       assert.equal(kubelet.plugin(RESOURCE)?.streamEnded, null);
       assert.equal((await daemon.stop()).code, 0, daemon.transcript());
     } finally {

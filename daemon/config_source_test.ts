@@ -18,27 +18,27 @@ async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
 }
 
 Deno.test("fixedConfig() parses DP_MACVTAP_CONF once and refuses a bad one", () => {
-  assert.equal(fixedConfig('[{"name":"eth0"}]', "DP_MACVTAP_CONF").current.resources[0].capacity, 100);
+  assert.equal(fixedConfig('[{"name":"eth0"}]', "DP_MACVTAP_CONF").current.resources[0]!.capacity, 100);
   assert.throws(() => fixedConfig('[{"name":"eth0","mode":"x"}]', "DP_MACVTAP_CONF"), ConfigError);
 });
 
 Deno.test("an old config with master: both sources log a warning and serve it, at start and on reload", async () => {
   const log = memoryLogger();
   const old = '[{"name":"eth0","master":"eth0","capacity":3}]';
-  assert.equal(fixedConfig(old, "DP_MACVTAP_CONF", log).current.resources[0].capacity, 3);
+  assert.equal(fixedConfig(old, "DP_MACVTAP_CONF", log).current.resources[0]!.capacity, 3);
   await using tmp = await tempDir();
   const path = `${tmp.path}/config.json`;
   await Deno.writeTextFile(path, old);
   using source = await WatchedConfigFile.open(path, { log, debounceMs: 20 });
-  assert.equal(source.current.resources[0].capacity, 3);
+  assert.equal(source.current.resources[0]!.capacity, 3);
   const changed = nextConfig(source);
   await Deno.writeTextFile(path, '[{"name":"eth0","master":"eth0","capacity":4}]');
-  assert.equal((await changed).resources[0].capacity, 4);
+  assert.equal((await changed).resources[0]!.capacity, 4);
   const warnings = log.records.filter((r) => r.level === "warn").map((r) => String(r.warning));
   assert.equal(warnings.length, 3, JSON.stringify(log.records));
   for (const warning of warnings) assert.match(warning, /Ignoring unknown key "master"/);
-  assert.match(warnings[0], /in DP_MACVTAP_CONF entry 0/);
-  assert.ok(warnings[1].includes(`in ${path} entry 0`));
+  assert.match(warnings[0]!, /in DP_MACVTAP_CONF entry 0/);
+  assert.ok(warnings[1]!.includes(`in ${path} entry 0`));
 });
 
 Deno.test("WatchedConfigFile refuses to start on a missing or invalid file", async () => {
@@ -95,12 +95,12 @@ Deno.test("WatchedConfigFile keeps the last good config when a reload is invalid
   source.onChange(() => changes++);
   await Deno.writeTextFile(path, '[{"name":"eth0","mode":"bridged"}]');
   await source.reload();
-  assert.equal(source.current.resources[0].mode, "bridge");
+  assert.equal(source.current.resources[0]!.mode, "bridge");
   const error = log.records.find((r) => r.msg === "invalid config file; keeping the last good config");
   assert.match(String((error?.error as { message: string }).message), /mode "bridged" is not one of/);
   await Deno.writeTextFile(path, '[{"name":"eth0","mode":"vepa"}]');
   await source.reload();
-  assert.equal(source.current.resources[0].mode, "vepa");
+  assert.equal(source.current.resources[0]!.mode, "vepa");
   assert.equal(changes, 1);
   assert.deepEqual(outcomes, [false, true]);
 });

@@ -35,7 +35,7 @@ Deno.test("parseConfig() fills defaults: mode bridge, capacity 100, lowerDevice 
 
 Deno.test("parseConfig() accepts every macvtap mode", () => {
   for (const mode of ["bridge", "vepa", "private", "passthru", "source"]) {
-    assert.equal(parseConfig(`[{"name":"a","mode":"${mode}"}]`, "test").resources[0].mode, mode);
+    assert.equal(parseConfig(`[{"name":"a","mode":"${mode}"}]`, "test").resources[0]!.mode, mode);
   }
 });
 
@@ -80,7 +80,7 @@ Deno.test("parseConfig() warns about unknown keys and ignores them, as upstream;
   assert.deepEqual(master.config.resources, [{ name: "a", lowerDevice: "a", mode: "bridge", capacity: 2 }]);
   assert.equal(master.warnings.length, 1);
   assert.match(
-    master.warnings[0],
+    master.warnings[0]!,
     /Ignoring unknown key "master" \(renamed "lowerDevice" in 2021\) in test entry 0 \("a"\); known keys/,
   );
   const typo = withWarnings('[{"name":"a","lowerdevice":"eth0"},{"name":"b","extra":1,"other":true}]');
@@ -101,7 +101,7 @@ Deno.test("parseConfig() rejects duplicate names", () => {
 Deno.test("parseConfig() keeps device IDs within the kubelet's 63 characters", () => {
   const name = "n".repeat(58); // "<58>Mvp9999" is 65 characters
   rejects(`[{"name":"${name}","capacity":10000}]`, /device ID "n+Mvp9999" is longer than 63/);
-  assert.equal(parseConfig(`[{"name":"${name}","capacity":10}]`, "test").resources[0].capacity, 10);
+  assert.equal(parseConfig(`[{"name":"${name}","capacity":10}]`, "test").resources[0]!.capacity, 10);
 });
 
 Deno.test('parseConfig() reads "kind": "hostdev" entries beside macvtap ones; default selector virtio_net', () => {
@@ -133,7 +133,7 @@ Deno.test("parseConfig() rejects bad hostdev entries, naming the entry and the f
     /unknown key "capacity" in test entry 0 \("a"\); known keys are name, kind, driver/,
   );
   assert.match(
-    withWarnings('[{"name":"a","kind":"hostdev","mode":"vepa"}]').warnings[0],
+    withWarnings('[{"name":"a","kind":"hostdev","mode":"vepa"}]').warnings[0]!,
     /unknown key "mode"/,
   );
   rejects(

@@ -29,7 +29,7 @@ Deno.test("daemon Allocate is idempotent: the same IDs again answer the same /de
   const second = await t.kubelet.allocate(ETH0, ["eth0Mvp1"]); // app container reusing its device
   assert.deepEqual(second, first);
   const link = t.fake.get(tempLinkName("eth0Mvp1"))!;
-  assert.equal(first.container_responses[0].devices[0].host_path, `/dev/tap${link.ifindex}`);
+  assert.equal(first.container_responses[0]!.devices[0]!.host_path, `/dev/tap${link.ifindex}`);
   assert.deepEqual(t.fake.calls, [`create ${link.name} on eth0 mode bridge`]);
 });
 
@@ -96,10 +96,10 @@ Deno.test("daemon gives a bond resource the NUMA node its slaves agree on", asyn
     links: [{ name: "bond0", kind: "bond" }, { name: "eth0", parentDevName: "0000:3b:00.0", numaNode: 1 }],
   });
   const BOND0 = "macvtap.network.kubevirt.io/bond0";
-  await t.kubelet.waitForDevices(BOND0, "no topology", (d) => d.length === 2 && d[0].topology === null);
+  await t.kubelet.waitForDevices(BOND0, "no topology", (d) => d.length === 2 && d[0]!.topology === null);
   t.fake.update("eth0", { masterIfindex: t.fake.get("bond0")!.ifindex });
-  const devices = await t.kubelet.waitForDevices(BOND0, "NUMA 1", (d) => d[0].topology?.nodes[0].ID === 1);
-  assert.deepEqual(devices[1].topology, { nodes: [{ ID: 1 }] });
+  const devices = await t.kubelet.waitForDevices(BOND0, "NUMA 1", (d) => d[0]!.topology?.nodes[0]?.ID === 1);
+  assert.deepEqual(devices[1]!.topology, { nodes: [{ ID: 1 }] });
 });
 
 Deno.test("daemon: after a kubelet restart, a List that misses a pod does not cost the pod its link", async () => {
@@ -130,7 +130,7 @@ Deno.test("daemon: pods survive a reboot — a restarted daemon re-creates their
     const before = await startDaemon({ dir, fake: node, config: '[{"name":"eth0","mode":"vepa"}]' });
     await before.kubelet.waitForRegistration(ETH0);
     const response = await before.kubelet.allocate(ETH0, ["eth0Mvp3"]);
-    const path = response.container_responses[0].devices[0].host_path;
+    const path = response.container_responses[0]!.devices[0]!.host_path;
     await before.stop();
     node.remove(tempLinkName("eth0Mvp3")); // the reboot: no link survives
 

@@ -53,14 +53,14 @@ Deno.test({
           "8 healthy",
           (d) => d.length === 8 && healthOf(d) === "Healthy",
         );
-        assert.equal(devices[7].ID, "lower0Mvp7");
+        assert.equal(devices[7]!.ID, "lower0Mvp7");
       });
 
       await t.step(
         "Allocate creates the macvtap in the node netns with the mode, and /dev/tapN exists",
         async () => {
           const response = await kubelet.allocate(LOWER0, ["lower0Mvp1"]);
-          const spec = response.container_responses[0].devices[0];
+          const spec = response.container_responses[0]!.devices[0];
           const link = await node.link(tempLinkName("lower0Mvp1"));
           assert.ok(link, "temp link created");
           assert.equal(link.linkinfo?.info_kind, "macvtap");
@@ -143,7 +143,7 @@ Deno.test({
           podResources.pods = [...podResources.pods, PodResourcesDouble.pod("vm-b", LOWER1, ["lower1Mvp0"])];
           const response = await kubelet.allocate(LOWER1, ["lower1Mvp0"]);
           assert.ok(
-            response.container_responses[0].devices[0].host_path.startsWith("/dev/tap"),
+            response.container_responses[0]!.devices[0]!.host_path.startsWith("/dev/tap"),
             "lower1 still served",
           );
           assert.equal((await node.link(tempLinkName("lower1Mvp0")))?.linkinfo?.info_data?.mode, "private");
@@ -172,7 +172,7 @@ Deno.test({
         const second = await kubelet.allocate(LOWER0, ["lower0Mvp2"]);
         assert.deepEqual(second, first);
         assert.equal((await node.link(tempLinkName("lower0Mvp2")))?.ifindex, link?.ifindex);
-        const path = first.container_responses[0].devices[0].host_path;
+        const path = first.container_responses[0]!.devices[0]!.host_path;
         assert.equal(path, `/dev/tap${link?.ifindex}`);
         assert.ok((await Deno.stat(path)).isCharDevice, `${path} still exists`);
       });
@@ -191,7 +191,7 @@ Deno.test({
         await kubelet.waitForDevices(LOWER0, "healthy", (d) => healthOf(d) === "Healthy");
         podResources.pods = [...podResources.pods, PodResourcesDouble.pod("vm-d", LOWER0, ["lower0Mvp3"])];
         const response = await kubelet.allocate(LOWER0, ["lower0Mvp3"]);
-        assert.ok(response.container_responses[0].devices[0].host_path.startsWith("/dev/tap"));
+        assert.ok(response.container_responses[0]!.devices[0]!.host_path.startsWith("/dev/tap"));
       });
 
       await t.step("SIGTERM: exits 0, removes its sockets, leaves no process in the node netns", async () => {

@@ -30,7 +30,7 @@ Deno.test("daemon registers each configured resource and advertises its capacity
     "100",
     (d) => d.length === 100,
   );
-  assert.equal(dataplane[99].ID, "dataplaneMvp99");
+  assert.equal(dataplane[99]!.ID, "dataplaneMvp99");
 });
 
 Deno.test("daemon Allocate creates the macvtap with the configured mode and returns /dev/tapN", async () => {
@@ -39,7 +39,7 @@ Deno.test("daemon Allocate creates the macvtap with the configured mode and retu
   const response = await t.kubelet.allocate(ETH0, ["eth0Mvp2"]);
   const link = t.fake.get(tempLinkName("eth0Mvp2"))!;
   assert.equal(link.macvtapMode, "vepa");
-  assert.deepEqual(response.container_responses[0].devices, [
+  assert.deepEqual(response.container_responses[0]!.devices, [
     { container_path: `/dev/tap${link.ifindex}`, host_path: `/dev/tap${link.ifindex}`, permissions: "rw" },
   ]);
   const logged = t.log.records.find((r) => r.msg === "Allocate");
@@ -56,7 +56,7 @@ Deno.test("daemon GetPreferredAllocation prefers must-include, then the lowest i
     must_include_deviceIDs: ["eth0Mvp11"],
     allocation_size: 3,
   });
-  assert.deepEqual(response.container_responses[0].deviceIDs, ["eth0Mvp11", "eth0Mvp2", "eth0Mvp3"]);
+  assert.deepEqual(response.container_responses[0]!.deviceIDs, ["eth0Mvp11", "eth0Mvp2", "eth0Mvp3"]);
 });
 
 Deno.test("daemon health: lower down → Unhealthy, up → Healthy, deleted → still listed Unhealthy", async () => {

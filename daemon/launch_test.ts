@@ -114,7 +114,7 @@ Deno.test({
       const devices = await kubelet.waitForDevices(ETH0, "2 devices", (d) => d.length === 2);
       assert.deepEqual(devices.map((d) => d.ID), ["eth0Mvp0", "eth0Mvp1"]);
       const answer = await kubelet.allocate(ETH0, ["eth0Mvp0"]);
-      assert.match(answer.container_responses[0].devices[0].host_path, /^\/dev\/tap\d+$/);
+      assert.match(answer.container_responses[0]!.devices[0]!.host_path, /^\/dev\/tap\d+$/);
       await waitFor("a pod-resources List", () => podResources.listCalls > 0, output);
 
       const base = `http://127.0.0.1:${port}`;

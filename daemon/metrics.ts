@@ -153,7 +153,7 @@ export class Metrics {
   observe(name: MetricName, labels: Labels, value: number): void {
     const series = this.#histogram(name, labels);
     const bucket = ALLOCATE_BUCKETS.findIndex((bound) => value <= bound);
-    if (bucket >= 0) series.counts[bucket]++;
+    if (bucket >= 0) series.counts[bucket] = (series.counts[bucket] ?? 0) + 1;
     series.sum += value;
     series.count++;
   }
@@ -211,7 +211,7 @@ function histogramLines(name: string, series: HistogramSeries): string[] {
   const lines: string[] = [];
   let cumulative = 0;
   ALLOCATE_BUCKETS.forEach((bound, index) => {
-    cumulative += series.counts[index];
+    cumulative += series.counts[index] ?? 0;
     lines.push(`${name}_bucket${labelText({ ...series.labels, le: String(bound) })} ${cumulative}`);
   });
   lines.push(`${name}_bucket${labelText({ ...series.labels, le: "+Inf" })} ${series.count}`);
@@ -255,10 +255,12 @@ export interface MetricsServer extends AsyncDisposable {
 
 /** Parses `HOST:PORT` (`:9120` means all addresses). */
 export function parseListenAddress(address: string): { hostname: string; port: number } {
-  const match = /^(.*):(\d{1,5})$/.exec(address);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65535) throw new Error(`Cannot use metrics address "${address}": expected HOST:PORT`);
-  const hostname = match[1].replace(/^\[(.*)\]$/, "$1") || "0.0.0.0";
+  const [, host, digits] = /^(.*):(\d{1,5})$/.exec(address) ?? [];
+  const port = Number(digits);
+  if (host === undefined || digits === undefined || port > 65535) {
+    throw new Error(`Cannot use metrics address "${address}": expected HOST:PORT`);
+  }
+  const hostname = host.replace(/^\[(.*)\]$/, "$1") || "0.0.0.0";
   return { hostname, port };
 }
 

@@ -64,7 +64,7 @@ Deno.test("ResourceSet applies a new config touching only what changed", async (
   await t.set.apply(
     parseConfig('[{"name":"a","lowerDevice":"eth0"},{"name":"b","lowerDevice":"eth0"}]', "t"),
   );
-  const a = t.set.pools()[0];
+  const a = t.set.pools()[0]!;
   await t.set.apply(parseConfig('[{"name":"a","lowerDevice":"eth0","capacity":5},{"name":"c"}]', "t"));
   assert.deepEqual(t.names(), ["a", "c"]);
   assert.equal(t.set.pools()[0], a, "pool a kept (and so its server and registration)");

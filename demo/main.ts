@@ -95,10 +95,12 @@ async function allocate(world: World, steps: Steps): Promise<string> {
     must_include_deviceIDs: [],
     allocation_size: 1,
   });
-  const deviceID = preferred.container_responses[0].deviceIDs[0];
+  const deviceID = preferred.container_responses[0]?.deviceIDs[0];
+  if (deviceID === undefined) throw new Error("GetPreferredAllocation preferred no device");
   steps.note(`GetPreferredAllocation(Mvp3, Mvp1, Mvp2; 1) → ${deviceID}`);
   const response: AllocateResponse = await kubelet.allocate(RESOURCE, [deviceID]);
-  const spec = response.container_responses[0].devices[0];
+  const spec = response.container_responses[0]?.devices[0];
+  if (spec === undefined) throw new Error(`Allocate(${deviceID}) answered no DeviceSpec`);
   steps.note(`Allocate(${deviceID}) → DeviceSpec ${spec.host_path} (${spec.permissions})`);
   steps.note(await world.node.ip("-d", "-br", "link", "show", tempLinkName(deviceID)));
   steps.note(await sh("ls", ["-l", spec.host_path]));

@@ -177,11 +177,11 @@ Deno.test("an invocation during upgrades always runs one whole version", async (
     const to = `${root}/bin`;
     await Deno.mkdir(to);
     const dists = [await fakeDist(root, "v1"), await fakeDist(root, "v2")];
-    await installCni(dists[0], to);
+    await installCni(dists[0]!, to);
     let installing = true;
     const upgrades = (async () => {
       try {
-        for (let i = 1; i <= 20 && installing; i++) await installCni(dists[i % 2], to);
+        for (let i = 1; i <= 20 && installing; i++) await installCni(dists[i % 2]!, to);
       } finally {
         installing = false;
       }

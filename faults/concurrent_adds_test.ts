@@ -26,7 +26,7 @@ faultTest(
     const ipam = hostLocalIpam(node.test.ipamDataDir, [{ subnet: "10.79.0.0/24" }]);
     const configs = allocations.map((a) => macvtapConfig(VERSION, NETWORK, { deviceID: a.deviceId, ipam }));
 
-    const adds = await Promise.all(attachments.map((pod, i) => node.test.run("ADD", pod, configs[i])));
+    const adds = await Promise.all(attachments.map((pod, i) => node.test.run("ADD", pod, configs[i]!)));
     const results = adds.map((run, i) => expectResult(run, VERSION, `ADD #${i}`));
 
     const taps = new Set(allocations.map((a) => a.ifindex));
@@ -37,11 +37,15 @@ faultTest(
       assert.deepEqual(await linkNames(pod.pod), ["net1"], `pod #${i} holds exactly net1`);
       const net1 = links.find((l) => l.ifname === "net1")!;
       assert.equal(net1.linkinfo?.info_kind, "macvtap");
-      assert.equal(net1.ifindex, allocations[i].ifindex, `pod #${i} got its own device, not another's`);
+      assert.equal(net1.ifindex, allocations[i]!.ifindex, `pod #${i} got its own device, not another's`);
       assert.deepEqual(tapNode(net1.ifindex), { uid: 107, gid: 107, mode: 0o600 }, `/dev/tap${net1.ifindex}`);
       const [address] = await globalAddresses(pod.pod, "net1");
-      assert.equal(results[i].ips?.[0]?.address, address, `pod #${i}: the Result names the kernel's address`);
-      addresses.add(address);
+      assert.equal(
+        results[i]!.ips?.[0]?.address,
+        address,
+        `pod #${i}: the Result names the kernel's address`,
+      );
+      addresses.add(address!);
     }
     assert.equal(addresses.size, PODS, "every pod got its own address");
     assert.equal(leaseFiles(node.test.ipamDataDir, NETWORK).length, PODS);

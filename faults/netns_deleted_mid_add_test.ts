@@ -51,7 +51,7 @@ async function verify(
     !(add.code === 0 && back),
     `ADD succeeded but the link is still on the node: ${describeRun(add)}`,
   );
-  const attachment = { containerId: add.request.env.CNI_CONTAINERID, ifname: "net1", pod };
+  const attachment = { containerId: add.request.env.CNI_CONTAINERID!, ifname: "net1", pod };
   const del = await node.run("DEL", attachment, config);
   assert.equal(del.code, 0, `DEL after the netns vanished: ${describeRun(del)}`);
   assert.deepEqual(leaseFiles(node.ipamDataDir, NETWORK), [], "DEL released the lease");

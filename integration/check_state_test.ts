@@ -128,7 +128,7 @@ integrationTest(
     const result = expectResult(await macvlan(node, "ADD", attachment, JSON.stringify(config)), "1.0.0");
     const cached = JSON.stringify({ ...config, prevResult: result });
     expectSuccess(await macvlan(node, "CHECK", attachment, cached), "macvlan CHECK right after ADD");
-    await mutate(attachment.pod, MUTATIONS[0].apply);
+    await mutate(attachment.pod, MUTATIONS[0]!.apply);
     expectError(await macvlan(node, "CHECK", attachment, cached), "macvlan CHECK without the route");
     expectSuccess(await macvlan(node, "DEL", attachment, cached), "macvlan DEL");
   },

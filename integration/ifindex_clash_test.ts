@@ -63,7 +63,7 @@ async function privateNode(
   const dir = await Deno.makeTempDir({ prefix: "macvtap-tapnode-" });
   await Deno.chmod(dir, 0o755);
   const path = `${dir}/tap`;
-  const made = await new Deno.Command("mknod", { args: ["-m", "600", path, "c", major, minor] }).output();
+  const made = await new Deno.Command("mknod", { args: ["-m", "600", path, "c", major!, minor!] }).output();
   if (!made.success) {
     throw new Error(`mknod ${path} c ${major} ${minor}: ${new TextDecoder().decode(made.stderr)}`);
   }

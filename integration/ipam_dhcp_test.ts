@@ -86,7 +86,7 @@ integrationTest(
 
     expectSuccess(await node.run("DEL", pod, { ...config, prevResult: result }), "DEL");
     await expectEmptyPod(pod.pod);
-    ok(await waitForRelease(leaseFile, address.split("/")[0]), "dnsmasq still holds the lease after DEL");
+    ok(await waitForRelease(leaseFile, address!.split("/")[0]!), "dnsmasq still holds the lease after DEL");
   },
   NEEDS,
 );
@@ -114,5 +114,5 @@ integrationTest("dhcp (control): Debian's macvlan + dhcp get a lease on the same
     stdin: JSON.stringify({ ...config, prevResult: result }),
   };
   expectSuccess(await execPlugin({ binary, ...del, netnsPath: node.node.path }), "macvlan DEL");
-  ok(await waitForRelease(leaseFile, address.split("/")[0]), "dnsmasq still holds the lease after DEL");
+  ok(await waitForRelease(leaseFile, address.split("/")[0]!), "dnsmasq still holds the lease after DEL");
 }, { programs: [...NEEDS.programs, "/usr/lib/cni/macvlan"] });

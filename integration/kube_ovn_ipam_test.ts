@@ -137,9 +137,11 @@ integrationTest(
     deepEqual(calls.map((c) => c.command), ["VERSION", "ADD", "DEL", "DEL"]);
     const [, add, ...dels] = calls;
     // DEL's IPAM calls get the runtime's environment as well (their own CNI_COMMAND and CNI_ARGS).
-    for (const del of dels) deepEqual(del.env, { ...add.env, CNI_COMMAND: "DEL", CNI_ARGS: request.delArgs });
-    equal(add.stdin, run.request.stdin, "kube-ovn must get the complete config, byte for byte");
-    deepEqual(add.env, {
+    for (const del of dels) {
+      deepEqual(del.env, { ...add!.env, CNI_COMMAND: "DEL", CNI_ARGS: request.delArgs });
+    }
+    equal(add!.stdin, run.request.stdin, "kube-ovn must get the complete config, byte for byte");
+    deepEqual(add!.env, {
       CNI_COMMAND: "ADD",
       CNI_CONTAINERID: pod.sandboxId,
       CNI_NETNS: pod.netns.path,
@@ -171,7 +173,7 @@ integrationTest(
     equal(error.details, rpcFailure.details);
     const calls = await kubeOvnCalls(node.binDir);
     deepEqual(calls.map((c) => c.command), ["VERSION", "ADD", "DEL"]);
-    equal(calls[2].stdin, run.request.stdin, "the rollback DEL must carry the ADD's config");
+    equal(calls[2]!.stdin, run.request.stdin, "the rollback DEL must carry the ADD's config");
     await expectEmptyPod(pod.netns, run);
     await expectBackOnNode(node, allocation, run);
   },

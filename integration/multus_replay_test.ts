@@ -176,15 +176,15 @@ integrationTest(
     const results: CniResult[] = [];
     for (const request of requests) results.push(expectResult(await exec(node, "ADD", request), "1.0.0"));
     for (const [i, ifname] of ["net1", "net2"].entries()) {
-      equal((await pod.netns.link(ifname))?.ifindex, allocations[i].ifindex, `${ifname} is not device ${i}`);
-      deepEqual(tapNode(allocations[i].ifindex), { uid: 107, gid: 107, mode: 0o600 });
+      equal((await pod.netns.link(ifname))?.ifindex, allocations[i]!.ifindex, `${ifname} is not device ${i}`);
+      deepEqual(tapNode(allocations[i]!.ifindex), { uid: 107, gid: 107, mode: 0o600 });
     }
     deepEqual((await leases(node.ipamDataDir, "storage")).map((l) => l.ifname).sort(), ["net1", "net2"]);
 
     for (const i of [1, 0]) {
-      expectSuccess(await multusDel(node, requests[i], results[i]), `DEL of net${i + 1}`);
+      expectSuccess(await multusDel(node, requests[i]!, results[i]), `DEL of net${i + 1}`);
       equal(await pod.netns.link(`net${i + 1}`), null, `net${i + 1} outlived its DEL`);
-      equal(tapNode(allocations[i].ifindex), null, `/dev/tap${allocations[i].ifindex} outlived its DEL`);
+      equal(tapNode(allocations[i]!.ifindex), null, `/dev/tap${allocations[i]!.ifindex} outlived its DEL`);
     }
     deepEqual(await leases(node.ipamDataDir, "storage"), []);
   },
@@ -197,17 +197,17 @@ integrationTest(
     await using node = await TestNode.create("mfail");
     const { allocations, pod, requests } = await twoAttachments(node);
     // A NAD mistake Multus cannot see: an MTU above the lower link's. The plugin fails after IPAM and the move.
-    requests[1].config.mtu = 9000;
-    const first = expectResult(await exec(node, "ADD", requests[0]), "1.0.0");
-    const failed = await exec(node, "ADD", requests[1]);
+    requests[1]!.config.mtu = 9000;
+    const first = expectResult(await exec(node, "ADD", requests[0]!), "1.0.0");
+    const failed = await exec(node, "ADD", requests[1]!);
     ensure(failed.code !== 0, "ADD with mtu 9000 on a 1500 lower succeeded", failed);
 
     // multus.go CmdAdd → delPlugins(…, idx): the failed delegate first (nothing cached for it), then back to 0.
-    expectSuccess(await multusDel(node, requests[1]), "DEL of the failed delegate");
-    expectSuccess(await multusDel(node, requests[0], first), "DEL of the first delegate");
+    expectSuccess(await multusDel(node, requests[1]!), "DEL of the failed delegate");
+    expectSuccess(await multusDel(node, requests[0]!, first), "DEL of the first delegate");
     await expectEmptyPod(pod.netns);
     deepEqual(await leases(node.ipamDataDir, "storage"), []);
-    await expectBackOnNode(node, allocations[1], failed);
+    await expectBackOnNode(node, allocations[1]!, failed);
   },
   HOST_LOCAL,
 );
@@ -222,7 +222,7 @@ integrationTest(
     await deleteSandbox(pod);
     for (const i of [1, 0]) {
       expectSuccess(
-        await multusDel(node, requests[i], results[i]),
+        await multusDel(node, requests[i]!, results[i]),
         `DEL of net${i + 1}`,
       );
     }

@@ -141,7 +141,7 @@ export async function deleteNetns(name: string): Promise<void> {
 export async function sweepTestNamespaces(): Promise<string[]> {
   const listing = await ip("netns", "list");
   const names = listing.split("\n")
-    .map((line) => line.split(" ")[0])
+    .map((line) => line.split(" ")[0] ?? "")
     .filter((name) => name.startsWith(TEST_NETNS_PREFIX));
   for (const name of names) await deleteNetns(name);
   return names;

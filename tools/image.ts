@@ -121,7 +121,7 @@ async function fillDenoCache(rootfs: string, arch: Arch): Promise<void> {
 /** The git commit and its time (seconds): the image's revision, and the time stamped on every file. */
 async function revision(): Promise<{ commit: string; epoch: number }> {
   const out = await run("git", ["log", "-1", "--format=%H %ct"], { cwd: ROOT }).catch(() => "unknown 0");
-  const [commit, epoch] = out.trim().split(" ");
+  const [commit = "unknown", epoch] = out.trim().split(" ");
   return { commit, epoch: Number(epoch) };
 }
 

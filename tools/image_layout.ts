@@ -32,12 +32,12 @@ export const IMAGE_DENO_DIR = `${IMAGE_APP_DIR}/.deno`;
 export const IMAGE_DENO = "/usr/local/bin/deno";
 
 /** The image's environment. */
-export const IMAGE_ENV: Record<string, string> = {
+export const IMAGE_ENV = {
   PATH: "/usr/local/bin:/usr/bin:/bin",
   DENO_DIR: IMAGE_DENO_DIR,
   DENO_NO_UPDATE_CHECK: "1",
   NO_COLOR: "1",
-};
+} satisfies Record<string, string>;
 
 /** One copy into the image: a file or a folder (copied whole, less what `skip` says). */
 export interface ImageEntry {

@@ -61,7 +61,7 @@ async function inputHash(arch: Arch): Promise<string> {
 /** `gcc-12-base_12.2.0-14+deb12u1_arm64.deb` → `gcc-12-base=12.2.0-14+deb12u1`. */
 export function packageOfDebName(file: string): string | null {
   const match = /^([^_]+)_([^_]+)_[^_]+\.deb$/.exec(file);
-  return match ? `${match[1]}=${decodeURIComponent(match[2])}` : null;
+  return match ? `${match[1]}=${decodeURIComponent(match[2]!)}` : null;
 }
 
 /** Runs mmdebstrap into `dir` and prunes it; the package list goes to `<dir>.packages`. */

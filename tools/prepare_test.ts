@@ -30,7 +30,7 @@ async function packageOf(program: string): Promise<string> {
   for (const candidate of [path, path.replace(/^\/usr\//, "/"), `/usr${path}`]) {
     const owner = await output("dpkg-query", ["-S", candidate]);
     const line = owner?.split("\n").find((l) => !l.startsWith("diversion by"));
-    if (line) return line.split(":")[0];
+    if (line) return line.split(":")[0]!;
   }
   throw new Error(`no Debian package ships ${path}`);
 }
@@ -38,7 +38,7 @@ async function packageOf(program: string): Promise<string> {
 /** Packages a package depends on directly (alternatives included). */
 async function dependsOf(pkg: string): Promise<string[]> {
   const text = await output("dpkg-query", ["-W", "-f=${Depends},${Pre-Depends}", pkg]) ?? "";
-  return text.split(/[,|]/).map((d) => d.trim().split(/[\s:]/)[0]).filter(Boolean);
+  return text.split(/[,|]/).map((d) => d.trim().split(/[\s:]/)[0] ?? "").filter(Boolean);
 }
 
 const HAVE_DPKG = (await output("dpkg-query", ["--version"])) !== null;

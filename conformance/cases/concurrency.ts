@@ -19,16 +19,16 @@ cases.push({
     const results = adds.map((run) => expectAddResult(run, ctx.version));
     for (const [i, attachment] of attachments.entries()) {
       if (versionHasInterfaces(ctx.version)) {
-        podInterface(results[i], attachment.ifname, attachment.pod.path, adds[i]);
+        podInterface(results[i]!, attachment.ifname, attachment.pod.path, adds[i]!);
       }
-      await requireLink(attachment.pod, attachment.ifname, adds[i]);
+      await requireLink(attachment.pod, attachment.ifname, adds[i]!);
     }
     const dels = await Promise.all(
-      attachments.map((a, i) => sandbox.del(a, ctx.version, prevResultForDel(ctx.version, results[i]))),
+      attachments.map((a, i) => sandbox.del(a, ctx.version, prevResultForDel(ctx.version, results[i]!))),
     );
     for (const [i, attachment] of attachments.entries()) {
-      expectSuccess(dels[i], "parallel DEL");
-      ensure(!(await attachment.pod.link(attachment.ifname)), "interface left after parallel DEL", dels[i]);
+      expectSuccess(dels[i]!, "parallel DEL");
+      ensure(!(await attachment.pod.link(attachment.ifname)), "interface left after parallel DEL", dels[i]!);
     }
   },
 });

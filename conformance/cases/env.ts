@@ -18,7 +18,7 @@ const REQUIRED: Record<string, readonly string[]> = {
 /** Runs `command` once per required variable, each time without it, and wants code 4 naming it. */
 async function missingEachVariable(ctx: CaseContext, command: string): Promise<void> {
   const sandbox = await ctx.sandbox();
-  for (const variable of REQUIRED[command]) {
+  for (const variable of REQUIRED[command] ?? []) {
     const attachment = await sandbox.attachment();
     const run = await sandbox.run(command, attachment, ctx.version, { env: { [variable]: undefined } });
     expectError(run, `${command} without ${variable}`, { code: 4, mentions: [variable] });

@@ -94,7 +94,7 @@ cases.push({
       "macvlan",
     );
     // lower0p is the veth peer of the lower link: its exact name matches the fallback lookup.
-    for (const [deviceID, linkName] of [["lower0p", "lower0p"], ["vlanMvp0", macvlanName]]) {
+    for (const [deviceID, linkName] of [["lower0p", "lower0p"], ["vlanMvp0", macvlanName]] as const) {
       const attachment = await sandbox.attachment({ prepare: false });
       attachment.config = { deviceID };
       const run = await sandbox.add(attachment, ctx.version);

@@ -29,7 +29,7 @@ export interface ResultRoute {
 
 /** Parses "<ip>/<prefix>" (or a bare address, as a host route); null when it is neither. */
 export function parseCidr(text: string): Cidr | null {
-  const [address, prefixText] = text.split("/");
+  const [address = "", prefixText] = text.split("/");
   const family = ipFamily(address);
   if (family === null) return null;
   const width = family === 4 ? 32 : 128;
@@ -48,7 +48,7 @@ export function sameNetwork(a: Cidr, b: Cidr): boolean {
 
 function addressBits(address: string, family: 4 | 6): bigint {
   if (family === 4) return address.split(".").reduce((acc, octet) => (acc << 8n) + BigInt(octet), 0n);
-  const [head, tail = ""] = expandEmbeddedV4(address).split("::");
+  const [head = "", tail = ""] = expandEmbeddedV4(address).split("::");
   const groups = (part: string) => part === "" ? [] : part.split(":");
   const left = groups(head);
   const right = address.includes("::") ? groups(tail) : [];
@@ -60,10 +60,9 @@ function addressBits(address: string, family: 4 | 6): bigint {
 function expandEmbeddedV4(address: string): string {
   const match = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(address);
   if (!match) return address;
-  const octets = match[2].split(".").map(Number);
-  return `${match[1]}${((octets[0] << 8) | octets[1]).toString(16)}:${
-    ((octets[2] << 8) | octets[3]).toString(16)
-  }`;
+  const [, prefix, dotted] = match as unknown as [string, string, string];
+  const [a = 0, b = 0, c = 0, d = 0] = dotted.split(".").map(Number);
+  return `${prefix}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
 }
 
 /** The addresses the result assigns to the interface `ifname` in `sandbox` (0.1.0/0.2.0: ip4/ip6). */

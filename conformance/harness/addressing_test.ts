@@ -53,11 +53,11 @@ Deno.test("addressing: result routes are found among kernel routes by family, de
   const [v4default, subnet, host] = resultRoutes({
     routes: [{ dst: "0.0.0.0/0" }, { dst: "10.0.0.9/24" }, { dst: "10.0.0.2/32" }],
   }, "1.0.0");
-  assert.equal(findRoute(kernel, v4default), undefined, "the IPv6 default route is not the IPv4 one");
-  assert.equal(findRoute(kernel, subnet)?.dst, "10.0.0.0/24");
-  assert.equal(findRoute(kernel, host), undefined, "a local route is not a unicast route");
+  assert.equal(findRoute(kernel, v4default!), undefined, "the IPv6 default route is not the IPv4 one");
+  assert.equal(findRoute(kernel, subnet!)?.dst, "10.0.0.0/24");
+  assert.equal(findRoute(kernel, host!), undefined, "a local route is not a unicast route");
   const [v6default] = resultRoutes({ routes: [{ dst: "::/0", gw: "fd00:0::1" }] }, "1.0.0");
-  assert.equal(findRoute(kernel, v6default)?.gateway, "fd00::1");
+  assert.equal(findRoute(kernel, v6default!)?.gateway, "fd00::1");
   const [wrongGw] = resultRoutes({ routes: [{ dst: "::/0", gw: "fd00::2" }] }, "1.0.0");
-  assert.equal(findRoute(kernel, wrongGw), undefined);
+  assert.equal(findRoute(kernel, wrongGw!), undefined);
 });

@@ -123,7 +123,7 @@ function messageOf(failure: unknown): string | undefined {
 }
 
 function firstLine(failure: unknown): string {
-  return (messageOf(failure) ?? "").split("\n")[0];
+  return (messageOf(failure) ?? "").split("\n")[0] ?? "";
 }
 
 async function withSandbox(
@@ -132,7 +132,7 @@ async function withSandbox(
   fn: (ctx: CaseContext) => Promise<void>,
 ): Promise<void> {
   let sandbox: Sandbox | null = null;
-  const effectiveVersion = version === "any" ? profile.versions[profile.versions.length - 1] : version;
+  const effectiveVersion = version === "any" ? profile.versions.at(-1) ?? version : version;
   try {
     await fn({
       profile,

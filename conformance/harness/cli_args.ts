@@ -78,7 +78,7 @@ export function parseArgs(args: readonly string[], cwd = invocationDir()): CliOp
   const values = new Map<ValueFlag, string>();
   const options: CliOptions = { ipam: false, help: false };
   for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = splitFlag(args[i]);
+    const [flag, inline] = splitFlag(args[i]!);
     if (flag === "ipam" || flag === "help") {
       if (inline !== undefined) throw new UsageError(`--${flag} takes no value (got "${args[i]}")`);
       options[flag] = true;

@@ -51,7 +51,7 @@ export async function loadCliProfile(options: CliPluginOptions): Promise<CliProf
   requireExecutable(options.plugin);
   const config = loadConfig(options.config, basename(options.plugin));
   const knownDeviations = options.deviations ? loadDeviations(options.deviations) : {};
-  const answer = await probeVersion(options.plugin, SPEC_VERSIONS[SPEC_VERSIONS.length - 1]);
+  const answer = await probeVersion(options.plugin, SPEC_VERSIONS.at(-1)!);
   const supported = supportedVersionsOf(answer);
   if (!supported && !options.versions) {
     throw new Error(
@@ -146,7 +146,7 @@ export function loadConfig(path: string, type: string): Record<string, unknown> 
         `the executable the type names, so they must match`,
     );
   }
-  for (const [, name] of JSON.stringify(config).matchAll(PLACEHOLDER)) {
+  for (const [, name = ""] of JSON.stringify(config).matchAll(PLACEHOLDER)) {
     if (!PLACEHOLDERS.includes(name)) {
       throw new UsageError(`--config ${path}: unknown placeholder {{${name}}} (known: ${PLACEHOLDERS})`);
     }
@@ -205,7 +205,7 @@ async function runNodeSetup(
   command: string,
   cwd: string,
   nodePath: string,
-  values: Record<string, string>,
+  values: { attachment: string; workDir: string },
   lower: string,
 ): Promise<void> {
   const out = await new Deno.Command("/usr/bin/nsenter", {

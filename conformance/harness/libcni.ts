@@ -44,7 +44,12 @@ export interface DriverResponse {
 
 /** Null when the driver can be built here, else which Debian package is missing. */
 export function libcniMissing(): string | null {
-  for (const [path, pkg] of [["/usr/bin/go", "golang-go"], [LIBCNI_SOURCE, "golang-github-appc-cni-dev"]]) {
+  for (
+    const [path, pkg] of [["/usr/bin/go", "golang-go"], [
+      LIBCNI_SOURCE,
+      "golang-github-appc-cni-dev",
+    ]] as const
+  ) {
     try {
       Deno.statSync(path);
     } catch {

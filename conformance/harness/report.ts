@@ -146,6 +146,6 @@ function fit(text: string, width: number): string {
 }
 
 function firstLine(text = ""): string {
-  const line = text.split("\n")[0];
+  const line = text.split("\n")[0] ?? "";
   return line.length > 240 ? `${line.slice(0, 239)}…` : line;
 }

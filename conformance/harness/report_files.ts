@@ -64,7 +64,7 @@ function cellOf(rule: Rule, results: RuleResult[]): RuleCell {
     profile: worst.profile,
     version: worst.version,
     outcome,
-    firstFailure: failed ? (observed ?? "").split("\n")[0] : null,
+    firstFailure: failed ? (observed ?? "").split("\n")[0] ?? "" : null,
     detail: worst.detail ?? null,
     durationMs: results.reduce((sum, r) => sum + (r.durationMs ?? 0), 0),
     cases: results.map((r) => ({ name: r.testName, outcome: r.outcome, detail: r.detail ?? null })),
@@ -102,7 +102,7 @@ export function jsonReport(cells: readonly RuleCell[], meta: ReportMeta): string
 /** JUnit XML: testsuites > testsuite (profile × version) > testcase (rule), failures and skips. */
 export function junitXml(cells: readonly RuleCell[], meta: ReportMeta): string {
   const suites = unique(cells.map((c) => `${c.profile}\u0000${c.version}`)).map((key) => {
-    const [profile, version] = key.split("\u0000");
+    const [profile = "", version = ""] = key.split("\u0000");
     return { profile, version, cells: cells.filter((c) => c.profile === profile && c.version === version) };
   });
   const total = summarize(cells);

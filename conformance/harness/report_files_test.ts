@@ -48,8 +48,8 @@ Deno.test("report files: one cell per rule x version, the worst case wins, first
   assert.equal(failed.cases.length, 2);
   assert.equal(failed.durationMs, 240);
   assert.match(failed.source, /^SPEC 1\.0\.0 §2 DEL: "Plugins MUST accept multiple DEL calls/);
-  assert.equal(cells[0].firstFailure, 'VERSION: cniVersion "1.0.0"');
-  assert.equal(cells[1].firstFailure, null);
+  assert.equal(cells[0]!.firstFailure, 'VERSION: cniVersion "1.0.0"');
+  assert.equal(cells[1]!.firstFailure, null);
 });
 
 Deno.test("report files: the JSON report carries id, title, source, outcome and first failure per cell", () => {
@@ -72,12 +72,12 @@ Deno.test("report files: the JUnit XML is well-formed and has the structure CI v
   const failure = cases.find((c) => c.children[0]?.name === "failure")!;
   assert.equal(failure.attributes.name, "DEL-twice: a second DEL of the same attachment succeeds");
   assert.equal(failure.attributes.classname, "cni-conformance.p.v1_0_0");
-  assert.equal(failure.children[0].attributes.message, "second DEL: expected exit 0, got 1");
-  assert.ok(failure.children[0].text.includes('{"msg": "a <b> & \'c\'"}'), "text survives escaping");
-  assert.ok(failure.children[0].text.includes("\\u{1b}[31mred"), "ESC is shown, not written");
-  assert.ok(failure.children[0].text.includes("😀 \\u{d800}"), "pairs stay, lone surrogates are shown");
+  assert.equal(failure.children[0]!.attributes.message, "second DEL: expected exit 0, got 1");
+  assert.ok(failure.children[0]!.text.includes('{"msg": "a <b> & \'c\'"}'), "text survives escaping");
+  assert.ok(failure.children[0]!.text.includes("\\u{1b}[31mred"), "ESC is shown, not written");
+  assert.ok(failure.children[0]!.text.includes("😀 \\u{d800}"), "pairs stay, lone surrogates are shown");
   assert.deepEqual(
-    cases.filter((c) => c.children[0]?.name === "skipped").map((c) => c.children[0].attributes.message),
+    cases.filter((c) => c.children[0]?.name === "skipped").map((c) => c.children[0]!.attributes.message),
     [
       'known deviation: answers 1.0.0 (observed: VERSION: cniVersion "1.0.0")',
       "not applicable: no ips",

@@ -72,9 +72,10 @@ function parseAttributes(text: string, start: number, element: XmlElement): numb
     const match = /^([A-Za-z_][\w.-]*)="([^"<]*)"/.exec(text.slice(pos)) ??
       /^([A-Za-z_][\w.-]*)='([^'<]*)'/.exec(text.slice(pos));
     if (!match) throw new Error(`malformed attribute of <${element.name}> at ${pos}`);
-    if (match[1] in element.attributes) throw new Error(`attribute ${match[1]} twice at ${pos}`);
-    element.attributes[match[1]] = decode(match[2], pos);
-    pos += match[0].length;
+    const [whole, name, value] = match as unknown as [string, string, string];
+    if (name in element.attributes) throw new Error(`attribute ${name} twice at ${pos}`);
+    element.attributes[name] = decode(value, pos);
+    pos += whole.length;
   }
 }
 
@@ -82,7 +83,7 @@ function decode(raw: string, at: number): string {
   if (raw.includes("]]>")) throw new Error(`"]]>" in text at ${at}`);
   return raw.replace(/&([^;]*);|&/g, (whole, ref: string | undefined) => {
     if (ref === undefined) throw new Error(`bare "&" at ${at}`);
-    if (ref in ENTITIES) return ENTITIES[ref];
+    if (Object.hasOwn(ENTITIES, ref)) return ENTITIES[ref]!;
     const code = /^#x[0-9a-fA-F]+$/.test(ref)
       ? parseInt(ref.slice(2), 16)
       : /^#\d+$/.test(ref)

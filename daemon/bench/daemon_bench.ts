@@ -49,13 +49,14 @@ function statusMiB(pid: number, field = "VmRSS"): number {
 /** The daemon's link broker: its one live child (the script execs into `ip netns exec`, then the broker). */
 function brokerPid(daemon: DaemonProcess): number {
   const children = childPids(daemon.pid).filter(isRunning);
-  if (children.length !== 1) {
+  const [child] = children;
+  if (children.length !== 1 || child === undefined) {
     throw new Error(`daemon ${daemon.pid} has ${children.length} children, not 1 broker`);
   }
-  if (!commandLine(children[0]).includes("link-broker")) {
-    throw new Error(`daemon's child ${children[0]} is not the link broker: "${commandLine(children[0])}"`);
+  if (!commandLine(child).includes("link-broker")) {
+    throw new Error(`daemon's child ${child} is not the link broker: "${commandLine(child)}"`);
   }
-  return children[0];
+  return child;
 }
 
 /** The broker's resident and peak memory now, MiB. */
@@ -250,8 +251,10 @@ if (import.meta.main) {
   }
   const jsonAt = Deno.args.indexOf("--json");
   if (jsonAt >= 0) {
+    const file = Deno.args[jsonAt + 1];
+    if (file === undefined) throw new Error("--json needs a file name");
     await Deno.writeTextFile(
-      Deno.args[jsonAt + 1],
+      file,
       JSON.stringify({ deno: Deno.version.deno, rows }, null, 2) + "\n",
     );
   }

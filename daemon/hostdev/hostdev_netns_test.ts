@@ -88,7 +88,7 @@ Deno.test({
       let result: Record<string, unknown> = {};
       await t.step("Allocate names the NIC in PCIDEVICE_<RESOURCE>, mounts no device node", async () => {
         const response = await kubelet.allocate(NICS, ["nic0"]);
-        const container = response.container_responses[0];
+        const container = response.container_responses[0]!;
         assert.deepEqual(container.envs, { PCIDEVICE_MACVTAP_NETWORK_KUBEVIRT_IO_NICS: "nic0" });
         assert.deepEqual(container.devices, []);
         assert.ok(await node.node.link("nic0"), "Allocate leaves the NIC where it is");

@@ -51,8 +51,8 @@ Deno.test("selects(): by PCI address and by name; naming lets a veth in, never e
 });
 
 Deno.test("nicDeviceId(): the PCI address, else the name", () => {
-  assert.equal(nicDeviceId(NODE[2]), "0000:00:09.0");
-  assert.equal(nicDeviceId(NODE[5]), "veth9");
+  assert.equal(nicDeviceId(NODE[2]!), "0000:00:09.0");
+  assert.equal(nicDeviceId(NODE[5]!), "veth9");
 });
 
 Deno.test("assignNics(): one owner per NIC in config order, never a macvtap lower, sorted by device ID", () => {
@@ -66,6 +66,6 @@ Deno.test("assignNics(): one owner per NIC in config order, never a macvtap lowe
   assert.deepEqual(names("pinned"), ["ens10"]);
   assert.deepEqual(names("virtio"), ["ens9"]);
   assert.deepEqual(names("intel"), [], "ens1f0 carries macvtap resource devices");
-  const both = assignNics([resources[1]], [NODE[3], NODE[2]], new Set());
+  const both = assignNics([resources[1]!], [NODE[3]!, NODE[2]!], new Set());
   assert.deepEqual(both.get("virtio")!.map(nicDeviceId), ["0000:00:09.0", "0000:00:0a.0"]);
 });

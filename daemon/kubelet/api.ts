@@ -56,6 +56,20 @@ export function kubeletApi(): KubeletApi {
   return loaded;
 }
 
+/** A method of a client made by one of {@link KubeletApi}'s constructors, bound to its client. */
+export type ClientMethod = (...args: unknown[]) => unknown;
+
+/**
+ * Method `name` of `client` (a client made by one of {@link KubeletApi}'s constructors), bound to it.
+ *
+ * @throws {Error} naming the method when the loaded protos define none
+ */
+export function clientMethod(client: grpc.Client, name: string): ClientMethod {
+  const method = (client as grpc.Client & Record<string, unknown>)[name];
+  if (typeof method !== "function") throw new Error(`the kubelet API protos define no method "${name}"`);
+  return method.bind(client) as ClientMethod;
+}
+
 /** The grpc-js target for a unix socket path. */
 export function unixTarget(path: string): string {
   return `unix://${path}`;

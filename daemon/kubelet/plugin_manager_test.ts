@@ -107,7 +107,7 @@ Deno.test("PluginManager serves, then registers, and streams the device list", a
 Deno.test("PluginManager answers Allocate, GetPreferredAllocation and PreStartContainer", async () => {
   await using t = await setup();
   const response = await t.kubelet.allocate(RESOURCE, ["a"], ["b"]);
-  assert.deepEqual(response.container_responses.map((r) => r.devices[0].host_path), ["/dev/a", "/dev/b"]);
+  assert.deepEqual(response.container_responses.map((r) => r.devices[0]!.host_path), ["/dev/a", "/dev/b"]);
   const preferred = await t.kubelet.preferred(RESOURCE, {
     available_deviceIDs: ["a", "b"],
     must_include_deviceIDs: [],

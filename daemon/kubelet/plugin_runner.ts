@@ -134,7 +134,7 @@ export class PluginRunner {
         this.#registered = false;
         this.options.observer?.registrationFailed?.(this.backend.resourceName);
         const delays = this.options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-        const delay = delays[Math.min(failures++, delays.length - 1)];
+        const delay = delays[Math.min(failures++, delays.length - 1)] ?? 0; // no delays given: at once
         const arrived = this.#pendingRequest();
         if (arrived) {
           // Something changed while we tried (kubelet.sock appeared): try again now, not after the delay.

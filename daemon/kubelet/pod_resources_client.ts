@@ -4,7 +4,7 @@
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
-import { kubeletApi, unixTarget } from "./api.ts";
+import { clientMethod, kubeletApi, unixTarget } from "./api.ts";
 
 /** Devices of one resource held by one container. */
 export interface AllocatedDevices {
@@ -35,7 +35,7 @@ export async function listAllocatedDevices(socket: string, timeoutMs = 10_000): 
   const client = new PodResourcesListerClient(unixTarget(socket), grpc.credentials.createInsecure());
   try {
     const response = await new Promise<ListResponse>((resolve, reject) => {
-      client.List(
+      clientMethod(client, "List")(
         {},
         { deadline: Date.now() + timeoutMs },
         (error: grpc.ServiceError | null, value: ListResponse) => {

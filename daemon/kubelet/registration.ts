@@ -5,7 +5,7 @@
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
-import { kubeletApi, unixTarget } from "./api.ts";
+import { clientMethod, kubeletApi, unixTarget } from "./api.ts";
 import { API_VERSION, KUBELET_SOCKET_NAME, type RegisterRequest } from "./api_types.ts";
 import { PLUGIN_OPTIONS } from "./device_plugin_service.ts";
 
@@ -47,7 +47,7 @@ export async function registerWithKubelet(
   };
   try {
     await new Promise<void>((resolve, reject) => {
-      const call = client.Register(
+      const call = clientMethod(client, "Register")(
         request,
         { deadline: Date.now() + timeoutMs },
         (error: grpc.ServiceError | null) => {
@@ -59,7 +59,7 @@ export async function registerWithKubelet(
             reject(unreachable ? new KubeletUnreachableError(message) : new Error(message));
           } else resolve();
         },
-      );
+      ) as grpc.ClientUnaryCall;
       signal?.addEventListener("abort", () => call.cancel(), { once: true });
     });
   } finally {

@@ -77,7 +77,7 @@ Deno.test("BrokerNodeLinks restarts a crashed broker and tells watchers to resyn
   assert.deepEqual((await links.list()).map((l) => l.name), ["eth0"]);
   fake.update("eth0", { up: false });
   await nextEvent(events, 2);
-  assert.equal(events[1].type, "new", "the new broker was asked to watch");
+  assert.equal(events[1]!.type, "new", "the new broker was asked to watch");
 });
 
 Deno.test("BrokerNodeLinks fails requests with ETIMEDOUT when the broker does not answer", async () => {

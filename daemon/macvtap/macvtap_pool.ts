@@ -223,7 +223,7 @@ export class MacvtapPool extends PoolBase<ResourceConfig> {
   protected describeDevices(): Record<string, unknown> {
     const { capacity, lowerDevice } = this.config;
     const { lower, topology } = this.#state();
-    return { lower: describeLower(lower, lowerDevice), numa: topology?.nodes[0].ID ?? null, capacity };
+    return { lower: describeLower(lower, lowerDevice), numa: topology?.nodes[0]?.ID ?? null, capacity };
   }
 }
 

@@ -86,7 +86,7 @@ Deno.test("MacvtapPool follows a renamed lower: Unhealthy under the old name, He
   t.fake.rename("ens3", "eth0");
   await t.settle();
   assert.deepEqual([...new Set(t.pool.devices().map((d) => d.health))], ["Healthy"]);
-  assert.ok((await t.allocate(["eth0Mvp0"])).devices[0].host_path.startsWith("/dev/tap"));
+  assert.ok((await t.allocate(["eth0Mvp0"]))!.devices[0]!.host_path.startsWith("/dev/tap"));
 });
 
 Deno.test("MacvtapPool does not signal changes that do not change the device list", async () => {
@@ -99,7 +99,7 @@ Deno.test("MacvtapPool does not signal changes that do not change the device lis
 
 Deno.test("MacvtapPool reports the lower link's NUMA node as topology", async () => {
   using t = await setup(ETH0, [{ name: "eth0", parentDevName: "0000:3b:00.0", numaNode: 1 }]);
-  assert.deepEqual(t.pool.devices()[0].topology, { nodes: [{ ID: 1 }] });
+  assert.deepEqual(t.pool.devices()[0]!.topology, { nodes: [{ ID: 1 }] });
 });
 
 Deno.test("MacvtapPool gives a bond the NUMA node its slaves agree on, none when they differ", async () => {
@@ -109,7 +109,7 @@ Deno.test("MacvtapPool gives a bond the NUMA node its slaves agree on, none when
     { name: "eth0", parentDevName: "0000:3b:00.0", numaNode: 1 },
     { name: "eth1", parentDevName: "0000:3b:00.1", numaNode: 1 },
   ]);
-  const topology = () => t.pool.devices()[0].topology;
+  const topology = () => t.pool.devices()[0]!.topology;
   assert.equal(topology(), null, "no slaves yet");
   const bond = t.fake.get("bond0")!.ifindex;
   t.fake.update("eth0", { masterIfindex: bond });
@@ -178,7 +178,7 @@ Deno.test("MacvtapPool.allocate() replaces a leftover with the wrong mode, lower
       "vepa",
       true,
     ]);
-    assert.equal(response.devices[0].host_path, `/dev/tap${link.ifindex}`);
+    assert.equal(response!.devices[0]!.host_path, `/dev/tap${link.ifindex}`);
     await t.fake.deleteLink(name);
   }
 });

@@ -27,7 +27,7 @@ export interface SlotLoad {
 /** Two slot files `<dir>/<name>.0.json` and `<dir>/<name>.1.json`. */
 export class SlotFiles {
   #sequence = 0;
-  #sizes = [0, 0];
+  #sizes: [number, number] = [0, 0];
   #created = false;
 
   /** @param dir the directory, created on the first write */
@@ -66,7 +66,7 @@ export class SlotFiles {
   async write(payload: unknown): Promise<void> {
     if (!this.#created) await this.#create();
     const sequence = this.#sequence + 1;
-    const index = sequence % 2;
+    const index = (sequence % 2) as 0 | 1;
     const body = JSON.stringify(payload);
     const checksum = xxh64(body).toString(16).padStart(16, "0");
     const text =
@@ -86,7 +86,7 @@ export class SlotFiles {
   /** Creates the directory and both slots (once), and makes their directory entries durable. */
   async #create(): Promise<void> {
     await Deno.mkdir(this.dir, { recursive: true });
-    for (const index of [0, 1]) {
+    for (const index of [0, 1] as const) {
       const file = await Deno.open(this.slotPath(index), { write: true, create: true, mode: 0o600 });
       this.#sizes[index] = (await file.stat()).size;
       file.close();

@@ -42,7 +42,7 @@ Deno.test("SlotFiles: a changed payload with an old checksum is refused", async 
   Deno.writeTextFileSync(path, Deno.readTextFileSync(path).replace('"ifindex":42', '"ifindex":43'));
   const loaded = await new SlotFiles(dir.path, "x").load();
   assert.deepEqual(loaded.payload, { ifindex: 41 });
-  assert.match(loaded.problems[0], /checksum mismatch/);
+  assert.match(loaded.problems[0]!, /checksum mismatch/);
 });
 
 Deno.test("SlotFiles: a shorter copy overwrites a longer one in place and still reads back", async () => {

@@ -75,7 +75,7 @@ function consumeRemainder(hash: bigint, bytes: Uint8Array, offset: number): bigi
     at += 4;
   }
   for (; at < bytes.length; at++) {
-    h = u64(rotl64(h ^ u64(BigInt(bytes[at]) * PRIME64_5), 11n) * PRIME64_1);
+    h = u64(rotl64(h ^ u64(BigInt(bytes[at]!) * PRIME64_5), 11n) * PRIME64_1);
   }
   return h;
 }

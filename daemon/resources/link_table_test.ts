@@ -41,7 +41,7 @@ Deno.test("LinkTable.resync() reports only what differs", async () => {
   table.onChange((link, previous) => changes.push([(link ?? previous)!.name, link]));
   // Changes the table cannot see: the fake's list differs from what it reported.
   const listed = await fake.list();
-  fake.list = () => Promise.resolve([{ ...listed[0], up: false }]);
+  fake.list = () => Promise.resolve([{ ...listed[0]!, up: false }]);
   await table.resync();
   assert.deepEqual(changes.map(([name, link]) => [name, link?.up]), [["eth1", undefined], ["eth0", false]]);
 });
@@ -77,7 +77,7 @@ Deno.test("LinkTable.resync() picks up a rename it missed", async () => {
   const fake = new FakeNodeLinks([{ name: "eth0" }]);
   using table = await LinkTable.start(fake);
   const listed = await fake.list();
-  fake.list = () => Promise.resolve([{ ...listed[0], name: "ens3" }]);
+  fake.list = () => Promise.resolve([{ ...listed[0]!, name: "ens3" }]);
   await table.resync();
   assert.deepEqual(table.all().map((l) => l.name), ["ens3"]);
   assert.equal(table.get("eth0"), undefined);

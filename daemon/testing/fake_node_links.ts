@@ -210,7 +210,7 @@ export class FakeNodeLinks implements NodeLinks {
     if (!this.available) return Promise.reject(new NodeLinkError("EBROKER", "fake broker is down"));
     const failure = this.#failures.findIndex((f) => f.op === op && f.matches(arg));
     if (failure >= 0) {
-      const { code } = this.#failures.splice(failure, 1)[0];
+      const { code } = this.#failures.splice(failure, 1)[0]!;
       return Promise.reject(new NodeLinkError(code, `injected ${code} for ${op} ${arg}`));
     }
     try {

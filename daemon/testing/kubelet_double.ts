@@ -9,7 +9,7 @@
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
-import { kubeletApi, unixTarget } from "../kubelet/api.ts";
+import { clientMethod, kubeletApi, unixTarget } from "../kubelet/api.ts";
 import {
   type AllocateResponse,
   API_VERSION,
@@ -207,7 +207,7 @@ export class KubeletDouble implements AsyncDisposable {
     const options = await callUnary<DevicePluginOptions>(typed, "GetDevicePluginOptions", {});
     const old = this.#plugins.get(request.resource_name);
     if (old) this.#disconnect(old);
-    const stream = typed.ListAndWatch({}) as grpc.ClientReadableStream<ListAndWatchResponse>;
+    const stream = clientMethod(typed, "ListAndWatch")({}) as grpc.ClientReadableStream<ListAndWatchResponse>;
     const plugin: PluginConnection = {
       request,
       options,
@@ -255,7 +255,7 @@ export function callUnary<T>(
   request: object,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
-    client[method](
+    clientMethod(client, method)(
       request,
       (error: grpc.ServiceError | null, response: T) => error ? reject(error) : resolve(response),
     );

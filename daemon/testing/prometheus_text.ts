@@ -41,9 +41,10 @@ function parseLabels(text: string, line: string): Record<string, string> {
     pattern.lastIndex = offset;
     const match = pattern.exec(text);
     if (!match) throw new Error(`bad labels in "${line}"`);
-    if (!LABEL.test(match[1])) throw new Error(`bad label name "${match[1]}" in "${line}"`);
-    if (match[1] in labels) throw new Error(`label "${match[1]}" twice in "${line}"`);
-    labels[match[1]] = match[2].replace(/\\(.)/g, (_, c) => c === "n" ? "\n" : c);
+    const [, name, raw] = match as unknown as [string, string, string];
+    if (!LABEL.test(name)) throw new Error(`bad label name "${name}" in "${line}"`);
+    if (name in labels) throw new Error(`label "${name}" twice in "${line}"`);
+    labels[name] = raw.replace(/\\(.)/g, (_, c) => c === "n" ? "\n" : c);
     offset = pattern.lastIndex;
   }
   return labels;
@@ -59,8 +60,8 @@ function familyOf(name: string, types: Map<string, string>): string | undefined 
 
 function parseSample(line: string, types: Map<string, string>): Sample {
   const match = /^([^\s{]+)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
-  if (!match || !NAME.test(match[1])) throw new Error(`bad sample line "${line}"`);
-  const [, name, labelText, valueText] = match;
+  if (!match || !NAME.test(match[1]!)) throw new Error(`bad sample line "${line}"`);
+  const [, name, labelText, valueText] = match as unknown as [string, string, string | undefined, string];
   const family = familyOf(name, types);
   if (!family) throw new Error(`sample "${name}" comes before its # TYPE line`);
   if (types.get(family) === "histogram" && name === family) {
@@ -74,7 +75,7 @@ function parseSample(line: string, types: Map<string, string>): Sample {
 function parseComment(line: string, types: Map<string, string>, helped: Set<string>): void {
   const match = /^# (HELP|TYPE) (\S+)(?: (.*))?$/.exec(line);
   if (!match) return; // other comments are allowed
-  const [, keyword, name, rest] = match;
+  const [, keyword, name, rest] = match as unknown as [string, string, string, string | undefined];
   if (!NAME.test(name)) throw new Error(`bad metric name in "${line}"`);
   if (keyword === "HELP") {
     if (helped.has(name)) throw new Error(`# HELP ${name} twice`);
@@ -105,7 +106,7 @@ function checkHistograms(exposition: Exposition): void {
       const bounds = list.map((b) => b.labels.le === "+Inf" ? Infinity : Number(b.labels.le));
       if (bounds.at(-1) !== Infinity) throw new Error(`${family}${key}: no +Inf bucket last`);
       for (let i = 1; i < list.length; i++) {
-        if (bounds[i] <= bounds[i - 1] || list[i].value < list[i - 1].value) {
+        if (bounds[i]! <= bounds[i - 1]! || list[i]!.value < list[i - 1]!.value) {
           throw new Error(`${family}${key}: buckets not increasing and cumulative`);
         }
       }

@@ -90,7 +90,7 @@ async function writeConfigMapVolume(dir: string, data: Record<string, string>, g
 }
 
 async function run(args: string[], options: Deno.CommandOptions = {}): Promise<string> {
-  const out = await new Deno.Command(args[0], {
+  const out = await new Deno.Command(args[0]!, {
     args: args.slice(1),
     stdout: "piped",
     stderr: "piped",

@@ -137,7 +137,11 @@ export function podProblems(pod: Resource, nads: Resource[]): string[] {
     if (selection.mac !== undefined && !MAC.test(selection.mac)) {
       problems.push(`${at} asks for mac ${selection.mac}`);
     }
-    const resource = (nad.metadata.annotations as Record<string, string>)[RESOURCE_ANNOTATION];
+    const resource = (nad.metadata.annotations as Record<string, string> | undefined)?.[RESOURCE_ANNOTATION];
+    if (resource === undefined) {
+      problems.push(`${at} attaches to ${selection.name}, whose NAD names no ${RESOURCE_ANNOTATION}`);
+      continue;
+    }
     wanted.set(resource, (wanted.get(resource) ?? 0) + 1);
   }
   const limits = new Map<string, number>();
@@ -205,7 +209,7 @@ export function kubeOvnProblems(pod: Resource, nads: Resource[], subnets: Resour
   const providers = new Set<string>();
   for (const key of Object.keys(annotations)) {
     const match = /^(.+)\.kubernetes\.io\/(logical_switch|ip_address|mac_address|ip_pool)$/.exec(key);
-    if (match) providers.add(match[1]);
+    if (match) providers.add(match[1]!);
   }
   const attached = networkSelections(annotations)
     .map((s) => findNad(nads, s.name, s.namespace ?? pod.metadata.namespace))
@@ -229,7 +233,7 @@ export function kubeOvnProblems(pod: Resource, nads: Resource[], subnets: Resour
 }
 
 function addressProblems(at: string, address: string, subnet: Fields): string[] {
-  const [network, bits] = String(subnet.cidrBlock).split("/");
+  const [network = "", bits] = String(subnet.cidrBlock).split("/");
   const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
   const value = ipv4(address);
   if (value === null || ((value & mask) >>> 0) !== ipv4(network)) {
@@ -237,7 +241,7 @@ function addressProblems(at: string, address: string, subnet: Fields): string[] 
   }
   if (value === ipv4(String(subnet.gateway))) return [`${at} pins the gateway address ${address}`];
   for (const range of (subnet.excludeIps ?? []) as string[]) {
-    const [first, last = first] = range.split("..").map(ipv4);
+    const [first = null, last = first] = range.split("..").map(ipv4);
     if (first !== null && last !== null && value >= first && value <= last) {
       return [`${at} pins excluded ${address}`];
     }

@@ -159,10 +159,10 @@ test("image: the daemon container in a node netns registers, allocates a macvtap
     const devices = await kubelet.waitForDevices(resource, "2 devices", (d) => d.length === 2);
     assert.deepEqual(devices.map((d) => d.ID), ["lower0Mvp0", "lower0Mvp1"]);
     const answer = await kubelet.allocate(resource, ["lower0Mvp1"]);
-    const tap = answer.container_responses[0].devices[0].host_path;
+    const tap = answer.container_responses[0]!.devices[0]!.host_path;
     const macvtap = (await node.links()).find((link) => `/dev/tap${link.ifindex}` === tap);
     assert.ok(macvtap?.ifname.startsWith("mvt"), `a temp macvtap behind ${tap} in the node netns`);
-    const port = (DAEMON.ports as { containerPort: number }[])[0].containerPort;
+    const port = (DAEMON.ports as { containerPort: number }[])[0]!.containerPort;
     const ready = await getInNetns(node.name, `http://127.0.0.1:${port}/readyz`);
     assert.deepEqual([ready.status, JSON.parse(ready.body).ready], [200, true]);
 

@@ -53,7 +53,7 @@ export async function loadYamlDocuments(path: string): Promise<unknown[]> {
   const values: unknown[] = [];
   for (const document of parseAllDocuments(text)) {
     if (document.errors.length > 0) {
-      throw new Error(`Cannot parse "${path}": ${document.errors[0].message}`);
+      throw new Error(`Cannot parse "${path}": ${document.errors[0]!.message}`);
     }
     const value = document.toJS();
     if (value !== null && value !== undefined) values.push(value);
@@ -191,7 +191,7 @@ export function podContainers(resource: Resource): Fields[] {
 
 /** Splits `registry/name:tag` or `name@sha256:…` into its name and the rest. */
 export function splitImage(image: string): { name: string; tag: string | null; digest: string | null } {
-  const [withoutDigest, digest = null] = image.split("@");
+  const [withoutDigest = "", digest = null] = image.split("@");
   const colon = withoutDigest.lastIndexOf(":");
   // A colon before the last slash belongs to a registry port, not a tag.
   if (colon > withoutDigest.lastIndexOf("/")) {

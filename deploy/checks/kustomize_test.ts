@@ -72,15 +72,15 @@ Deno.test("buildKustomization() applies namespace (namespaced kinds only), patch
   };
   await withFiles(overlay, async (dir) => {
     const [daemonSet, config, namespace] = await buildKustomization(`${dir}/overlay`);
-    assert.equal(daemonSet.metadata.namespace, "fresh", "kustomize overrides an existing namespace");
-    assert.equal(config.metadata.namespace, "fresh");
-    assert.equal(namespace.metadata.namespace, undefined, "a Namespace gets no namespace");
-    assert.deepEqual(config.data, { a: "1", b: "3", c: "4" });
+    assert.equal(daemonSet!.metadata.namespace, "fresh", "kustomize overrides an existing namespace");
+    assert.equal(config!.metadata.namespace, "fresh");
+    assert.equal(namespace!.metadata.namespace, undefined, "a Namespace gets no namespace");
+    assert.deepEqual(config!.data, { a: "1", b: "3", c: "4" });
     const spec =
-      (daemonSet.spec as { template: { spec: Record<string, { image: string; args?: string[] }[]> } })
+      (daemonSet!.spec as { template: { spec: Record<string, { image: string; args?: string[] }[]> } })
         .template.spec;
     assert.deepEqual(spec.containers, [{ name: "main", image: "example.org/agent:2", args: ["z"] }]);
-    assert.equal(spec.initContainers[0].image, "example.org/agent:2");
+    assert.equal(spec.initContainers![0!]!.image, "example.org/agent:2");
   });
 });
 

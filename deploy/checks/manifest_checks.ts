@@ -23,7 +23,7 @@ export function findOne(resources: Resource[], kind: string, name?: string): Res
   if (found.length !== 1) {
     throw new Error(`Expected one ${kind}${name ? ` "${name}"` : ""}, found ${found.length}`);
   }
-  return found[0];
+  return found[0]!;
 }
 
 /** A container of a pod template by name; throws when absent. */
@@ -38,7 +38,7 @@ export function flagValues(args: unknown): Map<string, string> {
   const values = new Map<string, string>();
   for (const arg of Array.isArray(args) ? args.map(String) : []) {
     const match = /^--([^=]+)(?:=(.*))?$/s.exec(arg);
-    if (match) values.set(match[1], match[2] ?? "");
+    if (match) values.set(match[1]!, match[2] ?? "");
   }
   return values;
 }

@@ -213,36 +213,36 @@ Deno.test("the example checks find unknown resources, unmatched limits, bindings
   const [pod] = await loadYamlFile(`${EXAMPLES}/multus/pod.yaml`);
   const known = new Set(["macvtap.network.kubevirt.io/other"]);
   reports(
-    nadProblems(nad, known),
+    nadProblems(nad!, known),
     /asks for macvtap.network.kubevirt.io\/dataplane, which no config creates/,
   );
   const typo = structuredClone(nad);
-  (typo.spec as Fields).config = '{"cniVersion":"0.2.0","name":"x","type":"macvlan","master":"eth0"}';
+  (typo!.spec as Fields).config = '{"cniVersion":"0.2.0","name":"x","type":"macvlan","master":"eth0"}';
   for (const pattern of [/type macvlan/, /network "x"/, /cniVersion 0\.2\.0/, /unknown key "master"/]) {
-    reports(nadProblems(typo, known), pattern);
+    reports(nadProblems(typo!, known), pattern);
   }
   const twoDevices = structuredClone(pod);
-  (twoDevices.spec as Fields).containers[0].resources.limits["macvtap.network.kubevirt.io/dataplane"] = 2;
-  reports(podProblems(twoDevices, [nad]), /limits .* to 2, needs 1/);
-  reports(podProblems(pod, []), /attaches to dataplane, which no example defines/);
+  (twoDevices!.spec as Fields).containers[0].resources.limits["macvtap.network.kubevirt.io/dataplane"] = 2;
+  reports(podProblems(twoDevices!, [nad!]), /limits .* to 2, needs 1/);
+  reports(podProblems(pod!, []), /attaches to dataplane, which no example defines/);
   const [vm] = await loadYamlFile(`${EXAMPLES}/kubevirt/virtual-machine.yaml`);
-  reports(vmProblems(vm, [], {}), /binding macvtap, which is not registered/);
+  reports(vmProblems(vm!, [], {}), /binding macvtap, which is not registered/);
   reports(
-    vmProblems(vm, [], { macvtap: { domainAttachmentType: "managedTap" } }),
+    vmProblems(vm!, [], { macvtap: { domainAttachmentType: "managedTap" } }),
     /domainAttachmentType tap/,
   );
   const ovnNads = await loadYamlFile(`${EXAMPLES}/kube-ovn/network-attachment-definition.yaml`);
   const [ovnPod] = await loadYamlFile(`${EXAMPLES}/kube-ovn/pod.yaml`);
   const [subnet] = await loadYamlFile(`${EXAMPLES}/kube-ovn/subnet.yaml`);
   const outside = structuredClone(ovnPod);
-  (outside.metadata.annotations as Fields)["bond0-ovn.default.kubernetes.io/ip_address"] = "192.0.3.5";
-  reports(kubeOvnProblems(outside, ovnNads, [subnet]), /outside 192\.0\.2\.0\/24/);
-  (outside.metadata.annotations as Fields)["bond0-ovn.default.kubernetes.io/ip_address"] = "192.0.2.5";
-  reports(kubeOvnProblems(outside, ovnNads, [subnet]), /excluded/);
+  (outside!.metadata.annotations as Fields)["bond0-ovn.default.kubernetes.io/ip_address"] = "192.0.3.5";
+  reports(kubeOvnProblems(outside!, ovnNads, [subnet!]), /outside 192\.0\.2\.0\/24/);
+  (outside!.metadata.annotations as Fields)["bond0-ovn.default.kubernetes.io/ip_address"] = "192.0.2.5";
+  reports(kubeOvnProblems(outside!, ovnNads, [subnet!]), /excluded/);
   const moved = structuredClone(subnet);
-  (moved.spec as Fields).provider = "bond0-ovn.kube-system";
-  reports(kubeOvnProblems(ovnPod, ovnNads, [moved]), /has provider bond0-ovn.kube-system/);
+  (moved!.spec as Fields).provider = "bond0-ovn.kube-system";
+  reports(kubeOvnProblems(ovnPod!, ovnNads, [moved!]), /has provider bond0-ovn.kube-system/);
   const renamed = structuredClone(ovnNads[0]);
-  renamed.metadata.namespace = "other";
-  reports(nadProblems(renamed, new Set()), /provider bond0-ovn.default, not bond0-ovn.other/);
+  renamed!.metadata.namespace = "other";
+  reports(nadProblems(renamed!, new Set()), /provider bond0-ovn.default, not bond0-ovn.other/);
 });

@@ -64,7 +64,7 @@ const BUILDS: Record<string, Resource[]> = {
   "deploy/examples/cluster-overlay/": await kustomize(`${DEPLOY}/examples/cluster-overlay`),
 };
 const BASE = BUILDS["deploy/"];
-const DAEMON_SET = findOne(BASE, "DaemonSet");
+const DAEMON_SET = findOne(BASE!, "DaemonSet");
 const DAEMON = container(DAEMON_SET, "deviceplugin");
 const INSTALLER = container(DAEMON_SET, "install-cni");
 
@@ -94,19 +94,19 @@ Deno.test("every YAML file under deploy/ parses into Kubernetes objects or a kus
 });
 
 Deno.test("deploy/ builds namespace-neutral; the overlay adds its namespace, config and registry image", () => {
-  assert.deepEqual(BASE.map(resourceId), [
+  assert.deepEqual(BASE!.map(resourceId), [
     "ServiceAccount/macvtap",
     "ConfigMap/macvtap-deviceplugin-config",
     "DaemonSet/macvtap",
   ]);
   const overlay = BUILDS["deploy/examples/cluster-overlay/"];
-  assert.deepEqual(overlay.map(resourceId), [
+  assert.deepEqual(overlay!.map(resourceId), [
     "Namespace/macvtap",
     "ServiceAccount/macvtap/macvtap",
     "ConfigMap/macvtap/macvtap-deviceplugin-config",
     "DaemonSet/macvtap/macvtap",
   ]);
-  const images = container(findOne(overlay, "DaemonSet"), "deviceplugin").image;
+  const images = container(findOne(overlay!, "DaemonSet"), "deviceplugin").image;
   assert.equal(images, `registry.example.com/macvtap-stack:${VERSION}`);
   assert.deepEqual(imageProblems(DAEMON_SET, IMAGE_NAME, VERSION), [], "the image deno task image tags");
 });
@@ -115,7 +115,7 @@ Deno.test("every object and the pod template carry app.kubernetes.io/version, th
   const template =
     (DAEMON_SET.spec as { template: { metadata: { labels: Record<string, string> } } }).template;
   const labelSets = [
-    ...BASE.map((r) => r.metadata.labels as Record<string, string>),
+    ...BASE!.map((r) => r.metadata.labels as Record<string, string>),
     template.metadata.labels,
   ];
   assert.equal(labelSets.length, 4);
@@ -126,7 +126,7 @@ Deno.test("the DaemonSet runs on linux nodes of the architectures the image is b
   const spec = podSpec(DAEMON_SET)!;
   assert.deepEqual(spec.nodeSelector, { "kubernetes.io/os": "linux" });
   const terms = (spec.affinity as { nodeAffinity: Record<string, { nodeSelectorTerms: unknown[] }> })
-    .nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    .nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms;
   assert.deepEqual(terms, [{
     matchExpressions: [{ key: "kubernetes.io/arch", operator: "In", values: [...ARCHES] }],
   }]);
@@ -140,9 +140,9 @@ for (const [name, resources] of Object.entries(BUILDS)) {
 }
 
 Deno.test("the default config is [] (auto-discovery)", () => {
-  const data = findOne(BASE, "ConfigMap", "macvtap-deviceplugin-config").data as Record<string, string>;
+  const data = findOne(BASE!, "ConfigMap", "macvtap-deviceplugin-config").data as Record<string, string>;
   assert.deepEqual(Object.keys(data), ["DP_MACVTAP_CONF"]);
-  assert.equal(parseConfig(data.DP_MACVTAP_CONF, "base").autoDiscover, true);
+  assert.equal(parseConfig(data.DP_MACVTAP_CONF!, "base").autoDiscover, true);
 });
 
 Deno.test("nothing under deploy/ is privileged, escalates privileges or shares host PID/IPC", async () => {
@@ -168,10 +168,10 @@ Deno.test("the pod: hostNetwork, system-node-critical, every taint tolerated, no
   assert.equal(spec.priorityClassName, "system-node-critical");
   assert.deepEqual(spec.tolerations, [{ operator: "Exists" }]);
   assert.equal(spec.automountServiceAccountToken, false);
-  const account = findOne(BASE, "ServiceAccount");
+  const account = findOne(BASE!, "ServiceAccount");
   assert.equal(spec.serviceAccountName, account.metadata.name);
   assert.equal(account.automountServiceAccountToken, false);
-  assert.ok(!BASE.some((r) => /Role/.test(r.kind)), "no RBAC: the daemon never calls the API server");
+  assert.ok(!BASE!.some((r) => /Role/.test(r.kind)), "no RBAC: the daemon never calls the API server");
 });
 
 Deno.test("readiness GETs /readyz and liveness /healthz on the port --metrics serves", () => {
@@ -205,8 +205,8 @@ Deno.test("every path the containers use is in the image, from the repository or
 /** Resource names the overlay's explicit config creates. */
 function configuredResources(): Set<string> {
   const overlay = BUILDS["deploy/examples/cluster-overlay/"];
-  const data = findOne(overlay, "ConfigMap").data as Record<string, string>;
-  return new Set(parseConfig(data.DP_MACVTAP_CONF, "overlay").resources.map((r) => resourceName(r.name)));
+  const data = findOne(overlay!, "ConfigMap").data as Record<string, string>;
+  return new Set(parseConfig(data.DP_MACVTAP_CONF!, "overlay").resources.map((r) => resourceName(r.name)));
 }
 
 Deno.test("every NAD asks for a resource the example config creates and configures the plugin validly", () => {
@@ -243,7 +243,7 @@ Deno.test("the OpenShift SCC grants what the DaemonSet uses: NET_ADMIN only, hos
   assert.equal(scc.allowHostDirVolumePlugin, true);
   assert.deepEqual(scc.runAsUser, { type: "RunAsAny" });
   const overlay = BUILDS["deploy/examples/cluster-overlay/"];
-  const account = findOne(overlay, "ServiceAccount");
+  const account = findOne(overlay!, "ServiceAccount");
   assert.deepEqual(scc.users, [
     `system:serviceaccount:${account.metadata.namespace}:${account.metadata.name}`,
   ]);

@@ -146,4 +146,4 @@ function print(value: unknown): void {
   console.log(JSON.stringify(value));
 }
 
-if (import.meta.main) await main(Deno.args[0]);
+if (import.meta.main) await main(Deno.args[0]!);

@@ -109,7 +109,7 @@ export function parseNeighbourAdvert(frame: Uint8Array): NeighbourAdvert | null 
   return {
     srcMac: eth.src,
     dstIp: ipv6Text(ip.subarray(24, 40)),
-    flags: icmp[4],
+    flags: icmp[4]!,
     target: ipv6Text(icmp.subarray(8, 24)),
   };
 }

@@ -34,7 +34,7 @@ function framesCommand(args: string[], netns?: TestNetns, as?: Credentials, dead
   if (as) options.push("--uid", String(as.uid), "--gid", String(as.gid));
   const python = [PYTHON, FRAMES_PY, ...options, ...args];
   const [command, ...rest] = netns ? ["nsenter", `--net=${netns.path}`, "--", ...python] : python;
-  return new Deno.Command(command, { args: rest, stdin: "null", stdout: "piped", stderr: "inherit" });
+  return new Deno.Command(command!, { args: rest, stdin: "null", stdout: "piped", stderr: "inherit" });
 }
 
 function toHex(bytes: Uint8Array): string {

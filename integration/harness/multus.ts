@@ -152,7 +152,7 @@ export function networkStatuses(networkName: string, result: unknown): NetworkSt
   const statuses: NetworkStatus[] = [];
   interfaces.forEach((iface, index) => {
     if (!iface.sandbox) return;
-    const own = ips.filter((ip) => ip.interface === index).map((ip) => ip.address.split("/")[0]);
+    const own = ips.filter((ip) => ip.interface === index).map((ip) => ip.address.split("/")[0]!);
     statuses.push({ name: networkName, interface: iface.name, mac: iface.mac, ips: own });
   });
   return statuses;
