@@ -33,11 +33,11 @@ function main(): i32 {
     if ((ready & STDIN_READY) != 0) {
       const lines = input.read();
       for (let i = 0; i < lines.length; i++) {
-        if (lines[i].length > 0) process.stdout.write(session.handle(lines[i], <f64>process.time()));
+        if (lines[i].length > 0) process.stdout.write(session.handle(lines[i], <f64> process.time()));
       }
     }
     if ((ready & EVENTS_READY) != 0 || (events != null && events.hasQueuedEvents)) {
-      const out = session.drainEvents(<f64>process.time());
+      const out = session.drainEvents(<f64> process.time());
       for (let i = 0; i < out.length; i++) process.stdout.write(out[i]);
     }
   }

@@ -34,7 +34,9 @@ export function runCheck(inv: Invocation, check: LinkCheck): Outcome {
   const result = normalizeResult(prev);
   const index = findInterface(result, inv.env.ifname, inv.env.netns);
   if (index < 0) {
-    return Outcome.failed(mismatch("prevResult lists no interface \"" + inv.env.ifname + "\" in sandbox \"" + inv.env.netns + "\""));
+    return Outcome.failed(
+      mismatch('prevResult lists no interface "' + inv.env.ifname + '" in sandbox "' + inv.env.netns + '"'),
+    );
   }
   const opened = Session.open(inv.env.netns);
   if (opened.session == null) return Outcome.failed(netnsFailure(inv.env.netns, opened.errno));
@@ -53,19 +55,27 @@ export function mismatch(what: string): CniError {
   return new CniError(ERR_CHECK_MISMATCH, what);
 }
 
-function checkAttachment(inv: Invocation, session: Session, result: JsonValue, index: i32, check: LinkCheck): CniError | null {
+function checkAttachment(
+  inv: Invocation,
+  session: Session,
+  result: JsonValue,
+  index: i32,
+  check: LinkCheck,
+): CniError | null {
   const pod = session.pod();
   if (pod == null) return netlinkFailure("opening a netlink socket in the pod", session.error!);
   const ifname = inv.env.ifname;
   const found = getLinkByName(pod, ifname);
-  if (found.error != null) return netlinkFailure("looking up \"" + ifname + "\"", found.error!);
-  if (found.value == null) return mismatch("interface \"" + ifname + "\" is missing from netns \"" + inv.env.netns + "\"");
+  if (found.error != null) return netlinkFailure('looking up "' + ifname + '"', found.error!);
+  if (found.value == null) {
+    return mismatch('interface "' + ifname + '" is missing from netns "' + inv.env.netns + '"');
+  }
   const link = found.value!;
   const linkError = check(inv, link, result.get("interfaces")!.items[index]);
   if (linkError != null) return linkError;
   // promiscMode false sets nothing on ADD, so only a configured promisc mode is held to.
   if (inv.conf.promiscMode && (link.flags & IFF_PROMISC) == 0) {
-    return mismatch("\"" + ifname + "\" is not in promiscuous mode, which the config's promiscMode asks for");
+    return mismatch('"' + ifname + "\" is not in promiscuous mode, which the config's promiscMode asks for");
   }
   const addressError = checkAddresses(pod, link.index, result, index);
   if (addressError != null) return addressError;
@@ -73,21 +83,28 @@ function checkAttachment(inv: Invocation, session: Session, result: JsonValue, i
 }
 
 /** MAC as prevResult says, up, MTU as configured (else as prevResult says). */
-export function checkLinkState(link: LinkMessage, ifname: string, expected: JsonValue, mtu: i32): CniError | null {
+export function checkLinkState(
+  link: LinkMessage,
+  ifname: string,
+  expected: JsonValue,
+  mtu: i32,
+): CniError | null {
   const mac = link.address != null ? formatMac(link.address!) : "";
   const expectedMac = expected.get("mac");
   if (expectedMac != null && expectedMac.isString && expectedMac.stringValue.toLowerCase() != mac) {
-    return mismatch("\"" + ifname + "\" has MAC " + mac + ", prevResult says " + expectedMac.stringValue);
+    return mismatch('"' + ifname + '" has MAC ' + mac + ", prevResult says " + expectedMac.stringValue);
   }
-  if ((link.flags & IFF_UP) == 0) return mismatch("\"" + ifname + "\" is down");
+  if ((link.flags & IFF_UP) == 0) return mismatch('"' + ifname + '" is down');
   const expectedMtu = mtu > 0 ? mtu : mtuOf(expected);
-  if (expectedMtu > 0 && <i32>link.mtu != expectedMtu) {
-    return mismatch("\"" + ifname + "\" has MTU " + link.mtu.toString() + ", expected " + expectedMtu.toString());
+  if (expectedMtu > 0 && <i32> link.mtu != expectedMtu) {
+    return mismatch(
+      '"' + ifname + '" has MTU ' + link.mtu.toString() + ", expected " + expectedMtu.toString(),
+    );
   }
   return null;
 }
 
 function mtuOf(entry: JsonValue): i32 {
   const mtu = entry.get("mtu");
-  return mtu != null && mtu.isInteger ? <i32>mtu.numberValue : 0;
+  return mtu != null && mtu.isInteger ? <i32> mtu.numberValue : 0;
 }

@@ -9,10 +9,15 @@ import { NetlinkConn } from "../netlink/conn";
 import { listAddresses } from "../netlink/rtnl";
 import { netlinkFailure } from "./failures";
 
-export function checkAddresses(pod: NetlinkConn, ifindex: i32, result: JsonValue, interfaceIndex: i32): CniError | null {
+export function checkAddresses(
+  pod: NetlinkConn,
+  ifindex: i32,
+  result: JsonValue,
+  interfaceIndex: i32,
+): CniError | null {
   const ips = result.get("ips");
   if (ips == null || !ips.isArray || ips.items.length == 0) return null;
-  const listed = listAddresses(pod, AF_UNSPEC, <u32>ifindex);
+  const listed = listAddresses(pod, AF_UNSPEC, <u32> ifindex);
   if (listed.error != null) return netlinkFailure("listing addresses", listed.error!);
   const present = new Array<string>();
   const addresses = listed.value!;
@@ -23,14 +28,17 @@ export function checkAddresses(pod: NetlinkConn, ifindex: i32, result: JsonValue
   for (let i = 0; i < ips.items.length; i++) {
     const entry = ips.items[i];
     const owner = entry.get("interface");
-    if (owner == null || !owner.isInteger || <i32>owner.numberValue != interfaceIndex) continue;
+    if (owner == null || !owner.isInteger || <i32> owner.numberValue != interfaceIndex) continue;
     const address = entry.get("address");
     if (address == null || !address.isString) continue;
     const parsed = parseCidr(address.stringValue);
     if (parsed.error != null) return new CniError(ERR_CHECK_MISMATCH, "prevResult: " + parsed.error!);
     const wanted = formatIp(parsed.address!.bytes) + "/" + parsed.address!.prefix.toString();
     if (!present.includes(wanted)) {
-      return new CniError(ERR_CHECK_MISMATCH, "address " + address.stringValue + " is missing from the interface");
+      return new CniError(
+        ERR_CHECK_MISMATCH,
+        "address " + address.stringValue + " is missing from the interface",
+      );
     }
   }
   return null;

@@ -25,7 +25,10 @@ export function checkRoutes(pod: NetlinkConn, result: JsonValue): CniError | nul
     const wanted = ipamRoute(routes.items[i], where);
     if (wanted.error != null) return new CniError(ERR_CHECK_MISMATCH, "prevResult: " + wanted.error!.msg);
     if (!anyMatches(present, wanted.route!)) {
-      return new CniError(ERR_CHECK_MISMATCH, "route " + where + " " + describeEntry(routes.items[i]) + " is missing from the pod");
+      return new CniError(
+        ERR_CHECK_MISMATCH,
+        "route " + where + " " + describeEntry(routes.items[i]) + " is missing from the pod",
+      );
     }
   }
   return null;
@@ -39,7 +42,9 @@ function anyMatches(present: RouteMessage[], wanted: RouteMessage): bool {
 }
 
 function matches(route: RouteMessage, wanted: RouteMessage): bool {
-  if (route.family != wanted.family || route.dstLen != wanted.dstLen || route.table != wanted.table) return false;
+  if (route.family != wanted.family || route.dstLen != wanted.dstLen || route.table != wanted.table) {
+    return false;
+  }
   if (wanted.dstLen > 0 && !sameBytes(route.dst, wanted.dst)) return false;
   // IPv4 dumps leave RTA_PRIORITY out for metric 0.
   if (wanted.hasPriority && (route.hasPriority ? route.priority : 0) != wanted.priority) return false;

@@ -16,14 +16,14 @@ export function netlinkFailure(context: string, error: NetlinkError): CniError {
 /** netns_open failed for CNI_NETNS. */
 export function netnsFailure(path: string, errno: i32): CniError {
   if (errno == ENOENT) {
-    return new CniError(ERR_UNKNOWN_CONTAINER, "network namespace \"" + path + "\" does not exist");
+    return new CniError(ERR_UNKNOWN_CONTAINER, 'network namespace "' + path + '" does not exist');
   }
   if (errno == EINVAL) {
-    return new CniError(ERR_INVALID_ENV, "CNI_NETNS \"" + path + "\" is not a network namespace");
+    return new CniError(ERR_INVALID_ENV, 'CNI_NETNS "' + path + '" is not a network namespace');
   }
   return new CniError(
     ERR_INVALID_ENV,
-    "cannot open network namespace \"" + path + "\": " + errnoText(errno),
+    'cannot open network namespace "' + path + '": ' + errnoText(errno),
     errnoName(errno),
   );
 }

@@ -80,10 +80,14 @@ class Parsed {
 function parseMember(entry: JsonValue, key: string): Parsed {
   const value = entry.get(key);
   if (value == null || value.isNull) {
-    const missing = key == "address" ? new CniError(ERR_IPAM, "IPAM result has an ips[] entry without an address") : null;
+    const missing = key == "address"
+      ? new CniError(ERR_IPAM, "IPAM result has an ips[] entry without an address")
+      : null;
     return new Parsed(null, missing);
   }
-  if (!value.isString) return new Parsed(null, new CniError(ERR_IPAM, "IPAM result: \"" + key + "\" must be a string"));
+  if (!value.isString) {
+    return new Parsed(null, new CniError(ERR_IPAM, 'IPAM result: "' + key + '" must be a string'));
+  }
   const parsed = parseCidr(value.stringValue);
   if (parsed.error != null) return new Parsed(null, new CniError(ERR_IPAM, "IPAM result: " + parsed.error!));
   return new Parsed(parsed.address, null);
@@ -92,8 +96,8 @@ function parseMember(entry: JsonValue, key: string): Parsed {
 function addOneAddress(pod: NetlinkConn, ifindex: i32, ip: IpAddress): CniError | null {
   const message = new AddressMessage();
   message.family = ip.isV6 ? AF_INET6 : AF_INET;
-  message.prefixLen = <u8>ip.prefix;
-  message.index = <u32>ifindex;
+  message.prefixLen = <u8> ip.prefix;
+  message.index = <u32> ifindex;
   message.local = ip.bytes;
   message.address = ip.bytes;
   // Skip duplicate address detection: the address was leased to this pod, and a
@@ -120,7 +124,7 @@ function addOneRoute(
     const via = route.family == AF_INET6 ? gateway6 : gateway4;
     if (via != null) route.gateway = via.bytes;
   }
-  route.oif = <u32>ifindex;
+  route.oif = <u32> ifindex;
   const error = addRoute(pod, route);
   if (error == null || error.errno == EEXIST) return null;
   const dst = route.dst != null ? formatIp(route.dst!) : (route.family == AF_INET6 ? "::" : "0.0.0.0");

@@ -33,12 +33,14 @@ export function ipamRoute(entry: JsonValue, where: string): IpamRoute {
   const network = networkOf(dst.address!);
   const route = new RouteMessage();
   route.family = network.isV6 ? AF_INET6 : AF_INET;
-  route.dstLen = <u8>network.prefix;
+  route.dstLen = <u8> network.prefix;
   if (network.prefix > 0) route.dst = network.bytes;
   const gw = address(entry, "gw", where);
   if (gw.error != null) return failed(gw.error!);
   if (gw.address != null) {
-    if (gw.address!.isV6 != network.isV6) return failed(where + ": gw " + formatIp(gw.address!.bytes) + " is not of dst's family");
+    if (gw.address!.isV6 != network.isV6) {
+      return failed(where + ": gw " + formatIp(gw.address!.bytes) + " is not of dst's family");
+    }
     route.gateway = gw.address!.bytes;
   }
   const fieldError = readRouteFields(route, entry, where);
@@ -51,15 +53,15 @@ function readRouteFields(route: RouteMessage, entry: JsonValue, where: string): 
   const fields = new RouteInteger(entry, where);
   const priority = fields.read("priority", MAX_U32);
   if (priority >= 0) {
-    route.priority = <u32>priority;
+    route.priority = <u32> priority;
     route.hasPriority = true;
   }
-  route.mtu = <u32>max(fields.read("mtu", MAX_U32), 0);
-  route.advmss = <u32>max(fields.read("advmss", MAX_U32), 0);
+  route.mtu = <u32> max(fields.read("mtu", MAX_U32), 0);
+  route.advmss = <u32> max(fields.read("advmss", MAX_U32), 0);
   const table = fields.read("table", MAX_U32);
-  route.table = table > 0 ? <u32>table : RT_TABLE_MAIN;
+  route.table = table > 0 ? <u32> table : RT_TABLE_MAIN;
   const scope = fields.read("scope", MAX_SCOPE);
-  if (scope >= 0) route.scope = <u8>scope;
+  if (scope >= 0) route.scope = <u8> scope;
   return fields.error;
 }
 
@@ -77,10 +79,10 @@ class RouteInteger {
     const value = this.entry.get(key);
     if (value == null || value.isNull || this.error != null) return -1;
     if (!value.isInteger || value.numberValue < 0 || value.numberValue > limit) {
-      this.error = this.where + "." + key + " must be an integer from 0 to " + (<i64>limit).toString();
+      this.error = this.where + "." + key + " must be an integer from 0 to " + (<i64> limit).toString();
       return -1;
     }
-    return <i64>value.numberValue;
+    return <i64> value.numberValue;
   }
 }
 

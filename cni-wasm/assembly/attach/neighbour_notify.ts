@@ -16,6 +16,12 @@ export function enableNeighbourNotify(podNetns: i32, ifname: string, families: i
 function setOne(podNetns: i32, key: string): void {
   const keyBytes = String.UTF8.encode(key);
   const value = String.UTF8.encode("1");
-  const rc = host_sysctl_set(podNetns, changetype<usize>(keyBytes), keyBytes.byteLength, changetype<usize>(value), 1);
+  const rc = host_sysctl_set(
+    podNetns,
+    changetype<usize>(keyBytes),
+    keyBytes.byteLength,
+    changetype<usize>(value),
+    1,
+  );
   if (rc < 0) process.stderr.write("macvtap: cannot set " + key + ": " + errnoText(-rc) + "\n");
 }

@@ -40,7 +40,7 @@ export function configurePodLink(
 ): PodLink {
   const ifname = inv.env.ifname;
   const settingsError = applySettings(pod, index, requestedMac, inv);
-  if (settingsError != null) return failed(netlinkFailure("configuring \"" + ifname + "\"", settingsError));
+  if (settingsError != null) return failed(netlinkFailure('configuring "' + ifname + '"', settingsError));
   const ipam = ipamAdd(inv, undo);
   if (ipam.error != null) return failed(ipam.error!);
   const ipamResult = ipam.result;
@@ -52,7 +52,7 @@ export function configurePodLink(
   up.index = index;
   up.setUp(true);
   const upError = setLink(pod, up);
-  if (upError != null) return failed(netlinkFailure("bringing \"" + ifname + "\" up", upError));
+  if (upError != null) return failed(netlinkFailure('bringing "' + ifname + '" up', upError));
   if (ipamResult != null) {
     const routeError = addRoutes(pod, index, ipamResult);
     if (routeError != null) return failed(routeError);
@@ -63,11 +63,16 @@ export function configurePodLink(
 }
 
 /** MAC, MTU and promisc in one RTM_NEWLINK. */
-function applySettings(pod: NetlinkConn, index: i32, mac: Uint8Array | null, inv: Invocation): NetlinkError | null {
+function applySettings(
+  pod: NetlinkConn,
+  index: i32,
+  mac: Uint8Array | null,
+  inv: Invocation,
+): NetlinkError | null {
   const settings = new LinkMessage();
   settings.index = index;
   if (mac != null) settings.address = mac;
-  if (inv.conf.mtu > 0) settings.mtu = <u32>inv.conf.mtu;
+  if (inv.conf.mtu > 0) settings.mtu = <u32> inv.conf.mtu;
   if (inv.conf.promiscMode) settings.setPromisc(true);
   return setLink(pod, settings);
 }
@@ -93,14 +98,22 @@ export function ipamAdd(inv: Invocation, undo: UndoStack): IpamOutcome {
 }
 
 /** The IPAM result's MAC (it wins over every other source), its addresses, and the neighbour-notify sysctls. */
-function applyIpamAddresses(pod: NetlinkConn, podNetns: i32, index: i32, ifname: string, result: JsonValue): CniError | null {
+function applyIpamAddresses(
+  pod: NetlinkConn,
+  podNetns: i32,
+  index: i32,
+  ifname: string,
+  result: JsonValue,
+): CniError | null {
   const mac = macFromIpam(result);
   if (mac != null) {
     const change = new LinkMessage();
     change.index = index;
     change.address = mac;
     const macError = setLink(pod, change);
-    if (macError != null) return netlinkFailure("setting the IPAM plugin's MAC on \"" + ifname + "\"", macError);
+    if (macError != null) {
+      return netlinkFailure("setting the IPAM plugin's MAC on \"" + ifname + '"', macError);
+    }
   }
   const addressError = addAddresses(pod, index, result);
   if (addressError != null) return addressError;
@@ -132,17 +145,22 @@ function failed(error: CniError): PodLink {
  */
 function reread(pod: NetlinkConn, ifname: string, expectedIndex: i32): PodLink {
   const found = getLinkByName(pod, ifname);
-  if (found.error != null) return failed(netlinkFailure("reading \"" + ifname + "\" back", found.error!));
+  if (found.error != null) return failed(netlinkFailure('reading "' + ifname + '" back', found.error!));
   if (found.value == null) {
-    return failed(new CniError(ERR_TAP_DEVICE, "\"" + ifname + "\" vanished from the pod right after the move"));
+    return failed(
+      new CniError(ERR_TAP_DEVICE, '"' + ifname + '" vanished from the pod right after the move'),
+    );
   }
   const link = found.value!;
   if (link.index != expectedIndex) {
-    return failed(new CniError(
-      ERR_TAP_DEVICE,
-      "the macvtap became ifindex " + link.index.toString() + " in the pod (was " + expectedIndex.toString() +
-        "), so /dev/tap" + expectedIndex.toString() + " given to the pod no longer matches it",
-    ));
+    return failed(
+      new CniError(
+        ERR_TAP_DEVICE,
+        "the macvtap became ifindex " + link.index.toString() + " in the pod (was " +
+          expectedIndex.toString() +
+          "), so /dev/tap" + expectedIndex.toString() + " given to the pod no longer matches it",
+      ),
+    );
   }
   return new PodLink(link, null, null);
 }

@@ -37,7 +37,12 @@ export function requestedMac(inv: Invocation): MacRequest {
 /** SPEC.md ADD: "If an interface of the requested name already exists in the container, the plugin MUST return an error". */
 export function ifnameInUse(pod: NetlinkConn, ifname: string, netns: string): CniError | null {
   const existing = getLinkByName(pod, ifname);
-  if (existing.error != null) return netlinkFailure("looking up \"" + ifname + "\" in the pod", existing.error!);
+  if (existing.error != null) {
+    return netlinkFailure('looking up "' + ifname + '" in the pod', existing.error!);
+  }
   if (existing.value == null) return null;
-  return new CniError(ERR_IFNAME_IN_USE, "interface \"" + ifname + "\" already exists in netns \"" + netns + "\"");
+  return new CniError(
+    ERR_IFNAME_IN_USE,
+    'interface "' + ifname + '" already exists in netns "' + netns + '"',
+  );
 }

@@ -6,7 +6,7 @@ import { CniError, ERR_INVALID_CONFIG } from "../cni/errors";
 import { INDENT } from "../cni/dispatch";
 import { Invocation } from "../cni/invocation";
 import { formatMac } from "../cni/mac";
-import { Attachment, addInterface, normalizeResult, renderResult } from "../cni/result";
+import { addInterface, Attachment, normalizeResult, renderResult } from "../cni/result";
 import { reserveMemory } from "../imports/memory_budget";
 import { boundedLength } from "../json/stringify";
 import { JsonValue } from "../json/value";
@@ -29,14 +29,19 @@ export function resultFits(result: JsonValue): CniError | null {
 }
 
 /** prevResult (if any) plus our interface and the IPAM result, rendered in the config's version. */
-export function buildResult(inv: Invocation, link: LinkMessage, ipamResult: JsonValue | null, pciID: string = ""): JsonValue {
+export function buildResult(
+  inv: Invocation,
+  link: LinkMessage,
+  ipamResult: JsonValue | null,
+  pciID: string = "",
+): JsonValue {
   const prev = inv.conf.prevResult;
   const result = prev != null ? normalizeResult(prev) : JsonValue.object();
   const attachment = new Attachment();
   attachment.name = inv.env.ifname;
   attachment.mac = link.address != null ? formatMac(link.address!) : "";
   attachment.sandbox = inv.env.netns;
-  attachment.mtu = <i32>link.mtu;
+  attachment.mtu = <i32> link.mtu;
   attachment.pciID = pciID;
   const index = addInterface(result, attachment);
   if (ipamResult != null) mergeIpam(result, ipamResult, index);
@@ -48,7 +53,7 @@ function mergeIpam(result: JsonValue, ipam: JsonValue, interfaceIndex: i32): voi
   const ips = ipam.get("ips");
   if (ips != null && ips.isArray) {
     for (let i = 0; i < ips.items.length; i++) {
-      if (ips.items[i].isObject) ips.items[i].setNumber("interface", <f64>interfaceIndex);
+      if (ips.items[i].isObject) ips.items[i].setNumber("interface", <f64> interfaceIndex);
     }
   }
   appendArray(result, ipam, "ips");

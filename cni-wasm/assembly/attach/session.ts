@@ -47,7 +47,9 @@ export class Session {
   pod(): NetlinkConn | null {
     if (this.podNetns < 0) {
       // Without this guard nl_open(-1) would hand out a socket in the node's netns.
-      if (this.error == null) this.error = new NetlinkError("nl_open", EBADF, "this session has no pod netns");
+      if (this.error == null) {
+        this.error = new NetlinkError("nl_open", EBADF, "this session has no pod netns");
+      }
       return null;
     }
     if (this.podConnection == null) this.podConnection = this.connect(this.podNetns);

@@ -24,7 +24,13 @@ import { NetlinkConn } from "../netlink/conn";
 export function cmdStatus(inv: Invocation): Outcome {
   const opened = NetlinkConn.open(-1, 0);
   if (opened.error != null) {
-    return Outcome.failed(new CniError(ERR_NOT_AVAILABLE, "rtnetlink is not reachable in the node netns", opened.error!.toString()));
+    return Outcome.failed(
+      new CniError(
+        ERR_NOT_AVAILABLE,
+        "rtnetlink is not reachable in the node netns",
+        opened.error!.toString(),
+      ),
+    );
   }
   opened.value!.close();
   const forwarded = forwardToIpam(inv, "STATUS");
@@ -40,8 +46,9 @@ export function cmdGc(inv: Invocation): Outcome {
   if (error == null) return Outcome.done(null);
   if (forwarded.versions == null) return Outcome.failed(error);
   process.stderr.write(
-    "macvtap: GC not forwarded: IPAM plugin \"" + inv.conf.ipamType + "\" does not speak cniVersion " +
-      inv.conf.cniVersion + " (it supports " + forwarded.versions!.join(", ") + "), so it holds no lease of this " +
+    'macvtap: GC not forwarded: IPAM plugin "' + inv.conf.ipamType + '" does not speak cniVersion ' +
+      inv.conf.cniVersion + " (it supports " + forwarded.versions!.join(", ") +
+      "), so it holds no lease of this " +
       "network's version and has no GC (it answered: " + error.msg + ")\n",
   );
   return Outcome.done(null);
@@ -71,7 +78,8 @@ function forwardToIpam(inv: Invocation, command: string): Forwarded {
 function versionNotSpoken(inv: Invocation, versions: string[], error: CniError): CniError {
   return new CniError(
     ERR_NOT_AVAILABLE,
-    "IPAM plugin \"" + inv.conf.ipamType + "\" does not speak cniVersion " + inv.conf.cniVersion + " (it supports " +
+    'IPAM plugin "' + inv.conf.ipamType + '" does not speak cniVersion ' + inv.conf.cniVersion +
+      " (it supports " +
       versions.join(", ") + "): ADD cannot succeed, and it has no STATUS to ask",
     "its STATUS answer: code " + error.code.toString() + ", " + error.msg,
   );
@@ -83,6 +91,7 @@ function versionNotSpoken(inv: Invocation, versions: string[], error: CniError):
  */
 function notAvailable(error: CniError): CniError {
   if (error.code == ERR_NOT_AVAILABLE || error.code == ERR_NOT_AVAILABLE_DEGRADED) return error;
-  const details = "its answer: code " + error.code.toString() + (error.details.length > 0 ? ", " + error.details : "");
+  const details = "its answer: code " + error.code.toString() +
+    (error.details.length > 0 ? ", " + error.details : "");
   return new CniError(ERR_NOT_AVAILABLE, "not available: " + error.msg, details);
 }

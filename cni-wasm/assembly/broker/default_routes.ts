@@ -19,7 +19,9 @@ export class DefaultRoutes {
     const fresh = listed.value!;
     const changed = new Array<i32>();
     for (let i = 0; i < fresh.length; i++) if (!this.indexes.includes(fresh[i])) changed.push(fresh[i]);
-    for (let i = 0; i < this.indexes.length; i++) if (!fresh.includes(this.indexes[i])) changed.push(this.indexes[i]);
+    for (let i = 0; i < this.indexes.length; i++) {
+      if (!fresh.includes(this.indexes[i])) changed.push(this.indexes[i]);
+    }
     this.indexes = fresh;
     return new DefaultRouteChange(changed, null);
   }

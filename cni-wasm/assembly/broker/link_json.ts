@@ -39,7 +39,7 @@ export class FirstSeen {
  */
 export function linkToJson(link: LinkMessage, firstSeenMs: f64, defaultRoutes: i32[] = []): JsonValue {
   const out = JsonValue.object()
-    .setNumber("ifindex", <f64>link.index)
+    .setNumber("ifindex", <f64> link.index)
     .setString("name", link.name != null ? link.name! : "")
     .setBool("up", (link.flags & IFF_UP) != 0)
     .setBool("carrier", (link.flags & IFF_LOWER_UP) != 0)
@@ -51,15 +51,15 @@ export function linkToJson(link: LinkMessage, firstSeenMs: f64, defaultRoutes: i
   if (parentDev != null) out.setString("parentDevName", parentDev);
   const parentBus = link.parentBusName;
   if (parentBus != null) out.setString("parentBusName", parentBus);
-  if (link.has(IFLA_LINK) && link.link != 0) out.setNumber("lowerIfindex", <f64>link.link);
+  if (link.has(IFLA_LINK) && link.link != 0) out.setNumber("lowerIfindex", <f64> link.link);
   // A bond's slaves name it here: the daemon gives a bond the NUMA node its slaves agree on.
-  if (link.has(IFLA_MASTER) && link.master != 0) out.setNumber("masterIfindex", <f64>link.master);
+  if (link.has(IFLA_MASTER) && link.master != 0) out.setNumber("masterIfindex", <f64> link.master);
   const info = link.linkInfo;
   if (info != null && info.macvlan != null) out.setString("macvtapMode", macvlanModeName(info.macvlan!.mode));
   // Only devices on a bus have a NUMA node, a driver and a PCI address; asking for virtual links would only cost failed opens.
   if (parentDev != null && link.name != null) {
     const node = numaNode(link.name!);
-    if (node >= 0) out.setNumber("numaNode", <f64>node);
+    if (node >= 0) out.setNumber("numaNode", <f64> node);
     setDeviceFields(out, link);
   }
   if (defaultRoutes.includes(link.index)) out.setBool("defaultRoute", true);

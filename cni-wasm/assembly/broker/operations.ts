@@ -34,9 +34,14 @@ export class Answer {
   }
 }
 
-
 /** Every link (or only temp macvtaps); `defaultRoutes` marks the default-route interfaces. */
-export function listAll(conn: NetlinkConn, seen: FirstSeen, now: f64, tempOnly: bool, defaultRoutes: i32[]): Answer {
+export function listAll(
+  conn: NetlinkConn,
+  seen: FirstSeen,
+  now: f64,
+  tempOnly: bool,
+  defaultRoutes: i32[],
+): Answer {
   const listed = listLinks(conn);
   if (listed.error != null) return Answer.netlink(listed.error!);
   const links = JsonValue.array();
@@ -62,47 +67,60 @@ function isTempMacvtap(link: LinkMessage): bool {
  * name or the ifindex is taken.
  */
 export function createMacvtap(
-  conn: NetlinkConn, seen: FirstSeen, now: f64, name: string, lower: string, mode: string, ifindex: i32 = 0,
+  conn: NetlinkConn,
+  seen: FirstSeen,
+  now: f64,
+  name: string,
+  lower: string,
+  mode: string,
+  ifindex: i32 = 0,
 ): Answer {
-  if (!isTempLinkName(name)) return Answer.fail("EPERM", "refusing to create \"" + name + "\": not a temp link name");
+  if (!isTempLinkName(name)) {
+    return Answer.fail("EPERM", 'refusing to create "' + name + '": not a temp link name');
+  }
   const modeValue = macvlanModeFromName(mode);
-  if (modeValue == 0) return Answer.fail("EINVAL", "unknown macvtap mode \"" + mode + "\"");
+  if (modeValue == 0) return Answer.fail("EINVAL", 'unknown macvtap mode "' + mode + '"');
   const lowerLink = getLinkByName(conn, lower);
   if (lowerLink.error != null) return Answer.netlink(lowerLink.error!);
-  if (lowerLink.value == null) return Answer.fail("ENODEV", "lower device \"" + lower + "\" does not exist");
-  const request = newMacvlanLink("macvtap", name, <u32>lowerLink.value!.index, modeValue, ifindex);
+  if (lowerLink.value == null) return Answer.fail("ENODEV", 'lower device "' + lower + '" does not exist');
+  const request = newMacvlanLink("macvtap", name, <u32> lowerLink.value!.index, modeValue, ifindex);
   request.txqlen = lowerLink.value!.txqlen;
   // Up in the same RTM_NEWLINK: if the kernel cannot bring it up, it unregisters the new link itself.
   request.setUp(true);
   const created = createLink(conn, request);
   if (created != null) {
     if (created.errno != EEXIST) return Answer.netlink(created);
-    const what = ifindex > 0 ? "link \"" + name + "\" or ifindex " + ifindex.toString() : "link \"" + name + "\"";
+    const what = ifindex > 0 ? 'link "' + name + '" or ifindex ' + ifindex.toString() : 'link "' + name + '"';
     return Answer.fail("EEXIST", what + " already exists");
   }
   const made = getLinkByName(conn, name);
   if (made.error != null) return Answer.netlink(made.error!);
-  if (made.value == null) return Answer.fail("EIO", "created \"" + name + "\" but it vanished at once");
+  if (made.value == null) return Answer.fail("EIO", 'created "' + name + '" but it vanished at once');
   const index = made.value!.index;
   if (ifindex > 0 && index != ifindex) {
     // A kernel that ignores ifi_index on create: the /dev/tapN asked for would still not exist.
     deleteLink(conn, index);
-    return Answer.fail("EINVAL", "the kernel gave \"" + name + "\" ifindex " + index.toString() + ", not " + ifindex.toString());
+    return Answer.fail(
+      "EINVAL",
+      'the kernel gave "' + name + '" ifindex ' + index.toString() + ", not " + ifindex.toString(),
+    );
   }
   seen.touch(index, now);
-  return Answer.ok(JsonValue.object().setNumber("ifindex", <f64>index).setString("name", name));
+  return Answer.ok(JsonValue.object().setNumber("ifindex", <f64> index).setString("name", name));
 }
 
 /** Deletes a temp macvtap; an absent link is {deleted: false}, anything else is refused with EPERM. */
 export function deleteTempLink(conn: NetlinkConn, seen: FirstSeen, name: string): Answer {
-  if (!isTempLinkName(name)) return Answer.fail("EPERM", "refusing to delete \"" + name + "\": not a temp link name");
+  if (!isTempLinkName(name)) {
+    return Answer.fail("EPERM", 'refusing to delete "' + name + '": not a temp link name');
+  }
   const found = getLinkByName(conn, name);
   if (found.error != null) return Answer.netlink(found.error!);
   if (found.value == null) return Answer.ok(JsonValue.object().setBool("deleted", false));
   const link = found.value!;
   const kind = link.kind;
   if (kind == null || kind != "macvtap") {
-    return Answer.fail("EPERM", "refusing to delete \"" + name + "\": it is not a macvtap");
+    return Answer.fail("EPERM", 'refusing to delete "' + name + '": it is not a macvtap');
   }
   const error = deleteLink(conn, link.index);
   if (error != null && error.errno != ENODEV) return Answer.netlink(error);

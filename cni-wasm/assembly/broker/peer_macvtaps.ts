@@ -29,11 +29,13 @@ export function listPeerMacvtaps(conn: NetlinkConn): Answer {
       const link = all[j];
       const kind = link.kind;
       if (kind == null || kind != "macvtap" || !link.has(IFLA_LINK_NETNSID)) continue;
-      macvtaps.push(JsonValue.object()
-        .setNumber("netnsId", <f64>nsids[i])
-        .setNumber("ifindex", <f64>link.index)
-        .setNumber("lowerIfindex", <f64>link.link)
-        .setString("name", link.name != null ? link.name! : ""));
+      macvtaps.push(
+        JsonValue.object()
+          .setNumber("netnsId", <f64> nsids[i])
+          .setNumber("ifindex", <f64> link.index)
+          .setNumber("lowerIfindex", <f64> link.link)
+          .setString("name", link.name != null ? link.name! : ""),
+      );
     }
   }
   return Answer.ok(JsonValue.object().set("macvtaps", macvtaps));

@@ -7,7 +7,13 @@ import { JsonValue } from "../json/value";
 import { parseJson } from "../json/parse";
 import { stringify } from "../json/stringify";
 import {
-  RTM_DELLINK, RTM_DELROUTE, RTM_NEWLINK, RTM_NEWROUTE, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_ROUTE, RTMGRP_LINK,
+  RTM_DELLINK,
+  RTM_DELROUTE,
+  RTM_NEWLINK,
+  RTM_NEWROUTE,
+  RTMGRP_IPV4_ROUTE,
+  RTMGRP_IPV6_ROUTE,
+  RTMGRP_LINK,
 } from "../netlink/constants";
 import { NetlinkConn } from "../netlink/conn";
 import { ENOBUFS } from "../netlink/errno";
@@ -31,10 +37,12 @@ export class BrokerSession {
   constructor(public requests: NetlinkConn) {}
 
   hello(): string {
-    return line(JsonValue.object()
-      .setString("hello", "macvtap-link-broker")
-      .setNumber("version", PROTOCOL_VERSION)
-      .setString("implementation", "nlmsg-codec wasm broker"));
+    return line(
+      JsonValue.object()
+        .setString("hello", "macvtap-link-broker")
+        .setNumber("version", PROTOCOL_VERSION)
+        .setString("implementation", "nlmsg-codec wasm broker"),
+    );
   }
 
   /** The answer line for one request line. */
@@ -57,18 +65,30 @@ export class BrokerSession {
       if (routes.error != null) return Answer.netlink(routes.error!);
       return listAll(this.requests, this.seen, now, false, this.defaultRoutes.indexes);
     }
-    if (op == "listTempLinks") return listAll(this.requests, this.seen, now, true, this.defaultRoutes.indexes);
+    if (op == "listTempLinks") {
+      return listAll(this.requests, this.seen, now, true, this.defaultRoutes.indexes);
+    }
     if (op == "watch") return this.watch();
     if (op == "deleteLink") return deleteTempLink(this.requests, this.seen, stringMember(request, "name"));
     if (op == "createMacvtap") {
       const name = stringMember(request, "name");
       const lower = stringMember(request, "lower");
       const ifindex = ifindexMember(request);
-      if (ifindex < 0) return Answer.fail("EPROTO", "createMacvtap: ifindex must be a positive 32-bit integer");
-      return createMacvtap(this.requests, this.seen, now, name, lower, stringMember(request, "mode"), ifindex);
+      if (ifindex < 0) {
+        return Answer.fail("EPROTO", "createMacvtap: ifindex must be a positive 32-bit integer");
+      }
+      return createMacvtap(
+        this.requests,
+        this.seen,
+        now,
+        name,
+        lower,
+        stringMember(request, "mode"),
+        ifindex,
+      );
     }
     if (op == "listPeerMacvtaps") return listPeerMacvtaps(this.requests);
-    return Answer.fail("EPROTO", "unknown op \"" + op + "\"");
+    return Answer.fail("EPROTO", 'unknown op "' + op + '"');
   }
 
   private watch(): Answer {
@@ -130,10 +150,12 @@ export class BrokerSession {
   private eventLine(link: LinkMessage, isNew: bool, now: f64): string {
     const firstSeen = this.seen.touch(link.index, now);
     if (!isNew) this.seen.forget(link.index);
-    return line(JsonValue.object()
-      .setString("event", "link")
-      .setString("action", isNew ? "new" : "del")
-      .set("link", linkToJson(link, firstSeen, this.defaultRoutes.indexes)));
+    return line(
+      JsonValue.object()
+        .setString("event", "link")
+        .setString("action", isNew ? "new" : "del")
+        .set("link", linkToJson(link, firstSeen, this.defaultRoutes.indexes)),
+    );
   }
 }
 
@@ -147,7 +169,7 @@ function ifindexMember(request: JsonValue): i32 {
   const value = request.get("ifindex");
   if (value == null) return 0;
   if (!value.isInteger || value.numberValue < 1 || value.numberValue > 2147483647) return -1;
-  return <i32>value.numberValue;
+  return <i32> value.numberValue;
 }
 
 function line(value: JsonValue): string {

@@ -47,7 +47,10 @@ export function parseArgs(text: string): ArgsResult {
     if (pair.length == 0) continue; // tolerate "a=b;" as runtimes sometimes send it
     const eq = pair.indexOf("=");
     if (eq <= 0 || pair.indexOf("=", eq + 1) >= 0) {
-      return new ArgsResult(args, new CniError(ERR_INVALID_ENV, "invalid CNI_ARGS pair \"" + pair + "\": want KEY=VALUE"));
+      return new ArgsResult(
+        args,
+        new CniError(ERR_INVALID_ENV, 'invalid CNI_ARGS pair "' + pair + '": want KEY=VALUE'),
+      );
     }
     args.keys.push(pair.substring(0, eq));
     args.values.push(pair.substring(eq + 1));
@@ -60,10 +63,13 @@ export function parseArgs(text: string): ArgsResult {
       if (!KNOWN_KEYS.includes(args.keys[i])) unknown.push(args.keys[i]);
     }
     if (unknown.length > 0) {
-      return new ArgsResult(args, new CniError(
-        ERR_INVALID_ENV,
-        "unknown CNI_ARGS keys [" + unknown.join(",") + "] (add IgnoreUnknown=1 to allow them)",
-      ));
+      return new ArgsResult(
+        args,
+        new CniError(
+          ERR_INVALID_ENV,
+          "unknown CNI_ARGS keys [" + unknown.join(",") + "] (add IgnoreUnknown=1 to allow them)",
+        ),
+      );
     }
   }
   return new ArgsResult(args, null);
@@ -71,5 +77,6 @@ export function parseArgs(text: string): ArgsResult {
 
 /** Go's strconv.ParseBool true spellings, which libcni accepts for IgnoreUnknown. */
 function isTruthy(value: string): bool {
-  return value == "1" || value == "t" || value == "T" || value == "true" || value == "TRUE" || value == "True";
+  return value == "1" || value == "t" || value == "T" || value == "true" || value == "TRUE" ||
+    value == "True";
 }

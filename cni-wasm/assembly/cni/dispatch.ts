@@ -7,12 +7,7 @@ import { parseJson } from "../json/parse";
 import { stringify, stringifyBounded } from "../json/stringify";
 import { parseArgs } from "./args";
 import { findRule, readEnv, validateEnv, validateIfname } from "./env";
-import {
-  CniError,
-  ERR_DECODING,
-  ERR_INCOMPATIBLE_VERSION,
-  ERR_INVALID_ENV,
-} from "./errors";
+import { CniError, ERR_DECODING, ERR_INCOMPATIBLE_VERSION, ERR_INVALID_ENV } from "./errors";
 import { Handler, Invocation, Outcome } from "./invocation";
 import { parseNetConf } from "./netconf";
 import {
@@ -51,7 +46,12 @@ export const INDENT = "    ";
  * `stdinError` is set when stdin could not be taken whole (over the size limit): every verb but VERSION
  * then fails with it.
  */
-export function dispatch(environment: Map<string, string>, stdin: string, verbs: Verb[], stdinError: CniError | null = null): Reply {
+export function dispatch(
+  environment: Map<string, string>,
+  stdin: string,
+  verbs: Verb[],
+  stdinError: CniError | null = null,
+): Reply {
   const env = readEnv(environment);
   const rule = findRule(env.command);
   if (rule == null) {
@@ -66,7 +66,10 @@ export function dispatch(environment: Map<string, string>, stdin: string, verbs:
 
   const parsed = parseJson(stdin);
   if (parsed.error != null) {
-    return errorReply(new CniError(ERR_DECODING, "error decoding network config: " + parsed.error!), LATEST_VERSION);
+    return errorReply(
+      new CniError(ERR_DECODING, "error decoding network config: " + parsed.error!),
+      LATEST_VERSION,
+    );
   }
   const confResult = parseNetConf(parsed.value!);
   const version = confResult.conf.cniVersion.length > 0 ? confResult.conf.cniVersion : LATEST_VERSION;
@@ -100,7 +103,11 @@ function runVerb(verbs: Verb[], inv: Invocation): Outcome {
  */
 function foreignIfnameDel(ifname: string): Reply {
   const why = validateIfname(ifname)!;
-  return new Reply("", 0, "macvtap: DEL has nothing to do: " + why.msg + ", so no attachment of ours has it\n");
+  return new Reply(
+    "",
+    0,
+    "macvtap: DEL has nothing to do: " + why.msg + ", so no attachment of ours has it\n",
+  );
 }
 
 /** The config version must be one we speak, and new enough for the verb (SPEC.md per verb). */
@@ -109,10 +116,18 @@ function versionGate(command: string, version: string, hasIpam: bool): CniError 
   if (unsupported != null) return unsupported;
   if (command == "ADD") return checkLegacyAdd(version, hasIpam);
   if (command == "CHECK" && !versionHasCheck(version)) {
-    return new CniError(ERR_INCOMPATIBLE_VERSION, "config version does not allow CHECK", "cniVersion " + version + " < 0.4.0");
+    return new CniError(
+      ERR_INCOMPATIBLE_VERSION,
+      "config version does not allow CHECK",
+      "cniVersion " + version + " < 0.4.0",
+    );
   }
   if ((command == "GC" || command == "STATUS") && !versionHasGcAndStatus(version)) {
-    return new CniError(ERR_INCOMPATIBLE_VERSION, "config version does not allow " + command, "cniVersion " + version + " < 1.1.0");
+    return new CniError(
+      ERR_INCOMPATIBLE_VERSION,
+      "config version does not allow " + command,
+      "cniVersion " + version + " < 1.1.0",
+    );
   }
   return null;
 }
@@ -139,7 +154,7 @@ function requestedVersion(stdin: string): string {
 export function errorReply(error: CniError, version: string): Reply {
   const doc = JsonValue.object()
     .setString("cniVersion", version)
-    .setNumber("code", <f64>error.code)
+    .setNumber("code", <f64> error.code)
     .setString("msg", error.msg);
   if (error.details.length > 0) doc.setString("details", error.details);
   return new Reply(stringifyBounded(doc, INDENT, "\n"), 1);

@@ -82,7 +82,10 @@ export function validateEnv(env: CniEnv, rule: CommandRule, checkIfname: bool = 
 /** CNI_CONTAINERID must match ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$ (SPEC.md "Parameters"). */
 export function validateContainerId(id: string): CniError | null {
   if (matchesIdPattern(id)) return null;
-  return new CniError(ERR_INVALID_ENV, "invalid CNI_CONTAINERID \"" + id + "\": must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$");
+  return new CniError(
+    ERR_INVALID_ENV,
+    'invalid CNI_CONTAINERID "' + id + '": must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$',
+  );
 }
 
 /** ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$ — the pattern libcni uses for container IDs and network names. */
@@ -108,19 +111,26 @@ export const MAX_IFNAME_BYTES: i32 = 15;
 export function validateIfname(name: string): CniError | null {
   const bytes = String.UTF8.byteLength(name);
   if (bytes == 0 || bytes > MAX_IFNAME_BYTES) {
-    return badIfname(name, "must be 1 to " + MAX_IFNAME_BYTES.toString() + " bytes long, is " + bytes.toString());
+    return badIfname(
+      name,
+      "must be 1 to " + MAX_IFNAME_BYTES.toString() + " bytes long, is " + bytes.toString(),
+    );
   }
-  if (name == "." || name == "..") return badIfname(name, "\".\" and \"..\" are not interface names");
+  if (name == "." || name == "..") return badIfname(name, '"." and ".." are not interface names');
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    if (c == 0x2f || c == 0x3a || isUnicodeSpace(c)) return badIfname(name, "contains '/', ':' or whitespace");
-    if (c == 0x25) return badIfname(name, "contains '%', which the kernel reads as a name pattern (net%d becomes net0)");
+    if (c == 0x2f || c == 0x3a || isUnicodeSpace(c)) {
+      return badIfname(name, "contains '/', ':' or whitespace");
+    }
+    if (c == 0x25) {
+      return badIfname(name, "contains '%', which the kernel reads as a name pattern (net%d becomes net0)");
+    }
   }
   return null;
 }
 
 function badIfname(name: string, why: string): CniError {
-  return new CniError(ERR_INVALID_ENV, "invalid CNI_IFNAME \"" + name + "\": " + why);
+  return new CniError(ERR_INVALID_ENV, 'invalid CNI_IFNAME "' + name + '": ' + why);
 }
 
 /** Go's unicode.IsSpace: ASCII \t \n \v \f \r and space, U+0085, U+00A0, and the White_Space runes above. */

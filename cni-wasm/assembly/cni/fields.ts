@@ -21,11 +21,11 @@ export class FieldReader {
 
   private wrongType(key: string, want: string, got: JsonValue): void {
     if (this.error != null) return;
-    this.error = invalidConfig("\"" + this.where + key + "\" must be " + want + ", got " + got.describeKind());
+    this.error = invalidConfig('"' + this.where + key + '" must be ' + want + ", got " + got.describeKind());
   }
 
   fail(key: string, problem: string): void {
-    if (this.error == null) this.error = invalidConfig("\"" + this.where + key + "\" " + problem);
+    if (this.error == null) this.error = invalidConfig('"' + this.where + key + '" ' + problem);
   }
 
   string(key: string, fallback: string = ""): string {
@@ -57,9 +57,12 @@ export class FieldReader {
       this.wrongType(key, "an integer", value);
       return fallback;
     }
-    const n = <i64>value.numberValue;
+    const n = <i64> value.numberValue;
     if (n < min || n > max) {
-      this.fail(key, "must be between " + min.toString() + " and " + max.toString() + ", got " + n.toString());
+      this.fail(
+        key,
+        "must be between " + min.toString() + " and " + max.toString() + ", got " + n.toString(),
+      );
       return fallback;
     }
     return n;

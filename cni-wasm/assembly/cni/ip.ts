@@ -27,12 +27,12 @@ export function parseCidr(text: string): IpResult {
   const slash = text.indexOf("/");
   const addressText = slash < 0 ? text : text.substring(0, slash);
   const bytes = addressText.includes(":") ? parseIpv6(addressText) : parseIpv4(addressText);
-  if (bytes == null) return new IpResult(null, "invalid IP address \"" + text + "\"");
+  if (bytes == null) return new IpResult(null, 'invalid IP address "' + text + '"');
   const width = bytes.length * 8;
   let prefix = width;
   if (slash >= 0) {
     prefix = parseDecimal(text.substring(slash + 1), width);
-    if (prefix < 0) return new IpResult(null, "invalid prefix length in \"" + text + "\"");
+    if (prefix < 0) return new IpResult(null, 'invalid prefix length in "' + text + '"');
   }
   return new IpResult(new IpAddress(bytes, prefix), null);
 }
@@ -47,7 +47,9 @@ export function networkOf(ip: IpAddress): IpAddress {
   for (let i = 0; i < bytes.length; i++) {
     const bitsBefore = i * 8;
     if (ip.prefix >= bitsBefore + 8) bytes[i] = ip.bytes[i];
-    else if (ip.prefix > bitsBefore) bytes[i] = <u8>(<i32>ip.bytes[i] & (0xff << (8 - (ip.prefix - bitsBefore))));
+    else if (ip.prefix > bitsBefore) {
+      bytes[i] = <u8> (<i32> ip.bytes[i] & (0xff << (8 - (ip.prefix - bitsBefore))));
+    }
   }
   return new IpAddress(bytes, ip.prefix);
 }
@@ -74,7 +76,7 @@ function parseIpv4(text: string): Uint8Array | null {
     if (part.length > 1 && part.charCodeAt(0) == 0x30) return null;
     const n = parseDecimal(part, 255);
     if (n < 0) return null;
-    out[i] = <u8>n;
+    out[i] = <u8> n;
   }
   return out;
 }
@@ -106,8 +108,8 @@ function parseGroups(text: string): i32[] | null {
     if (i == parts.length - 1 && part.includes(".")) {
       const v4 = parseIpv4(part);
       if (v4 == null) return null;
-      groups.push((<i32>v4[0] << 8) | v4[1]);
-      groups.push((<i32>v4[2] << 8) | v4[3]);
+      groups.push((<i32> v4[0] << 8) | v4[1]);
+      groups.push((<i32> v4[2] << 8) | v4[3]);
       continue;
     }
     const value = parseHexGroup(part);
@@ -133,8 +135,8 @@ function parseHexGroup(text: string): i32 {
 }
 
 function storeGroup(out: Uint8Array, index: i32, value: i32): void {
-  out[index * 2] = <u8>(value >> 8);
-  out[index * 2 + 1] = <u8>(value & 0xff);
+  out[index * 2] = <u8> (value >> 8);
+  out[index * 2 + 1] = <u8> (value & 0xff);
 }
 
 /** Text form for messages: dotted quad, or full (uncompressed) IPv6 groups. */
@@ -144,6 +146,6 @@ export function formatIp(bytes: Uint8Array): string {
     for (let i = 0; i < 4; i++) parts.push(bytes[i].toString());
     return parts.join(".");
   }
-  for (let i = 0; i < bytes.length; i += 2) parts.push(((<i32>bytes[i] << 8) | bytes[i + 1]).toString(16));
+  for (let i = 0; i < bytes.length; i += 2) parts.push(((<i32> bytes[i] << 8) | bytes[i + 1]).toString(16));
   return parts.join(":");
 }

@@ -64,8 +64,12 @@ export function execIpam(ipamType: string, command: string, stdin: string): Ipam
   const exitStatus = load<i32>(status);
   // Only a result, a version report or an error is read; a plain success says all in its exit status.
   if (exitStatus == 0 && command != "ADD" && command != "VERSION") return new IpamOutcome(null, null);
-  if (length > MAX_IPAM_OUTPUT_BYTES) return new IpamOutcome(null, oversized(ipamType, command, exitStatus, length));
-  if (!reserveMemory(readingCost(length))) return new IpamOutcome(null, outOfMemory(ipamType, command, length));
+  if (length > MAX_IPAM_OUTPUT_BYTES) {
+    return new IpamOutcome(null, oversized(ipamType, command, exitStatus, length));
+  }
+  if (!reserveMemory(readingCost(length))) {
+    return new IpamOutcome(null, outOfMemory(ipamType, command, length));
+  }
   const output = readOutput(length);
   if (exitStatus != 0) return new IpamOutcome(null, pluginError(ipamType, command, exitStatus, output));
   if (command == "ADD") return parseAddResult(ipamType, output);
@@ -87,7 +91,7 @@ export function checkIpamPlugin(ipamType: string, cniVersion: string): CniError 
   if (versions == null || versions.includes(cniVersion)) return null;
   return new CniError(
     ERR_INCOMPATIBLE_VERSION,
-    "IPAM plugin \"" + ipamType + "\" does not support cniVersion " + cniVersion,
+    'IPAM plugin "' + ipamType + '" does not support cniVersion ' + cniVersion,
     "its VERSION reports supportedVersions " + quotedList(versions),
   );
 }
@@ -142,17 +146,29 @@ function readOutput(length: i32): string {
   if (length == 0) return "";
   const buffer = new ArrayBuffer(length);
   const copied = host_ipam_output(changetype<usize>(buffer), length);
-  return String.UTF8.decodeUnsafe(changetype<usize>(buffer), <usize>max(copied, 0));
+  return String.UTF8.decodeUnsafe(changetype<usize>(buffer), <usize> max(copied, 0));
 }
 
 function spawnFailure(ipamType: string, command: string, errno: i32): IpamOutcome {
-  const what = "IPAM plugin \"" + ipamType + "\" (" + command + ")";
+  const what = 'IPAM plugin "' + ipamType + '" (' + command + ")";
   // Not found or not a valid name: it never ran. A timeout or an oversized output: it did.
-  if (errno == ENOENT) return new IpamOutcome(null, new CniError(ERR_IPAM, what + ": not found in CNI_PATH"), false);
-  if (errno == EINVAL) return new IpamOutcome(null, new CniError(ERR_IPAM, what + ": not a valid plugin name"), false);
-  if (errno == ETIMEDOUT) return new IpamOutcome(null, new CniError(ERR_IPAM, what + ": killed after its timeout"));
-  if (errno == EMSGSIZE) return new IpamOutcome(null, new CniError(ERR_IPAM, what + ": printed more than 4 MiB, stopped"));
-  return new IpamOutcome(null, new CniError(ERR_IPAM, what + ": could not run it (errno " + errno.toString() + ")"), false);
+  if (errno == ENOENT) {
+    return new IpamOutcome(null, new CniError(ERR_IPAM, what + ": not found in CNI_PATH"), false);
+  }
+  if (errno == EINVAL) {
+    return new IpamOutcome(null, new CniError(ERR_IPAM, what + ": not a valid plugin name"), false);
+  }
+  if (errno == ETIMEDOUT) {
+    return new IpamOutcome(null, new CniError(ERR_IPAM, what + ": killed after its timeout"));
+  }
+  if (errno == EMSGSIZE) {
+    return new IpamOutcome(null, new CniError(ERR_IPAM, what + ": printed more than 4 MiB, stopped"));
+  }
+  return new IpamOutcome(
+    null,
+    new CniError(ERR_IPAM, what + ": could not run it (errno " + errno.toString() + ")"),
+    false,
+  );
 }
 
 /**
@@ -161,28 +177,31 @@ function spawnFailure(ipamType: string, command: string, errno: i32): IpamOutcom
  * values at their largest (an object with its two arrays, about 200 bytes).
  */
 function readingCost(length: i32): i64 {
-  return <i64>length * 5 + <i64>MAX_IPAM_VALUES * 200;
+  return <i64> length * 5 + <i64> MAX_IPAM_VALUES * 200;
 }
 
 function outOfMemory(ipamType: string, command: string, length: i32): CniError {
   return new CniError(
     ERR_IPAM,
-    "IPAM plugin \"" + ipamType + "\" (" + command + ") printed " + length.toString() +
+    'IPAM plugin "' + ipamType + '" (' + command + ") printed " + length.toString() +
       " bytes, more than the plugin's memory has room for next to this config",
   );
 }
 
 function oversized(ipamType: string, command: string, exitStatus: i32, length: i32): CniError {
-  const what = "IPAM plugin \"" + ipamType + "\" (" + command + ")";
-  const printed = "printed " + length.toString() + " bytes, more than the " + MAX_IPAM_OUTPUT_BYTES.toString() +
+  const what = 'IPAM plugin "' + ipamType + '" (' + command + ")";
+  const printed = "printed " + length.toString() + " bytes, more than the " +
+    MAX_IPAM_OUTPUT_BYTES.toString() +
     " this plugin reads";
-  if (exitStatus != 0) return new CniError(ERR_IPAM, what + " failed with exit status " + exitStatus.toString(), printed);
+  if (exitStatus != 0) {
+    return new CniError(ERR_IPAM, what + " failed with exit status " + exitStatus.toString(), printed);
+  }
   return new CniError(ERR_IPAM, what + " " + printed);
 }
 
 /** A failing plugin prints a CNI error on stdout: keep its code and words. */
 function pluginError(ipamType: string, command: string, exitStatus: i32, output: string): CniError {
-  const prefix = "IPAM plugin \"" + ipamType + "\" (" + command + ") failed";
+  const prefix = 'IPAM plugin "' + ipamType + '" (' + command + ") failed";
   const parsed = parseJson(output, MAX_IPAM_VALUES);
   const doc = parsed.value;
   if (doc != null && doc.isObject) {
@@ -191,7 +210,7 @@ function pluginError(ipamType: string, command: string, exitStatus: i32, output:
     if (code != null && code.isInteger && msg != null && msg.isString) {
       const details = doc.get("details");
       const detailText = details != null && details.isString ? details.stringValue : "";
-      return new CniError(<i32>code.numberValue, prefix + ": " + msg.stringValue, detailText);
+      return new CniError(<i32> code.numberValue, prefix + ": " + msg.stringValue, detailText);
     }
   }
   return new CniError(ERR_IPAM, prefix + " with exit status " + exitStatus.toString(), truncate(output));
@@ -202,12 +221,22 @@ function parseAddResult(ipamType: string, output: string): IpamOutcome {
   const doc = parsed.value;
   if (doc == null || !doc.isObject) {
     const why = parsed.error != null ? parsed.error! : "not a JSON object";
-    return new IpamOutcome(null, new CniError(ERR_IPAM, "IPAM plugin \"" + ipamType + "\" printed an unusable result: " + why, truncate(output)));
+    return new IpamOutcome(
+      null,
+      new CniError(
+        ERR_IPAM,
+        'IPAM plugin "' + ipamType + '" printed an unusable result: ' + why,
+        truncate(output),
+      ),
+    );
   }
   const result = normalizeResult(doc);
   const ips = result.get("ips");
   if (ips == null || !ips.isArray || ips.items.length == 0) {
-    return new IpamOutcome(null, new CniError(ERR_IPAM, "IPAM plugin \"" + ipamType + "\" returned no IP configuration"));
+    return new IpamOutcome(
+      null,
+      new CniError(ERR_IPAM, 'IPAM plugin "' + ipamType + '" returned no IP configuration'),
+    );
   }
   return new IpamOutcome(result, null);
 }

@@ -13,15 +13,21 @@ export class MacResult {
 export function parseMac(text: string): MacResult {
   const bytes = text.length == 14 ? parseDotted(text) : parseSeparated(text);
   if (bytes == null) {
-    return new MacResult(null, "invalid MAC address \"" + text + "\": want six hex octets like 02:00:00:00:00:01");
+    return new MacResult(
+      null,
+      'invalid MAC address "' + text + '": want six hex octets like 02:00:00:00:00:01',
+    );
   }
   const mac = bytes;
   if ((mac[0] & 1) != 0) {
-    return new MacResult(null, "invalid MAC address \"" + text + "\": a multicast address cannot be an interface address");
+    return new MacResult(
+      null,
+      'invalid MAC address "' + text + '": a multicast address cannot be an interface address',
+    );
   }
   let zero = true;
   for (let i = 0; i < 6; i++) if (mac[i] != 0) zero = false;
-  if (zero) return new MacResult(null, "invalid MAC address \"" + text + "\": all zeros");
+  if (zero) return new MacResult(null, 'invalid MAC address "' + text + '": all zeros');
   return new MacResult(mac, null);
 }
 
@@ -35,7 +41,7 @@ function parseSeparated(text: string): Uint8Array | null {
     const hi = hexValue(text.charCodeAt(i * 3));
     const lo = hexValue(text.charCodeAt(i * 3 + 1));
     if (hi < 0 || lo < 0) return null;
-    out[i] = <u8>((hi << 4) | lo);
+    out[i] = <u8> ((hi << 4) | lo);
   }
   return out;
 }
@@ -50,7 +56,7 @@ function parseDotted(text: string): Uint8Array | null {
       const hi = hexValue(text.charCodeAt(at));
       const lo = hexValue(text.charCodeAt(at + 1));
       if (hi < 0 || lo < 0) return null;
-      out[octet++] = <u8>((hi << 4) | lo);
+      out[octet++] = <u8> ((hi << 4) | lo);
     }
   }
   return out;

@@ -64,7 +64,10 @@ export function parseNetConf(doc: JsonValue): NetConfResult {
   const conf = new NetConf();
   conf.raw = doc;
   if (!doc.isObject) {
-    return new NetConfResult(conf, new CniError(ERR_INVALID_CONFIG, "network configuration must be a JSON object"));
+    return new NetConfResult(
+      conf,
+      new CniError(ERR_INVALID_CONFIG, "network configuration must be a JSON object"),
+    );
   }
   const top = new FieldReader(doc);
   conf.cniVersion = top.string("cniVersion");
@@ -75,7 +78,7 @@ export function parseNetConf(doc: JsonValue): NetConfResult {
   conf.promiscMode = top.bool("promiscMode");
   conf.owner = top.integer("owner", DEFAULT_TAP_OWNER, KEEP_ID, MAX_ID);
   conf.group = top.integer("group", DEFAULT_TAP_GROUP, KEEP_ID, MAX_ID);
-  conf.mtu = <i32>readMtu(top);
+  conf.mtu = <i32> readMtu(top);
   conf.prevResult = top.object("prevResult");
   conf.validAttachments = top.array("cni.dev/valid-attachments");
   readDeviceAndRuntime(conf, top);
@@ -118,17 +121,23 @@ function readIpam(conf: NetConf, top: FieldReader): void {
 
 function validate(conf: NetConf): CniError | null {
   if (conf.cniVersion.length == 0) {
-    return new CniError(ERR_INVALID_CONFIG, "\"cniVersion\" is required");
+    return new CniError(ERR_INVALID_CONFIG, '"cniVersion" is required');
   }
   if (conf.name.length == 0) return new CniError(ERR_INVALID_CONFIG, "missing network name");
   if (!matchesIdPattern(conf.name)) {
-    return new CniError(ERR_INVALID_CONFIG, "invalid network name \"" + conf.name + "\": must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$");
+    return new CniError(
+      ERR_INVALID_CONFIG,
+      'invalid network name "' + conf.name + '": must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$',
+    );
   }
   if (conf.deviceType != DEVICE_TYPE_MACVTAP && conf.deviceType != DEVICE_TYPE_HOSTDEV) {
-    return new CniError(ERR_INVALID_CONFIG, "\"deviceType\" must be \"macvtap\" or \"hostdev\", not \"" + conf.deviceType + "\"");
+    return new CniError(
+      ERR_INVALID_CONFIG,
+      '"deviceType" must be "macvtap" or "hostdev", not "' + conf.deviceType + '"',
+    );
   }
   if (conf.ipam != null && conf.ipamType.length == 0) {
-    return new CniError(ERR_INVALID_CONFIG, "\"ipam.type\" is required when \"ipam\" is set");
+    return new CniError(ERR_INVALID_CONFIG, '"ipam.type" is required when "ipam" is set');
   }
   const macError = checkMac("mac", conf.mac);
   if (macError != null) return macError;
@@ -139,5 +148,5 @@ function checkMac(field: string, value: string): CniError | null {
   if (value.length == 0) return null;
   const parsed = parseMac(value);
   if (parsed.error == null) return null;
-  return new CniError(ERR_INVALID_CONFIG, "\"" + field + "\": " + parsed.error!);
+  return new CniError(ERR_INVALID_CONFIG, '"' + field + '": ' + parsed.error!);
 }

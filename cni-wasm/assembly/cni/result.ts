@@ -48,7 +48,7 @@ export function addInterface(base: JsonValue, attachment: Attachment): i32 {
   const entry = JsonValue.object()
     .setString("name", attachment.name)
     .setString("mac", attachment.mac);
-  if (attachment.mtu > 0) entry.setNumber("mtu", <f64>attachment.mtu);
+  if (attachment.mtu > 0) entry.setNumber("mtu", <f64> attachment.mtu);
   entry.setString("sandbox", attachment.sandbox);
   if (attachment.pciID.length > 0) entry.setString("pciID", attachment.pciID);
   interfaces.push(entry);

@@ -20,7 +20,7 @@ export function checkVersion(version: string): CniError | null {
   if (isSupportedVersion(version)) return null;
   return new CniError(
     ERR_INCOMPATIBLE_VERSION,
-    "incompatible CNI versions: cniVersion \"" + version + "\" is not supported",
+    'incompatible CNI versions: cniVersion "' + version + '" is not supported',
     "supported versions: " + SUPPORTED_VERSIONS.join(", "),
   );
 }
@@ -35,7 +35,7 @@ export function checkLegacyAdd(version: string, hasIpam: bool): CniError | null 
   return new CniError(
     ERR_INCOMPATIBLE_VERSION,
     "incompatible CNI versions: a cniVersion " + version + " result must carry an IP address, and this " +
-      "network has no \"ipam\"; use cniVersion 0.3.0 or later, or configure IPAM",
+      'network has no "ipam"; use cniVersion 0.3.0 or later, or configure IPAM',
     "0.1.0/0.2.0 results describe only ip4/ip6; supported versions: " + SUPPORTED_VERSIONS.join(", "),
   );
 }

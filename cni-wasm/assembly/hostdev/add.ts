@@ -44,13 +44,17 @@ export function cmdHostdevAdd(inv: Invocation): Outcome {
 export function checkDeviceID(deviceID: string): CniError | null {
   if (deviceID.length == 0) return invalidConfig(HOSTDEV_DEVICE_ID_REQUIRED);
   if (isPciAddress(deviceID) || validateIfname(deviceID) == null) return null;
-  return invalidConfig("deviceID \"" + deviceID + "\" is neither a PCI address (0000:00:0a.0) nor an interface name");
+  return invalidConfig(
+    'deviceID "' + deviceID + '" is neither a PCI address (0000:00:0a.0) nor an interface name',
+  );
 }
 
 function attachNic(inv: Invocation, session: Session, requested: Uint8Array | null): Outcome {
   const node = session.node();
   const pod = session.pod();
-  if (node == null || pod == null) return Outcome.failed(netlinkFailure("opening netlink sockets", session.error!));
+  if (node == null || pod == null) {
+    return Outcome.failed(netlinkFailure("opening netlink sockets", session.error!));
+  }
   const ifname = inv.env.ifname;
   const inUse = ifnameInUse(pod, ifname, inv.env.netns);
   if (inUse != null) return Outcome.failed(inUse);
@@ -71,8 +75,8 @@ function attachNic(inv: Invocation, session: Session, requested: Uint8Array | nu
   const moved = getLinkByName(pod, ifname);
   if (moved.error != null || moved.value == null || !carriesRecordOf(moved.value!, deviceID)) {
     const error = moved.error != null
-      ? netlinkFailure("finding \"" + ifname + "\" in the pod", moved.error!)
-      : new CniError(ERR_NETLINK, "the NIC is not in the pod as \"" + ifname + "\" right after the move");
+      ? netlinkFailure('finding "' + ifname + '" in the pod', moved.error!)
+      : new CniError(ERR_NETLINK, 'the NIC is not in the pod as "' + ifname + '" right after the move');
     return Outcome.failed(undo.unwind(session, error));
   }
   // The ifindex may change in the pod (another link there had it); go on with the pod's.
@@ -103,14 +107,26 @@ function originOf(node: NetlinkConn, link: LinkMessage, deviceID: string): Origi
   if (carried != null && carried.deviceID == deviceID) return new OriginLookup(carried, null);
   const record = OriginRecord.of(link, deviceID);
   const read = readNodeConfig(node, link);
-  if (read.error != null) return new OriginLookup(null, netlinkFailure("reading the addresses and routes of \"" + record.name + "\"", read.error!));
+  if (read.error != null) {
+    return new OriginLookup(
+      null,
+      netlinkFailure('reading the addresses and routes of "' + record.name + '"', read.error!),
+    );
+  }
   const config = read.value!;
   if (config.refusal != null) return new OriginLookup(null, refused(link, deviceID, config.refusal!));
   record.nodeConfig = config.config;
   if (record.fits) return new OriginLookup(record, null);
-  return new OriginLookup(null, refused(link, deviceID, "its " + config.config.addresses.length.toString() +
-    " addresses and " + config.config.routes.length.toString() + " routes do not fit the " +
-    MAX_ALIAS_BYTES.toString() + " bytes of the alias that keeps them for DEL"));
+  return new OriginLookup(
+    null,
+    refused(
+      link,
+      deviceID,
+      "its " + config.config.addresses.length.toString() +
+        " addresses and " + config.config.routes.length.toString() + " routes do not fit the " +
+        MAX_ALIAS_BYTES.toString() + " bytes of the alias that keeps them for DEL",
+    ),
+  );
 }
 
 /** The link ADD just moved: it carries the origin record written for this deviceID. */
@@ -130,12 +146,14 @@ function labelAndMove(session: Session, index: i32, record: OriginRecord, ifname
   label.index = index;
   label.alias = record.encode();
   const labelError = setLink(session.node()!, label);
-  if (labelError != null) return netlinkFailure("recording the origin of \"" + record.name + "\" in its alias", labelError);
+  if (labelError != null) {
+    return netlinkFailure('recording the origin of "' + record.name + '" in its alias', labelError);
+  }
   const move = new LinkMessage();
   move.index = index;
   move.netnsFd = session.podNetns;
   move.name = ifname;
   const moveError = setLink(session.node()!, move);
   if (moveError == null) return null;
-  return netlinkFailure("moving \"" + record.name + "\" into the pod as \"" + ifname + "\"", moveError);
+  return netlinkFailure('moving "' + record.name + '" into the pod as "' + ifname + '"', moveError);
 }

@@ -71,11 +71,14 @@ function readLink(bus: string, device: string, which: i32): string | null {
   const deviceBytes = String.UTF8.encode(device);
   const target = new Uint8Array(TARGET_CAP);
   const length = host_bus_device_link(
-    changetype<usize>(busBytes), busBytes.byteLength,
-    changetype<usize>(deviceBytes), deviceBytes.byteLength,
+    changetype<usize>(busBytes),
+    busBytes.byteLength,
+    changetype<usize>(deviceBytes),
+    deviceBytes.byteLength,
     which,
-    target.dataStart, TARGET_CAP,
+    target.dataStart,
+    TARGET_CAP,
   );
   if (length <= 0) return null;
-  return String.UTF8.decodeUnsafe(target.dataStart, <usize>length);
+  return String.UTF8.decodeUnsafe(target.dataStart, <usize> length);
 }

@@ -20,7 +20,10 @@ function checkNic(inv: Invocation, link: LinkMessage, expected: JsonValue): CniE
   const record = OriginRecord.decode(link.alias);
   const deviceID = inv.conf.deviceID;
   if (record == null || (deviceID.length > 0 && record.deviceID != deviceID)) {
-    return mismatch("\"" + ifname + "\" is not the NIC of deviceID \"" + deviceID + "\" (no matching origin record in its alias)");
+    return mismatch(
+      '"' + ifname + '" is not the NIC of deviceID "' + deviceID +
+        '" (no matching origin record in its alias)',
+    );
   }
   return checkLinkState(link, ifname, expected, inv.conf.mtu);
 }

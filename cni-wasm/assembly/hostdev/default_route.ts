@@ -24,7 +24,7 @@ export function defaultRouteOifs(routes: RouteMessage[]): i32[] {
   for (let i = 0; i < routes.length; i++) {
     const route = routes[i];
     if (!isDefaultRoute(route)) continue;
-    if (route.oif != 0) addOnce(out, <i32>route.oif);
+    if (route.oif != 0) addOnce(out, <i32> route.oif);
     for (let j = 0; j < route.nexthopOifs.length; j++) addOnce(out, route.nexthopOifs[j]);
   }
   return out;

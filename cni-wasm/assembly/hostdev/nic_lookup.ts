@@ -26,12 +26,15 @@ export function findNic(node: NetlinkConn, deviceID: string): NicLookup {
   if (found.error != null) return found;
   const link = found.link;
   if (link == null) {
-    return new NicLookup(null, new CniError(
-      ERR_DEVICE_NOT_FOUND,
-      "no NIC for deviceID \"" + deviceID + "\" in the node netns",
-      "the deviceID is the PCI address (or, for NICs selected by name, the name) the device plugin advertised; " +
-        "the NIC may still be in another pod, or gone from the node",
-    ));
+    return new NicLookup(
+      null,
+      new CniError(
+        ERR_DEVICE_NOT_FOUND,
+        'no NIC for deviceID "' + deviceID + '" in the node netns',
+        "the deviceID is the PCI address (or, for NICs selected by name, the name) the device plugin advertised; " +
+          "the NIC may still be in another pod, or gone from the node",
+      ),
+    );
   }
   return new NicLookup(link, refusalOf(node, link!, deviceID));
 }
@@ -39,7 +42,9 @@ export function findNic(node: NetlinkConn, deviceID: string): NicLookup {
 /** The link whose parent device is (or sits under) PCI device `address`. */
 export function findByPciAddress(node: NetlinkConn, address: string): NicLookup {
   const listed = listLinks(node);
-  if (listed.error != null) return new NicLookup(null, netlinkFailure("listing the node's links", listed.error!));
+  if (listed.error != null) {
+    return new NicLookup(null, netlinkFailure("listing the node's links", listed.error!));
+  }
   const wanted = address.toLowerCase();
   const links = listed.value!;
   for (let i = 0; i < links.length; i++) {
@@ -51,7 +56,9 @@ export function findByPciAddress(node: NetlinkConn, address: string): NicLookup 
 
 function findByName(node: NetlinkConn, name: string): NicLookup {
   const found = getLinkByName(node, name);
-  if (found.error != null) return new NicLookup(null, netlinkFailure("looking up \"" + name + "\"", found.error!));
+  if (found.error != null) {
+    return new NicLookup(null, netlinkFailure('looking up "' + name + '"', found.error!));
+  }
   return new NicLookup(found.value, null);
 }
 
@@ -66,17 +73,27 @@ export function refusalOf(node: NetlinkConn, link: LinkMessage, deviceID: string
   if ((link.flags & IFF_LOOPBACK) != 0) return refused(link, deviceID, "it is the loopback device");
   const kind = link.kind;
   if (kind != null && kind == "macvtap") {
-    return refused(link, deviceID, "it is a macvtap; a network with deviceType \"macvtap\" attaches those");
+    return refused(link, deviceID, 'it is a macvtap; a network with deviceType "macvtap" attaches those');
   }
   if (link.has(IFLA_MASTER) && link.master != 0) {
-    return refused(link, deviceID, "it is a port of ifindex " + link.master.toString() + " (a bond or bridge)");
+    return refused(
+      link,
+      deviceID,
+      "it is a port of ifindex " + link.master.toString() + " (a bond or bridge)",
+    );
   }
   const routes = defaultRouteIndexes(node);
   if (routes.error != null) return netlinkFailure("listing the node's default routes", routes.error!);
-  if (routes.value!.includes(link.index)) return refused(link, deviceID, "it carries a default route of the node");
+  if (routes.value!.includes(link.index)) {
+    return refused(link, deviceID, "it carries a default route of the node");
+  }
   const uppers = upperLinks(node, link);
-  if (uppers.error != null) return netlinkFailure("listing the links stacked on the node's links", uppers.error!);
-  if (uppers.value!.length > 0) return refused(link, deviceID, "links are stacked on it: " + listed(uppers.value!));
+  if (uppers.error != null) {
+    return netlinkFailure("listing the links stacked on the node's links", uppers.error!);
+  }
+  if (uppers.value!.length > 0) {
+    return refused(link, deviceID, "links are stacked on it: " + listed(uppers.value!));
+  }
   return null;
 }
 
@@ -93,6 +110,6 @@ export function refused(link: LinkMessage, deviceID: string, why: string): CniEr
   const name = link.name != null ? link.name! : "ifindex " + link.index.toString();
   return new CniError(
     ERR_REFUSED_LINK,
-    "refusing to move \"" + name + "\" (deviceID \"" + deviceID + "\") into the pod: " + why,
+    'refusing to move "' + name + '" (deviceID "' + deviceID + '") into the pod: ' + why,
   );
 }

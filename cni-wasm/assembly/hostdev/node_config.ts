@@ -18,8 +18,20 @@ import { formatIp, IpAddress, parseCidr } from "../cni/ip";
 import { netlinkFailure } from "../attach/failures";
 import { AddressMessage } from "../netlink/address";
 import {
-  AF_INET, AF_INET6, AF_UNSPEC, IFA_F_NODAD, IFA_F_NOPREFIXROUTE, IFA_F_PERMANENT, RT_SCOPE_LINK,
-  RT_SCOPE_UNIVERSE, RT_TABLE_LOCAL, RT_TABLE_MAIN, RTN_UNICAST, RTPROT_BOOT, RTPROT_KERNEL, RTPROT_RA,
+  AF_INET,
+  AF_INET6,
+  AF_UNSPEC,
+  IFA_F_NODAD,
+  IFA_F_NOPREFIXROUTE,
+  IFA_F_PERMANENT,
+  RT_SCOPE_LINK,
+  RT_SCOPE_UNIVERSE,
+  RT_TABLE_LOCAL,
+  RT_TABLE_MAIN,
+  RTN_UNICAST,
+  RTPROT_BOOT,
+  RTPROT_KERNEL,
+  RTPROT_RA,
   RTPROT_REDIRECT,
 } from "../netlink/constants";
 import { NetlinkConn } from "../netlink/conn";
@@ -63,7 +75,7 @@ export class NodeConfigRead {
 /** The addresses and routes of `nic` in `node`'s netns (two dumps). */
 export function readNodeConfig(node: NetlinkConn, nic: LinkMessage): Result<NodeConfigRead> {
   const config = new NodeConfig();
-  const addresses = listAddresses(node, AF_UNSPEC, <u32>nic.index);
+  const addresses = listAddresses(node, AF_UNSPEC, <u32> nic.index);
   if (addresses.error != null) return Result.fail<NodeConfigRead>(addresses.error!);
   for (let i = 0; i < addresses.value!.length; i++) {
     const a = addresses.value![i];
@@ -79,7 +91,7 @@ export function readNodeConfig(node: NetlinkConn, nic: LinkMessage): Result<Node
     if (route.nexthopOifs.includes(nic.index)) {
       return Result.ok<NodeConfigRead>(new NodeConfigRead(config, "it is a next hop of a multipath route"));
     }
-    if (<i32>route.oif == nic.index && isConfiguredRoute(route)) config.routes.push(route);
+    if (<i32> route.oif == nic.index && isConfiguredRoute(route)) config.routes.push(route);
   }
   return Result.ok<NodeConfigRead>(new NodeConfigRead(config, null));
 }
@@ -100,7 +112,9 @@ export function encodeNodeConfig(config: NodeConfig): string {
   let text = "";
   if (config.addresses.length > 0) {
     text += " ip=";
-    for (let i = 0; i < config.addresses.length; i++) text += (i > 0 ? "," : "") + addressText(config.addresses[i]);
+    for (let i = 0; i < config.addresses.length; i++) {
+      text += (i > 0 ? "," : "") + addressText(config.addresses[i]);
+    }
   }
   if (config.routes.length > 0) {
     text += " rt=";
@@ -121,7 +135,9 @@ function routeText(route: RouteMessage): string {
   const gateway = route.gateway;
   if (gateway != null) text += "@" + compactIp(gateway!);
   const v6 = route.family == AF_INET6;
-  if (route.hasPriority && !(v6 && route.priority == IPV6_DEFAULT_METRIC)) text += "#" + route.priority.toString();
+  if (route.hasPriority && !(v6 && route.priority == IPV6_DEFAULT_METRIC)) {
+    text += "#" + route.priority.toString();
+  }
   if (route.table != RT_TABLE_MAIN) text += "^" + route.table.toString();
   if (route.protocol != RTPROT_BOOT) text += "~" + route.protocol.toString();
   if (route.scope != defaultScope(v6, gateway != null)) text += "!" + route.scope.toString();
@@ -195,7 +211,7 @@ function applyPart(route: RouteMessage, mark: i32, text: string): bool {
     const dst = parseCidr(text);
     if (dst.error != null || text.indexOf("/") < 0) return false;
     route.family = dst.address!.bytes.length == 16 ? AF_INET6 : AF_INET;
-    route.dstLen = <u8>dst.address!.prefix;
+    route.dstLen = <u8> dst.address!.prefix;
     if (route.dstLen > 0) route.dst = dst.address!.bytes;
     route.scope = defaultScope(route.family == AF_INET6, false);
     return true;
@@ -214,12 +230,12 @@ function applyPart(route: RouteMessage, mark: i32, text: string): bool {
   const value = parseNumber(text);
   if (value < 0) return false;
   if (mark == 0x23) {
-    route.priority = <u32>value;
+    route.priority = <u32> value;
     route.hasPriority = true;
-  } else if (mark == 0x5e) route.table = <u32>value;
-  else if (mark == 0x7e) route.protocol = <u8>value;
-  else if (mark == 0x21) route.scope = <u8>value;
-  else route.mtu = <u32>value;
+  } else if (mark == 0x5e) route.table = <u32> value;
+  else if (mark == 0x7e) route.protocol = <u8> value;
+  else if (mark == 0x21) route.scope = <u8> value;
+  else route.mtu = <u32> value;
   return true;
 }
 
@@ -240,7 +256,7 @@ export function compactIp(bytes: Uint8Array): string {
   if (bytes.length != 16) return formatIp(bytes);
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let run = 0;
     while (i + run < 8 && bytes[(i + run) * 2] == 0 && bytes[(i + run) * 2 + 1] == 0) run++;
     if (run > bestLength) {
@@ -257,7 +273,7 @@ export function compactIp(bytes: Uint8Array): string {
       continue;
     }
     if (text.length > 0 && !text.endsWith(":")) text += ":";
-    text += ((<i32>bytes[i * 2] << 8) | bytes[i * 2 + 1]).toString(16);
+    text += ((<i32> bytes[i * 2] << 8) | bytes[i * 2 + 1]).toString(16);
   }
   return text;
 }
@@ -273,8 +289,8 @@ export function restoreAddresses(node: NetlinkConn, index: i32, config: NodeConf
     const ip = address.ip;
     const message = new AddressMessage();
     message.family = ip.bytes.length == 16 ? AF_INET6 : AF_INET;
-    message.prefixLen = <u8>ip.prefix;
-    message.index = <u32>index;
+    message.prefixLen = <u8> ip.prefix;
+    message.index = <u32> index;
     message.local = ip.bytes;
     message.address = ip.bytes;
     if (address.broadcast && ip.bytes.length == 4) message.broadcast = broadcastOf(ip);
@@ -292,7 +308,7 @@ export function restoreAddresses(node: NetlinkConn, index: i32, config: NodeConf
 export function restoreRoutes(node: NetlinkConn, index: i32, config: NodeConfig): CniError | null {
   for (let i = 0; i < config.routes.length; i++) {
     const route = config.routes[i];
-    route.oif = <u32>index;
+    route.oif = <u32> index;
     const error = addRoute(node, route);
     if (error != null && error.errno != EEXIST) {
       return netlinkFailure("restoring route " + routeText(route) + " on the node", error);
@@ -306,8 +322,12 @@ function broadcastOf(ip: IpAddress): Uint8Array {
   const out = new Uint8Array(4);
   for (let i = 0; i < 4; i++) {
     const bitsBefore = i * 8;
-    const hostBits = ip.prefix >= bitsBefore + 8 ? 0 : ip.prefix <= bitsBefore ? 0xff : 0xff >> (ip.prefix - bitsBefore);
-    out[i] = <u8>(ip.bytes[i] | hostBits);
+    const hostBits = ip.prefix >= bitsBefore + 8
+      ? 0
+      : ip.prefix <= bitsBefore
+      ? 0xff
+      : 0xff >> (ip.prefix - bitsBefore);
+    out[i] = <u8> (ip.bytes[i] | hostBits);
   }
   return out;
 }

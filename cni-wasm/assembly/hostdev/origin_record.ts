@@ -106,9 +106,11 @@ export class OriginRecord {
     record.name = values[1];
     const mac = fromHex(values[3]);
     const mtuOk = values[2].length > 0 && values[2].length <= 6 && isDigits(values[2]);
-    if (record.deviceID.length == 0 || validateIfname(record.name) != null || mac == null || !mtuOk) return null;
+    if (record.deviceID.length == 0 || validateIfname(record.name) != null || mac == null || !mtuOk) {
+      return null;
+    }
     if (values[4] != "0" && values[4] != "1") return null;
-    record.mtu = <u32>I32.parseInt(values[2]);
+    record.mtu = <u32> I32.parseInt(values[2]);
     record.mac = mac!;
     record.up = values[4] == "1";
     record.alias = oldAlias;
@@ -146,7 +148,7 @@ function fromHex(text: string): Uint8Array | null {
     const hi = HEX.indexOf(text.charAt(i * 2));
     const lo = HEX.indexOf(text.charAt(i * 2 + 1));
     if (hi < 0 || lo < 0) return null;
-    out[i] = <u8>((hi << 4) | lo);
+    out[i] = <u8> ((hi << 4) | lo);
   }
   return out;
 }

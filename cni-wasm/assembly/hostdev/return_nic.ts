@@ -34,16 +34,23 @@ export class LeftPod {
 export function leavePod(session: Session, names: string[], deviceID: string): LeftPod {
   const pod = session.pod();
   const nodeNetns = session.nodeNetns();
-  if (pod == null) return new LeftPod(null, netlinkFailure("opening a netlink socket in the pod", session.error!));
+  if (pod == null) {
+    return new LeftPod(null, netlinkFailure("opening a netlink socket in the pod", session.error!));
+  }
   if (nodeNetns < 0) return new LeftPod(null, netlinkFailure("opening the node netns", session.error!));
   for (let i = 0; i < names.length; i++) {
     const found = getLinkByName(pod, names[i]);
-    if (found.error != null) return new LeftPod(null, netlinkFailure("looking up \"" + names[i] + "\" in the pod", found.error!));
+    if (found.error != null) {
+      return new LeftPod(null, netlinkFailure('looking up "' + names[i] + '" in the pod', found.error!));
+    }
     if (found.value == null) continue;
     const link = found.value!;
     const record = ownRecord(link, deviceID);
     if (record == null) {
-      process.stderr.write("macvtap: hostdev leaves \"" + names[i] + "\" in the pod: it is not the NIC of deviceID \"" + deviceID + "\"\n");
+      process.stderr.write(
+        'macvtap: hostdev leaves "' + names[i] + '" in the pod: it is not the NIC of deviceID "' + deviceID +
+          '"\n',
+      );
       continue;
     }
     return new LeftPod(record, moveToNode(session, link, record!, nodeNetns));
@@ -60,7 +67,12 @@ function ownRecord(link: LinkMessage, deviceID: string): OriginRecord | null {
 }
 
 /** One RTM_NEWLINK: into the node netns, renamed there to its node name (the kernel brings it down first). */
-function moveToNode(session: Session, link: LinkMessage, record: OriginRecord, nodeNetns: i32): CniError | null {
+function moveToNode(
+  session: Session,
+  link: LinkMessage,
+  record: OriginRecord,
+  nodeNetns: i32,
+): CniError | null {
   const move = new LinkMessage();
   move.index = link.index;
   move.netnsFd = nodeNetns;
@@ -70,7 +82,7 @@ function moveToNode(session: Session, link: LinkMessage, record: OriginRecord, n
   // Not atomic: the move may have happened and only the rename failed; restoreOnNode sorts that out.
   const still = getLinkByIndex(session.pod()!, link.index);
   if (still.error == null && still.value == null) return null;
-  return netlinkFailure("moving \"" + (link.name != null ? link.name! : "") + "\" back to the node", error);
+  return netlinkFailure('moving "' + (link.name != null ? link.name! : "") + '" back to the node', error);
 }
 
 /**
@@ -97,17 +109,22 @@ function restore(session: Session, link: LinkMessage, record: OriginRecord): Cni
     // The kernel renames only links that are down.
     if ((link.flags & IFF_UP) != 0) {
       const downError = setLink(node, linkAt(link.index).setUp(false));
-      if (downError != null) return netlinkFailure("taking \"" + current + "\" down to rename it", downError);
+      if (downError != null) return netlinkFailure('taking "' + current + '" down to rename it', downError);
     }
     const rename = linkAt(link.index);
     rename.name = record.name;
     const renameError = setLink(node, rename);
     if (renameError != null && renameError.errno == EEXIST) {
       // Keep the record so a later DEL (or the operator) can finish; the NIC is on the node either way.
-      process.stderr.write("macvtap: hostdev left \"" + current + "\" under that name: \"" + record.name + "\" is taken on the node\n");
+      process.stderr.write(
+        'macvtap: hostdev left "' + current + '" under that name: "' + record.name +
+          '" is taken on the node\n',
+      );
       return null;
     }
-    if (renameError != null) return netlinkFailure("renaming \"" + current + "\" back to \"" + record.name + "\"", renameError);
+    if (renameError != null) {
+      return netlinkFailure('renaming "' + current + '" back to "' + record.name + '"', renameError);
+    }
   }
   restoreAddressAndMtu(session, link, record);
   return restoreIpAndUp(node, link.index, record);
@@ -124,25 +141,31 @@ function restoreIpAndUp(node: NetlinkConn, index: i32, record: OriginRecord): Cn
   if (addressError != null) return addressError;
   if (record.up) {
     const upError = setLink(node, linkAt(index).setUp(true));
-    if (upError != null) return netlinkFailure("bringing \"" + record.name + "\" up", upError);
+    if (upError != null) return netlinkFailure('bringing "' + record.name + '" up', upError);
     const routeError = restoreRoutes(node, index, record.nodeConfig);
     if (routeError != null) return routeError;
   }
   const settle = linkAt(index);
   settle.alias = record.alias;
   const error = setLink(node, settle);
-  return error == null ? null : netlinkFailure("restoring the alias of \"" + record.name + "\"", error);
+  return error == null ? null : netlinkFailure('restoring the alias of "' + record.name + '"', error);
 }
 
 /** Best effort: some drivers refuse a MAC change; the NIC is still better back on the node than stuck. */
 function restoreAddressAndMtu(session: Session, link: LinkMessage, record: OriginRecord): void {
   const change = linkAt(link.index);
   const address = link.address;
-  if (record.mac.length > 0 && (address == null || !sameBytes(address!, record.mac))) change.address = record.mac;
+  if (record.mac.length > 0 && (address == null || !sameBytes(address!, record.mac))) {
+    change.address = record.mac;
+  }
   if (record.mtu > 0 && link.mtu != record.mtu) change.mtu = record.mtu;
   if (change.address == null && !change.has(IFLA_MTU)) return;
   const error = setLink(session.node()!, change);
-  if (error != null) process.stderr.write("macvtap: hostdev cannot restore MAC/MTU of \"" + record.name + "\": " + error.toString() + "\n");
+  if (error != null) {
+    process.stderr.write(
+      'macvtap: hostdev cannot restore MAC/MTU of "' + record.name + '": ' + error.toString() + "\n",
+    );
+  }
 }
 
 /** An empty change of link `index`. */

@@ -42,11 +42,11 @@ export function upperLinks(node: NetlinkConn, nic: LinkMessage): Result<string[]
 function collect(links: LinkMessage[], nic: LinkMessage, peer: bool, where: string, found: string[]): void {
   for (let i = 0; i < links.length; i++) {
     const link = links[i];
-    if (!link.has(IFLA_LINK) || <i32>link.link != nic.index || link.has(IFLA_LINK_NETNSID) != peer) continue;
+    if (!link.has(IFLA_LINK) || <i32> link.link != nic.index || link.has(IFLA_LINK_NETNSID) != peer) continue;
     if (!peer && link.index == nic.index) continue;
     const kind = link.kind;
     if (kind == null || kind == "veth") continue;
     const name = link.name != null ? link.name! : "ifindex " + link.index.toString();
-    found.push("\"" + name + "\" (" + kind! + ")" + where);
+    found.push('"' + name + '" (' + kind! + ")" + where);
   }
 }

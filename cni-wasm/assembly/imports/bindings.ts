@@ -1,3 +1,5 @@
+// deno-fmt-ignore-file -- deno fmt drops decorators on functions (TypeScript has none there), and
+// @external is what names each import; cni-wasm/test/source_rules_test.ts checks this file's layout.
 // The ONLY place that declares what the capability host grants this module
 // (besides the WASI preview1 subset the wasi-shim binds: args, environ,
 // fd_read on stdin, fd_write on stdout/stderr, clock, random, proc_exit).
@@ -16,7 +18,14 @@
 /** Reports an AssemblyScript abort (failed assertion, bounds check) and never returns.
  *  Input: message and file as UTF-16 (ptr, code units), line and column. */
 @external("macvtap_host", "trap")
-export declare function host_trap(msg: usize, msgLen: i32, file: usize, fileLen: i32, line: u32, col: u32): void;
+export declare function host_trap(
+  msg: usize,
+  msgLen: i32,
+  file: usize,
+  fileLen: i32,
+  line: u32,
+  col: u32,
+): void;
 
 /** Opens a network namespace by path (CNI_NETNS, or "/proc/self/ns/net" for the host's own) read-only.
  *  The host verifies the file really is a network namespace (NS_GET_NSTYPE).
@@ -120,4 +129,10 @@ export declare function host_bus_device_link(
  *  when it comes up. Strings are UTF-8. Output: 0, -EINVAL for any other key or value,
  *  -EBADF for an unknown netns handle, or -errno (-ENOENT: no such interface or no IPv6). */
 @external("macvtap_host", "sysctl_set")
-export declare function host_sysctl_set(netns: i32, key: usize, keyLen: i32, value: usize, valueLen: i32): i32;
+export declare function host_sysctl_set(
+  netns: i32,
+  key: usize,
+  keyLen: i32,
+  value: usize,
+  valueLen: i32,
+): i32;

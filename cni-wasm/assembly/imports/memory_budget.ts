@@ -17,7 +17,7 @@ export const ROLLBACK_RESERVE_BYTES: i64 = 4 << 20;
 export function usedMemory(): i64 {
   const probe = heap.alloc(0);
   heap.free(probe); // the newest block: the stub runtime takes it back
-  return <i64>probe;
+  return <i64> probe;
 }
 
 /**
@@ -28,9 +28,9 @@ export function usedMemory(): i64 {
 export function reserveMemory(bytes: i64): bool {
   if (ASC_RUNTIME != Runtime.Stub) return true;
   const wanted = bytes + ROLLBACK_RESERVE_BYTES;
-  const available = (<i64>memory.size() << 16) - usedMemory();
+  const available = (<i64> memory.size() << 16) - usedMemory();
   if (wanted <= available) return true;
   const pages = (wanted - available + 0xffff) >> 16;
-  if (pages > <i64>i32.MAX_VALUE) return false;
-  return memory.grow(<i32>pages) >= 0;
+  if (pages > <i64> i32.MAX_VALUE) return false;
+  return memory.grow(<i32> pages) >= 0;
 }

@@ -22,7 +22,7 @@ export class StdinInput {
  */
 export function readStdin(): StdinInput {
   const capacity = MAX_STDIN_BYTES + 1;
-  const buffer = changetype<ArrayBuffer>(__new(<usize>capacity, idof<ArrayBuffer>()));
+  const buffer = changetype<ArrayBuffer>(__new(<usize> capacity, idof<ArrayBuffer>()));
   let total = 0;
   while (total < capacity) {
     const n = process.stdin.read(buffer, total);
@@ -31,6 +31,6 @@ export function readStdin(): StdinInput {
   }
   if (total > MAX_STDIN_BYTES) return new StdinInput("", stdinTooLarge());
   // The buffer is the newest allocation: cutting it gives the rest back to the text decoded next.
-  const read = __renew(changetype<usize>(buffer), <usize>total);
-  return new StdinInput(String.UTF8.decodeUnsafe(read, <usize>total), null);
+  const read = __renew(changetype<usize>(buffer), <usize> total);
+  return new StdinInput(String.UTF8.decodeUnsafe(read, <usize> total), null);
 }

@@ -107,7 +107,7 @@ class Parser {
       if (this.peek() != QUOTE) return this.fail("expected a string key");
       const key = this.parseString();
       this.skipSpace();
-      if (this.peek() != 0x3a) return this.fail("expected ':' after key \"" + key + "\"");
+      if (this.peek() != 0x3a) return this.fail("expected ':' after key \"" + key + '"');
       this.pos++;
       this.skipSpace();
       const value = this.parseValue(depth + 1);
@@ -274,8 +274,8 @@ function exactInteger(text: string, start: i32, end: i32): f64 {
   const first = negative ? start + 1 : start;
   if (end - first > 15) return NaN;
   let value: i64 = 0;
-  for (let i = first; i < end; i++) value = value * 10 + <i64>(text.charCodeAt(i) - 0x30);
-  return negative ? -(<f64>value) : <f64>value;
+  for (let i = first; i < end; i++) value = value * 10 + <i64> (text.charCodeAt(i) - 0x30);
+  return negative ? -(<f64> value) : <f64> value;
 }
 
 /** What `\c` stands for, for every escape but `\u`; -1 for an invalid one. */
@@ -291,7 +291,7 @@ function simpleEscape(c: i32): i32 {
 
 /** text[start, end), already checked by parseString, with its escapes decoded into `units` UTF-16 units. */
 function decodeEscaped(text: string, start: i32, end: i32, units: i32): string {
-  const out = changetype<string>(__new(<usize>units << 1, idof<string>()));
+  const out = changetype<string>(__new(<usize> units << 1, idof<string>()));
   const base = changetype<usize>(out);
   let written = 0;
   let i = start;
@@ -309,7 +309,7 @@ function decodeEscaped(text: string, start: i32, end: i32, units: i32): string {
         c = simpleEscape(kind);
       }
     }
-    store<u16>(base + (<usize>written << 1), <u16>c);
+    store<u16>(base + (<usize> written << 1), <u16> c);
     written++;
   }
   return out;

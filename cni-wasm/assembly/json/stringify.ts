@@ -24,7 +24,7 @@ export const MAX_INDENTED_UNITS: i64 = 1 << 20;
 export function stringify(value: JsonValue, indent: string = "", suffix: string = ""): string {
   const measure = new JsonWriter(indent, null);
   measure.document(value, suffix);
-  const text = changetype<string>(__new(<usize>measure.length << 1, idof<string>()));
+  const text = changetype<string>(__new(<usize> measure.length << 1, idof<string>()));
   const writer = new JsonWriter(indent, text);
   writer.document(value, suffix);
   return text;
@@ -115,17 +115,20 @@ class JsonWriter {
     if (!isExactInteger(n)) {
       // formatNumber's text, written into a fixed scratch buffer instead of a new string.
       const units = dtoa_buffered(NUMBER_SCRATCH, n);
-      this.units(NUMBER_SCRATCH, <i32>units);
+      this.units(NUMBER_SCRATCH, <i32> units);
       return;
     }
-    let magnitude = <u64>Math.abs(n);
+    let magnitude = <u64> Math.abs(n);
     if (n < 0) this.unit(0x2d);
     let digits = 1;
     for (let rest = magnitude / 10; rest > 0; rest /= 10) digits++;
     const target = this.target;
     if (target != null) {
       for (let i = digits - 1; i >= 0; i--) {
-        store<u16>(changetype<usize>(target) + ((<usize>this.length + <usize>i) << 1), <u16>(0x30 + magnitude % 10));
+        store<u16>(
+          changetype<usize>(target) + ((<usize> this.length + <usize> i) << 1),
+          <u16> (0x30 + magnitude % 10),
+        );
         magnitude /= 10;
       }
     }
@@ -172,20 +175,22 @@ class JsonWriter {
 
   /** s[start, end). */
   private range(s: string, start: i32, end: i32): void {
-    this.units(changetype<usize>(s) + (<usize>start << 1), end - start);
+    this.units(changetype<usize>(s) + (<usize> start << 1), end - start);
   }
 
   /** `count` UTF-16 units at `from`. */
   private units(from: usize, count: i32): void {
     if (count <= 0) return;
     const target = this.target;
-    if (target != null) memory.copy(changetype<usize>(target) + (<usize>this.length << 1), from, <usize>count << 1);
+    if (target != null) {
+      memory.copy(changetype<usize>(target) + (<usize> this.length << 1), from, <usize> count << 1);
+    }
     this.length += count;
   }
 
   private unit(c: i32): void {
     const target = this.target;
-    if (target != null) store<u16>(changetype<usize>(target) + (<usize>this.length << 1), <u16>c);
+    if (target != null) store<u16>(changetype<usize>(target) + (<usize> this.length << 1), <u16> c);
     this.length++;
   }
 }
@@ -194,7 +199,7 @@ class JsonWriter {
 export function formatNumber(n: f64): string {
   if (!isFinite(n)) return "null";
   if (n == 0 && 1 / n < 0) return "-0";
-  if (isExactInteger(n)) return (<i64>n).toString();
+  if (isExactInteger(n)) return (<i64> n).toString();
   return n.toString();
 }
 

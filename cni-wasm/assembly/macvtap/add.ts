@@ -38,7 +38,9 @@ export function cmdAdd(inv: Invocation): Outcome {
 function attach(inv: Invocation, session: Session, requested: Uint8Array | null): Outcome {
   const node = session.node();
   const pod = session.pod();
-  if (node == null || pod == null) return Outcome.failed(netlinkFailure("opening netlink sockets", session.error!));
+  if (node == null || pod == null) {
+    return Outcome.failed(netlinkFailure("opening netlink sockets", session.error!));
+  }
   const inUse = ifnameInUse(pod, inv.env.ifname, inv.env.netns);
   if (inUse != null) return Outcome.failed(inUse);
   const device = findDeviceLink(node, inv.conf.deviceID);
@@ -93,7 +95,7 @@ function moveIntoPod(
     const holder = getLinkByIndex(pod, device.index);
     if (holder.error == null && holder.value != null) return ifindexTaken(device.index, holder.value!);
   }
-  return netlinkFailure("moving \"" + nodeName + "\" into the pod as \"" + ifname + "\"", error);
+  return netlinkFailure('moving "' + nodeName + '" into the pod as "' + ifname + '"', error);
 }
 
 /**
@@ -103,10 +105,15 @@ function moveIntoPod(
  */
 function movedIntoPod(pod: NetlinkConn, device: LinkMessage, ifname: string): MovedLink {
   const found = findMovedMacvtap(pod, [ifname], device.link);
-  if (found.error != null) return new MovedLink(null, netlinkFailure("finding \"" + ifname + "\" in the pod", found.error!));
+  if (found.error != null) {
+    return new MovedLink(null, netlinkFailure('finding "' + ifname + '" in the pod', found.error!));
+  }
   const link = found.link;
   if (link == null) {
-    return new MovedLink(null, new CniError(ERR_NETLINK, "our macvtap is not in the pod as \"" + ifname + "\" after the move"));
+    return new MovedLink(
+      null,
+      new CniError(ERR_NETLINK, 'our macvtap is not in the pod as "' + ifname + '" after the move'),
+    );
   }
   if (link.index != device.index) return new MovedLink(null, ifindexTaken(device.index, null));
   return new MovedLink(link, null);
@@ -121,12 +128,12 @@ class MovedLink {
 
 /** The pod netns already uses the macvtap's ifindex (`holder`, when known). */
 function ifindexTaken(index: i32, holder: LinkMessage | null): CniError {
-  const who = holder != null && holder.name != null ? " (\"" + holder.name! + "\")" : "";
+  const who = holder != null && holder.name != null ? ' ("' + holder.name! + '")' : "";
   return new CniError(
     ERR_TAP_DEVICE,
-    "the pod netns already has ifindex " + index.toString() + who + ": the macvtap would be renumbered there, and " +
+    "the pod netns already has ifindex " + index.toString() + who +
+      ": the macvtap would be renumbered there, and " +
       tapPath(index) + ", which the kubelet gave the pod, would no longer exist",
     "the kernel names a macvtap's character device after its ifindex and renames it when a move renumbers the link",
   );
 }
-

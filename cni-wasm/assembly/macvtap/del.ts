@@ -44,20 +44,22 @@ function deletePodLink(inv: Invocation): LinkRemoval {
 
 function deleteMacvtap(session: Session, ifname: string): LinkRemoval {
   const pod = session.pod();
-  if (pod == null) return new LinkRemoval(false, netlinkFailure("opening a netlink socket in the pod", session.error!));
+  if (pod == null) {
+    return new LinkRemoval(false, netlinkFailure("opening a netlink socket in the pod", session.error!));
+  }
   const found = getLinkByName(pod, ifname);
   if (found.error != null) {
-    return new LinkRemoval(false, netlinkFailure("looking up \"" + ifname + "\" in the pod", found.error!));
+    return new LinkRemoval(false, netlinkFailure('looking up "' + ifname + '" in the pod', found.error!));
   }
   if (found.value == null) return new LinkRemoval(false, null);
   const link = found.value!;
   const kind = link.kind;
   if (kind == null || kind != "macvtap") {
     // Not ours (a runtime mix-up, or another plugin's interface): leave it alone.
-    process.stderr.write("macvtap: DEL leaves \"" + ifname + "\" alone: it is not a macvtap\n");
+    process.stderr.write('macvtap: DEL leaves "' + ifname + '" alone: it is not a macvtap\n');
     return new LinkRemoval(false, null);
   }
   const error = deleteLink(pod, link.index);
   if (error == null || error.errno == ENODEV) return new LinkRemoval(error == null, null);
-  return new LinkRemoval(false, netlinkFailure("deleting \"" + ifname + "\"", error));
+  return new LinkRemoval(false, netlinkFailure('deleting "' + ifname + '"', error));
 }

@@ -26,21 +26,27 @@ export class DeviceLookup {
 export function findDeviceLink(node: NetlinkConn, deviceID: string): DeviceLookup {
   const tempName = tempLinkName(deviceID);
   let found = getLinkByName(node, tempName);
-  let triedNames = "\"" + tempName + "\"";
+  let triedNames = '"' + tempName + '"';
   if (found.error == null && found.value == null && validateIfname(deviceID) == null) {
     found = getLinkByName(node, deviceID);
-    triedNames += " or \"" + deviceID + "\"";
+    triedNames += ' or "' + deviceID + '"';
   }
   if (found.error != null) {
-    return new DeviceLookup(null, netlinkFailure("looking up the macvtap of deviceID \"" + deviceID + "\"", found.error!));
+    return new DeviceLookup(
+      null,
+      netlinkFailure('looking up the macvtap of deviceID "' + deviceID + '"', found.error!),
+    );
   }
   if (found.value == null) {
-    return new DeviceLookup(null, new CniError(
-      ERR_DEVICE_NOT_FOUND,
-      "no macvtap for deviceID \"" + deviceID + "\" in the node netns: expected a link named " + triedNames,
-      "the macvtap device plugin creates it when the kubelet allocates the device to the pod; " +
-        "check that the pod requests the macvtap resource of this network",
-    ));
+    return new DeviceLookup(
+      null,
+      new CniError(
+        ERR_DEVICE_NOT_FOUND,
+        'no macvtap for deviceID "' + deviceID + '" in the node netns: expected a link named ' + triedNames,
+        "the macvtap device plugin creates it when the kubelet allocates the device to the pod; " +
+          "check that the pod requests the macvtap resource of this network",
+      ),
+    );
   }
   const link = found.value!;
   return new DeviceLookup(link, refuseNonMacvtap(link, deviceID));
@@ -50,11 +56,13 @@ function refuseNonMacvtap(link: LinkMessage, deviceID: string): CniError | null 
   const kind = link.kind;
   if (kind != null && kind == "macvtap") return null;
   const name = link.name != null ? link.name! : "ifindex " + link.index.toString();
-  const described = kind == null ? "a device without a link kind (a physical NIC or loopback)" : "kind " + kind;
+  const described = kind == null
+    ? "a device without a link kind (a physical NIC or loopback)"
+    : "kind " + kind;
   return new CniError(
     ERR_REFUSED_LINK,
-    "refusing to move link \"" + name + "\" (" + described + ") into the pod: deviceID \"" + deviceID +
-      "\" must name a macvtap created by the device plugin",
+    'refusing to move link "' + name + '" (' + described + ') into the pod: deviceID "' + deviceID +
+      '" must name a macvtap created by the device plugin',
   );
 }
 

@@ -39,9 +39,13 @@ export class MoveBackToNode extends UndoStep {
     const pod = session.pod();
     const node = session.node();
     const nodeNetns = session.nodeNetns();
-    if (pod == null || node == null || nodeNetns < 0) return "cannot reach the namespaces to move " + this.nodeName + " back";
+    if (pod == null || node == null || nodeNetns < 0) {
+      return "cannot reach the namespaces to move " + this.nodeName + " back";
+    }
     const found = findMovedMacvtap(pod, [this.podName, this.nodeName], this.original.link);
-    if (found.error != null) return "looking for " + this.nodeName + " in the pod: " + found.error!.toString();
+    if (found.error != null) {
+      return "looking for " + this.nodeName + " in the pod: " + found.error!.toString();
+    }
     if (found.link == null) return null; // never moved
     const moved = this.moveOut(pod, found.link!.index, nodeNetns);
     if (moved != null) return moved;
@@ -79,6 +83,8 @@ export class MoveBackToNode extends UndoStep {
     change.setPromisc((this.original.flags & IFF_PROMISC) != 0);
     change.setUp((this.original.flags & IFF_UP) != 0);
     const error = setLink(node, change);
-    return error == null ? null : "restoring MAC, MTU and up state of " + this.nodeName + ": " + error.toString();
+    return error == null
+      ? null
+      : "restoring MAC, MTU and up state of " + this.nodeName + ": " + error.toString();
   }
 }

@@ -14,12 +14,13 @@ export function tapPath(ifindex: i32): string {
 /** chown of /dev/tap<ifindex>; both ids -1 means leave it alone. */
 export function chownTap(ifindex: i32, owner: i64, group: i64): CniError | null {
   if (owner == KEEP_ID && group == KEEP_ID) return null;
-  const rc = host_tap_chown(ifindex, <i32>owner, <i32>group);
+  const rc = host_tap_chown(ifindex, <i32> owner, <i32> group);
   if (rc == 0) return null;
   if (-rc == ENOENT) return missingTap(ifindex);
   return new CniError(
     ERR_TAP_DEVICE,
-    "cannot change the owner of " + tapPath(ifindex) + " to " + owner.toString() + ":" + group.toString() + ": " +
+    "cannot change the owner of " + tapPath(ifindex) + " to " + owner.toString() + ":" + group.toString() +
+      ": " +
       errnoText(-rc),
   );
 }

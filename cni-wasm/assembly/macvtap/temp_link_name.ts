@@ -66,19 +66,19 @@ export function xxh64(data: Uint8Array, seed: u64): u64 {
   } else {
     hash = seed + PRIME64_5;
   }
-  hash += <u64>length;
+  hash += <u64> length;
   while (offset + 8 <= length) {
     hash ^= round(0, readU64(data, offset));
     hash = rotl<u64>(hash, 27) * PRIME64_1 + PRIME64_4;
     offset += 8;
   }
   if (offset + 4 <= length) {
-    hash ^= <u64>readU32(data, offset) * PRIME64_1;
+    hash ^= <u64> readU32(data, offset) * PRIME64_1;
     hash = rotl<u64>(hash, 23) * PRIME64_2 + PRIME64_3;
     offset += 4;
   }
   while (offset < length) {
-    hash ^= <u64>data[offset] * PRIME64_5;
+    hash ^= <u64> data[offset] * PRIME64_5;
     hash = rotl<u64>(hash, 11) * PRIME64_1;
     offset++;
   }
@@ -95,9 +95,10 @@ function avalanche(h: u64): u64 {
 }
 
 function readU64(data: Uint8Array, offset: i32): u64 {
-  return <u64>readU32(data, offset) | (<u64>readU32(data, offset + 4) << 32);
+  return <u64> readU32(data, offset) | (<u64> readU32(data, offset + 4) << 32);
 }
 
 function readU32(data: Uint8Array, offset: i32): u32 {
-  return <u32>data[offset] | (<u32>data[offset + 1] << 8) | (<u32>data[offset + 2] << 16) | (<u32>data[offset + 3] << 24);
+  return <u32> data[offset] | (<u32> data[offset + 1] << 8) | (<u32> data[offset + 2] << 16) |
+    (<u32> data[offset + 3] << 24);
 }

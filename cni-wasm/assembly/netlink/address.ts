@@ -40,7 +40,7 @@ export class AddressMessage {
     const w = b.writer;
     w.u8(this.family);
     w.u8(this.prefixLen);
-    w.u8(<u8>(this.flags & 0xff));
+    w.u8(<u8> (this.flags & 0xff));
     w.u8(this.scope);
     w.u32(this.index);
     const e = b.attrs;
@@ -68,11 +68,21 @@ export class AddressMessage {
     const d = new AttributeDecoder(payload, IFADDRMSG_LEN);
     while (d.next()) {
       switch (d.type()) {
-        case IFA_ADDRESS: a.address = d.bytes(); break;
-        case IFA_LOCAL: a.local = d.bytes(); break;
-        case IFA_BROADCAST: a.broadcast = d.bytes(); break;
-        case IFA_LABEL: a.label = d.string(); break;
-        case IFA_FLAGS: a.flags = d.u32(); break;
+        case IFA_ADDRESS:
+          a.address = d.bytes();
+          break;
+        case IFA_LOCAL:
+          a.local = d.bytes();
+          break;
+        case IFA_BROADCAST:
+          a.broadcast = d.bytes();
+          break;
+        case IFA_LABEL:
+          a.label = d.string();
+          break;
+        case IFA_FLAGS:
+          a.flags = d.u32();
+          break;
       }
     }
     if (d.error != null) return Decoded.fail<AddressMessage>("address message: " + d.error!);

@@ -33,10 +33,12 @@ export class AttributeEncoder {
     if (this.error != null) return false;
     const total = NLA_HDRLEN + payloadLength;
     if (total > MAX_ATTRIBUTE_LENGTH) {
-      this.fail("attribute " + type.toString() + " is too long: " + total.toString() + " bytes, nla_len is a u16");
+      this.fail(
+        "attribute " + type.toString() + " is too long: " + total.toString() + " bytes, nla_len is a u16",
+      );
       return false;
     }
-    this.writer.u16(<u16>total);
+    this.writer.u16(<u16> total);
     this.writer.u16(type);
     return true;
   }
@@ -124,10 +126,12 @@ export class AttributeEncoder {
     const at = this.openNests.pop();
     const total = this.writer.length - at;
     if (total > MAX_ATTRIBUTE_LENGTH) {
-      this.fail("nested attribute at offset " + at.toString() + " is too long: " + total.toString() + " bytes");
+      this.fail(
+        "nested attribute at offset " + at.toString() + " is too long: " + total.toString() + " bytes",
+      );
       return;
     }
-    this.writer.setU16(at, <u16>total);
+    this.writer.setU16(at, <u16> total);
   }
 
   /** Every attribute written, or null when an error was recorded or a nest is still open. */
@@ -175,18 +179,23 @@ export class AttributeDecoder {
     if (this.error != null || this.pos >= this.end) return false;
     const left = this.end - this.pos;
     if (left < NLA_HDRLEN) {
-      this.fail("truncated attribute header at offset " + this.pos.toString() + ": " + left.toString() + " bytes left");
+      this.fail(
+        "truncated attribute header at offset " + this.pos.toString() + ": " + left.toString() +
+          " bytes left",
+      );
       return false;
     }
-    const at = this.buf.dataStart + <usize>this.pos;
-    const length = <i32>load<u16>(at);
+    const at = this.buf.dataStart + <usize> this.pos;
+    const length = <i32> load<u16>(at);
     this.rawType = load<u16>(at, 2);
     if (length < NLA_HDRLEN || length > left) {
       const why = length < NLA_HDRLEN
         ? ", shorter than its header"
         : ", past the end (" + left.toString() + " bytes left)";
-      this.fail("attribute " + this.type().toString() + " at offset " + this.pos.toString() + " has length " +
-        length.toString() + why);
+      this.fail(
+        "attribute " + this.type().toString() + " at offset " + this.pos.toString() + " has length " +
+          length.toString() + why,
+      );
       return false;
     }
     this.start = this.pos + NLA_HDRLEN;
@@ -220,12 +229,14 @@ export class AttributeDecoder {
   private expect(size: i32, name: string): bool {
     if (this.error != null) return false;
     if (this.len == size) return true;
-    this.fail("attribute " + this.type().toString() + " is not a " + name + "; length " + this.len.toString());
+    this.fail(
+      "attribute " + this.type().toString() + " is not a " + name + "; length " + this.len.toString(),
+    );
     return false;
   }
 
   private payload(): usize {
-    return this.buf.dataStart + <usize>this.start;
+    return this.buf.dataStart + <usize> this.start;
   }
 
   u8(): u8 {
@@ -258,8 +269,8 @@ export class AttributeDecoder {
     if (this.error != null) return "";
     let length = 0;
     const at = this.payload();
-    while (length < this.len && load<u8>(at + <usize>length) != 0) length++;
-    return String.UTF8.decodeUnsafe(at, <usize>length, false);
+    while (length < this.len && load<u8>(at + <usize> length) != 0) length++;
+    return String.UTF8.decodeUnsafe(at, <usize> length, false);
   }
 
   /** A copy of the payload. */

@@ -24,10 +24,10 @@ export class ByteWriter {
       let capacity = this.buf.length * 2;
       while (capacity < needed) capacity *= 2;
       const grown = new Uint8Array(capacity);
-      memory.copy(grown.dataStart, this.buf.dataStart, <usize>this.len);
+      memory.copy(grown.dataStart, this.buf.dataStart, <usize> this.len);
       this.buf = grown;
     }
-    const at = this.buf.dataStart + <usize>this.len;
+    const at = this.buf.dataStart + <usize> this.len;
     this.len = needed;
     return at;
   }
@@ -54,13 +54,13 @@ export class ByteWriter {
 
   /** Appends raw bytes. */
   bytes(data: Uint8Array): void {
-    memory.copy(this.reserve(data.length), data.dataStart, <usize>data.length);
+    memory.copy(this.reserve(data.length), data.dataStart, <usize> data.length);
   }
 
   /** Appends n zero bytes (padding). */
   zeros(n: i32): void {
     if (n <= 0) return;
-    memory.fill(this.reserve(n), 0, <usize>n);
+    memory.fill(this.reserve(n), 0, <usize> n);
   }
 
   /** Appends the UTF-8 bytes of text, plus a NUL when nulTerminated. */
@@ -68,19 +68,19 @@ export class ByteWriter {
     const n = String.UTF8.byteLength(text, false) + (nulTerminated ? 1 : 0);
     const at = this.reserve(n);
     String.UTF8.encodeUnsafe(changetype<usize>(text), text.length, at, false);
-    if (nulTerminated) store<u8>(at + <usize>(n - 1), 0);
+    if (nulTerminated) store<u8>(at + <usize> (n - 1), 0);
   }
 
   /** Overwrites a u16 written earlier (a length known only later). Ignores offsets outside what was written. */
   setU16(offset: i32, value: u16): void {
     if (offset < 0 || offset + 2 > this.len) return;
-    store<u16>(this.buf.dataStart + <usize>offset, value);
+    store<u16>(this.buf.dataStart + <usize> offset, value);
   }
 
   /** Overwrites a u32 written earlier. Ignores offsets outside what was written. */
   setU32(offset: i32, value: u32): void {
     if (offset < 0 || offset + 4 > this.len) return;
-    store<u32>(this.buf.dataStart + <usize>offset, value);
+    store<u32>(this.buf.dataStart + <usize> offset, value);
   }
 
   /** A copy of everything written. */
@@ -121,7 +121,7 @@ export class ByteReader {
         ", only " + (this.end - this.pos).toString() + " left";
       return 0;
     }
-    const at = this.bytes.dataStart + <usize>this.pos;
+    const at = this.bytes.dataStart + <usize> this.pos;
     this.pos += n;
     return at;
   }

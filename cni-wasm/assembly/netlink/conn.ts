@@ -5,7 +5,14 @@
 // is drained, and events are kept for recvEvent() when the socket joined groups.
 
 import { host_nl_close, host_nl_open, host_nl_port, host_nl_recv, host_nl_send } from "../imports/bindings";
-import { NLM_F_ACK, NLM_F_DUMP_INTR, NLMSG_DONE, NLMSG_ERROR, NLMSG_MIN_TYPE, NLMSG_OVERRUN } from "./constants";
+import {
+  NLM_F_ACK,
+  NLM_F_DUMP_INTR,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLMSG_MIN_TYPE,
+  NLMSG_OVERRUN,
+} from "./constants";
 import { EAGAIN, EBADF, EBADMSG, EINTR, EMSGSIZE, ENOBUFS, ETIMEDOUT } from "./errno";
 import { decodeDonePayload, decodeErrorMessage, NetlinkError, Result } from "./error";
 import { addMessageFlags, Message, MessageDecoder, setMessageSeq } from "./message";
@@ -50,12 +57,16 @@ export class NetlinkConn {
    */
   static open(netns: i32, groups: u32): Result<NetlinkConn> {
     const sock = host_nl_open(netns, groups);
-    if (sock < 0) return Result.fail<NetlinkConn>(new NetlinkError("nl_open", -sock, "cannot open a netlink socket"));
+    if (sock < 0) {
+      return Result.fail<NetlinkConn>(new NetlinkError("nl_open", -sock, "cannot open a netlink socket"));
+    }
     const portOut = new Uint32Array(1);
     const status = host_nl_port(sock, portOut.dataStart);
     if (status < 0) {
       host_nl_close(sock);
-      return Result.fail<NetlinkConn>(new NetlinkError("nl_port", -status, "cannot read the socket's port id"));
+      return Result.fail<NetlinkConn>(
+        new NetlinkError("nl_port", -status, "cannot read the socket's port id"),
+      );
     }
     return Result.ok<NetlinkConn>(new NetlinkConn(sock, portOut[0], groups));
   }
@@ -109,8 +120,14 @@ export class NetlinkConn {
   recvEvent(timeoutMs: i32): Result<Message> {
     if (this.eventsLost) {
       this.eventsLost = false;
-      return Result.fail<Message>(new NetlinkError("event receive", ENOBUFS, "more than " +
-        MAX_QUEUED_EVENTS.toString() + " events were waiting; the oldest were dropped"));
+      return Result.fail<Message>(
+        new NetlinkError(
+          "event receive",
+          ENOBUFS,
+          "more than " +
+            MAX_QUEUED_EVENTS.toString() + " events were waiting; the oldest were dropped",
+        ),
+      );
     }
     if (this.events.length > 0) return Result.ok<Message>(this.events.shift());
     const n = this.receive(timeoutMs);
@@ -138,7 +155,8 @@ export class NetlinkConn {
       x.error = new NetlinkError(op, -sent, "cannot send the request", seq);
       return x;
     }
-    while (!this.receiveAnswer(x, op, seq, isDump)) {}
+    let complete = false;
+    while (!complete) complete = this.receiveAnswer(x, op, seq, isDump);
     return x;
   }
 
@@ -171,7 +189,12 @@ export class NetlinkConn {
         return true;
       }
       if ((h.flags & NLM_F_DUMP_INTR) != 0 && x.error == null) {
-        x.error = new NetlinkError(op, EINTR, "dump interrupted by a concurrent change (NLM_F_DUMP_INTR); retry", seq);
+        x.error = new NetlinkError(
+          op,
+          EINTR,
+          "dump interrupted by a concurrent change (NLM_F_DUMP_INTR); retry",
+          seq,
+        );
       }
       if (h.type >= NLMSG_MIN_TYPE) x.messages.push(d.message());
     }
@@ -184,7 +207,9 @@ export class NetlinkConn {
 
   /** A message that is not part of the answer: keep it when it is an event this socket asked for. */
   private drain(d: MessageDecoder): void {
-    if (this.groups != 0 && d.header.seq == 0 && d.header.type >= NLMSG_MIN_TYPE) this.queueEvent(d.message());
+    if (this.groups != 0 && d.header.seq == 0 && d.header.type >= NLMSG_MIN_TYPE) {
+      this.queueEvent(d.message());
+    }
   }
 
   private queueEvent(event: Message): void {
@@ -204,7 +229,12 @@ export class NetlinkConn {
 
   private receiveError(op: string, errno: i32, seq: u32): NetlinkError {
     if (errno == EAGAIN) {
-      return new NetlinkError(op, ETIMEDOUT, "no answer within " + this.replyTimeoutMs.toString() + " ms", seq);
+      return new NetlinkError(
+        op,
+        ETIMEDOUT,
+        "no answer within " + this.replyTimeoutMs.toString() + " ms",
+        seq,
+      );
     }
     if (errno == EMSGSIZE) {
       const size = this.buf.length.toString();

@@ -49,99 +49,187 @@ export const EALREADY: i32 = 114;
 /** Symbolic name ("EEXIST"), or "errno N" for one not in the table. */
 export function errnoName(errno: i32): string {
   switch (errno) {
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case ESRCH: return "ESRCH";
-    case EINTR: return "EINTR";
-    case EIO: return "EIO";
-    case ENXIO: return "ENXIO";
-    case E2BIG: return "E2BIG";
-    case EBADF: return "EBADF";
-    case EAGAIN: return "EAGAIN";
-    case ENOMEM: return "ENOMEM";
-    case EACCES: return "EACCES";
-    case EFAULT: return "EFAULT";
-    case EBUSY: return "EBUSY";
-    case EEXIST: return "EEXIST";
-    case EXDEV: return "EXDEV";
-    case ENODEV: return "ENODEV";
-    case ENOTDIR: return "ENOTDIR";
-    case EINVAL: return "EINVAL";
-    case ENFILE: return "ENFILE";
-    case EMFILE: return "EMFILE";
-    case ENOSPC: return "ENOSPC";
-    case ERANGE: return "ERANGE";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case ENOSYS: return "ENOSYS";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    case ELOOP: return "ELOOP";
-    case ENOMSG: return "ENOMSG";
-    case ENODATA: return "ENODATA";
-    case EPROTO: return "EPROTO";
-    case EBADMSG: return "EBADMSG";
-    case EOVERFLOW: return "EOVERFLOW";
-    case EMSGSIZE: return "EMSGSIZE";
-    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    case EAFNOSUPPORT: return "EAFNOSUPPORT";
-    case EADDRINUSE: return "EADDRINUSE";
-    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-    case ENETDOWN: return "ENETDOWN";
-    case ENETUNREACH: return "ENETUNREACH";
-    case ENOBUFS: return "ENOBUFS";
-    case ETIMEDOUT: return "ETIMEDOUT";
-    case EHOSTUNREACH: return "EHOSTUNREACH";
-    case EALREADY: return "EALREADY";
-    default: return "errno " + errno.toString();
+    case EPERM:
+      return "EPERM";
+    case ENOENT:
+      return "ENOENT";
+    case ESRCH:
+      return "ESRCH";
+    case EINTR:
+      return "EINTR";
+    case EIO:
+      return "EIO";
+    case ENXIO:
+      return "ENXIO";
+    case E2BIG:
+      return "E2BIG";
+    case EBADF:
+      return "EBADF";
+    case EAGAIN:
+      return "EAGAIN";
+    case ENOMEM:
+      return "ENOMEM";
+    case EACCES:
+      return "EACCES";
+    case EFAULT:
+      return "EFAULT";
+    case EBUSY:
+      return "EBUSY";
+    case EEXIST:
+      return "EEXIST";
+    case EXDEV:
+      return "EXDEV";
+    case ENODEV:
+      return "ENODEV";
+    case ENOTDIR:
+      return "ENOTDIR";
+    case EINVAL:
+      return "EINVAL";
+    case ENFILE:
+      return "ENFILE";
+    case EMFILE:
+      return "EMFILE";
+    case ENOSPC:
+      return "ENOSPC";
+    case ERANGE:
+      return "ERANGE";
+    case ENAMETOOLONG:
+      return "ENAMETOOLONG";
+    case ENOSYS:
+      return "ENOSYS";
+    case ENOTEMPTY:
+      return "ENOTEMPTY";
+    case ELOOP:
+      return "ELOOP";
+    case ENOMSG:
+      return "ENOMSG";
+    case ENODATA:
+      return "ENODATA";
+    case EPROTO:
+      return "EPROTO";
+    case EBADMSG:
+      return "EBADMSG";
+    case EOVERFLOW:
+      return "EOVERFLOW";
+    case EMSGSIZE:
+      return "EMSGSIZE";
+    case EPROTONOSUPPORT:
+      return "EPROTONOSUPPORT";
+    case EOPNOTSUPP:
+      return "EOPNOTSUPP";
+    case EAFNOSUPPORT:
+      return "EAFNOSUPPORT";
+    case EADDRINUSE:
+      return "EADDRINUSE";
+    case EADDRNOTAVAIL:
+      return "EADDRNOTAVAIL";
+    case ENETDOWN:
+      return "ENETDOWN";
+    case ENETUNREACH:
+      return "ENETUNREACH";
+    case ENOBUFS:
+      return "ENOBUFS";
+    case ETIMEDOUT:
+      return "ETIMEDOUT";
+    case EHOSTUNREACH:
+      return "EHOSTUNREACH";
+    case EALREADY:
+      return "EALREADY";
+    default:
+      return "errno " + errno.toString();
   }
 }
 
 /** glibc's strerror() text ("File exists"), or "Unknown error N". */
 export function errnoText(errno: i32): string {
   switch (errno) {
-    case EPERM: return "Operation not permitted";
-    case ENOENT: return "No such file or directory";
-    case ESRCH: return "No such process";
-    case EINTR: return "Interrupted system call";
-    case EIO: return "Input/output error";
-    case ENXIO: return "No such device or address";
-    case E2BIG: return "Argument list too long";
-    case EBADF: return "Bad file descriptor";
-    case EAGAIN: return "Resource temporarily unavailable";
-    case ENOMEM: return "Cannot allocate memory";
-    case EACCES: return "Permission denied";
-    case EFAULT: return "Bad address";
-    case EBUSY: return "Device or resource busy";
-    case EEXIST: return "File exists";
-    case EXDEV: return "Invalid cross-device link";
-    case ENODEV: return "No such device";
-    case ENOTDIR: return "Not a directory";
-    case EINVAL: return "Invalid argument";
-    case ENFILE: return "Too many open files in system";
-    case EMFILE: return "Too many open files";
-    case ENOSPC: return "No space left on device";
-    case ERANGE: return "Numerical result out of range";
-    case ENAMETOOLONG: return "File name too long";
-    case ENOSYS: return "Function not implemented";
-    case ENOTEMPTY: return "Directory not empty";
-    case ELOOP: return "Too many levels of symbolic links";
-    case ENOMSG: return "No message of desired type";
-    case ENODATA: return "No data available";
-    case EPROTO: return "Protocol error";
-    case EBADMSG: return "Bad message";
-    case EOVERFLOW: return "Value too large for defined data type";
-    case EMSGSIZE: return "Message too long";
-    case EPROTONOSUPPORT: return "Protocol not supported";
-    case EOPNOTSUPP: return "Operation not supported";
-    case EAFNOSUPPORT: return "Address family not supported by protocol";
-    case EADDRINUSE: return "Address already in use";
-    case EADDRNOTAVAIL: return "Cannot assign requested address";
-    case ENETDOWN: return "Network is down";
-    case ENETUNREACH: return "Network is unreachable";
-    case ENOBUFS: return "No buffer space available";
-    case ETIMEDOUT: return "Connection timed out";
-    case EHOSTUNREACH: return "No route to host";
-    case EALREADY: return "Operation already in progress";
-    default: return "Unknown error " + errno.toString();
+    case EPERM:
+      return "Operation not permitted";
+    case ENOENT:
+      return "No such file or directory";
+    case ESRCH:
+      return "No such process";
+    case EINTR:
+      return "Interrupted system call";
+    case EIO:
+      return "Input/output error";
+    case ENXIO:
+      return "No such device or address";
+    case E2BIG:
+      return "Argument list too long";
+    case EBADF:
+      return "Bad file descriptor";
+    case EAGAIN:
+      return "Resource temporarily unavailable";
+    case ENOMEM:
+      return "Cannot allocate memory";
+    case EACCES:
+      return "Permission denied";
+    case EFAULT:
+      return "Bad address";
+    case EBUSY:
+      return "Device or resource busy";
+    case EEXIST:
+      return "File exists";
+    case EXDEV:
+      return "Invalid cross-device link";
+    case ENODEV:
+      return "No such device";
+    case ENOTDIR:
+      return "Not a directory";
+    case EINVAL:
+      return "Invalid argument";
+    case ENFILE:
+      return "Too many open files in system";
+    case EMFILE:
+      return "Too many open files";
+    case ENOSPC:
+      return "No space left on device";
+    case ERANGE:
+      return "Numerical result out of range";
+    case ENAMETOOLONG:
+      return "File name too long";
+    case ENOSYS:
+      return "Function not implemented";
+    case ENOTEMPTY:
+      return "Directory not empty";
+    case ELOOP:
+      return "Too many levels of symbolic links";
+    case ENOMSG:
+      return "No message of desired type";
+    case ENODATA:
+      return "No data available";
+    case EPROTO:
+      return "Protocol error";
+    case EBADMSG:
+      return "Bad message";
+    case EOVERFLOW:
+      return "Value too large for defined data type";
+    case EMSGSIZE:
+      return "Message too long";
+    case EPROTONOSUPPORT:
+      return "Protocol not supported";
+    case EOPNOTSUPP:
+      return "Operation not supported";
+    case EAFNOSUPPORT:
+      return "Address family not supported by protocol";
+    case EADDRINUSE:
+      return "Address already in use";
+    case EADDRNOTAVAIL:
+      return "Cannot assign requested address";
+    case ENETDOWN:
+      return "Network is down";
+    case ENETUNREACH:
+      return "Network is unreachable";
+    case ENOBUFS:
+      return "No buffer space available";
+    case ETIMEDOUT:
+      return "Connection timed out";
+    case EHOSTUNREACH:
+      return "No route to host";
+    case EALREADY:
+      return "Operation already in progress";
+    default:
+      return "Unknown error " + errno.toString();
   }
 }

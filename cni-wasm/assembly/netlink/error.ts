@@ -6,7 +6,11 @@
 import { NLMSG_HDRLEN, nlmsgAlign } from "./align";
 import { AttributeDecoder } from "./attribute";
 import {
-  NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSGERR_ATTR_MISS_NEST, NLMSGERR_ATTR_MISS_TYPE, NLMSGERR_ATTR_MSG,
+  NLM_F_ACK_TLVS,
+  NLM_F_CAPPED,
+  NLMSGERR_ATTR_MISS_NEST,
+  NLMSGERR_ATTR_MISS_TYPE,
+  NLMSGERR_ATTR_MSG,
   NLMSGERR_ATTR_OFFS,
 } from "./constants";
 import { EBADMSG, errnoName, errnoText } from "./errno";
@@ -40,8 +44,9 @@ export class NetlinkError {
 
   /** `RTM_NEWLINK: EEXIST (17): File exists, message: "...", offset 36`. */
   toString(): string {
-    let text = this.op + ": " + errnoName(this.errno) + " (" + this.errno.toString() + "): " + errnoText(this.errno);
-    if (this.message.length > 0) text += ", message: \"" + this.message + "\"";
+    let text = this.op + ": " + errnoName(this.errno) + " (" + this.errno.toString() + "): " +
+      errnoText(this.errno);
+    if (this.message.length > 0) text += ', message: "' + this.message + '"';
     if (this.offset >= 0) text += ", offset " + this.offset.toString();
     if (this.missingType >= 0) text += ", missing attribute " + this.missingType.toString();
     if (this.missingNest >= 0) text += " in the nest at offset " + this.missingNest.toString();
@@ -63,7 +68,7 @@ export function decodeErrorMessage(op: string, header: NlMsgHdr, payload: Uint8A
   if (payload.length < ERRNO_LENGTH || (header.flags & NLM_F_ACK_TLVS) == 0) return failure;
   let tlvStart = ERRNO_LENGTH + NLMSG_HDRLEN;
   if ((header.flags & NLM_F_CAPPED) == 0 && payload.length >= tlvStart) {
-    const echoedLength = <i32>load<u32>(payload.dataStart, ERRNO_LENGTH);
+    const echoedLength = <i32> load<u32>(payload.dataStart, ERRNO_LENGTH);
     if (echoedLength < NLMSG_HDRLEN) return failure; // malformed echo: keep the errno, skip the TLVs
     tlvStart = ERRNO_LENGTH + nlmsgAlign(echoedLength);
   }
@@ -88,12 +93,21 @@ export function decodeDonePayload(op: string, header: NlMsgHdr, payload: Uint8Ar
 /** The negated errno in the first 4 bytes; EBADMSG with an explanation when it cannot be one. */
 function readErrno(op: string, header: NlMsgHdr, payload: Uint8Array): NetlinkError {
   if (payload.length < ERRNO_LENGTH) {
-    return new NetlinkError(op, EBADMSG,
-      "error payload is " + payload.length.toString() + " bytes, too short for an errno", header.seq);
+    return new NetlinkError(
+      op,
+      EBADMSG,
+      "error payload is " + payload.length.toString() + " bytes, too short for an errno",
+      header.seq,
+    );
   }
   const raw = load<i32>(payload.dataStart);
   if (raw > 0 || raw == i32.MIN_VALUE) {
-    return new NetlinkError(op, EBADMSG, "error payload holds " + raw.toString() + ", not a negated errno", header.seq);
+    return new NetlinkError(
+      op,
+      EBADMSG,
+      "error payload holds " + raw.toString() + ", not a negated errno",
+      header.seq,
+    );
   }
   return new NetlinkError(op, -raw, "", header.seq);
 }
@@ -107,13 +121,13 @@ function readExtendedAck(failure: NetlinkError, payload: Uint8Array, start: i32)
         failure.message = d.string();
         break;
       case NLMSGERR_ATTR_OFFS:
-        if (d.length() == 4) failure.offset = <i32>d.u32();
+        if (d.length() == 4) failure.offset = <i32> d.u32();
         break;
       case NLMSGERR_ATTR_MISS_TYPE:
-        if (d.length() == 4) failure.missingType = <i32>d.u32();
+        if (d.length() == 4) failure.missingType = <i32> d.u32();
         break;
       case NLMSGERR_ATTR_MISS_NEST:
-        if (d.length() == 4) failure.missingNest = <i32>d.u32();
+        if (d.length() == 4) failure.missingNest = <i32> d.u32();
         break;
     }
   }

@@ -4,8 +4,15 @@
 
 import { AttributeDecoder, AttributeEncoder } from "./attribute";
 import {
-  IFLA_MACVLAN_BC_QUEUE_LEN, IFLA_MACVLAN_FLAGS, IFLA_MACVLAN_MACADDR_COUNT, IFLA_MACVLAN_MODE,
-  MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU, MACVLAN_MODE_PRIVATE, MACVLAN_MODE_SOURCE, MACVLAN_MODE_VEPA,
+  IFLA_MACVLAN_BC_QUEUE_LEN,
+  IFLA_MACVLAN_FLAGS,
+  IFLA_MACVLAN_MACADDR_COUNT,
+  IFLA_MACVLAN_MODE,
+  MACVLAN_MODE_BRIDGE,
+  MACVLAN_MODE_PASSTHRU,
+  MACVLAN_MODE_PRIVATE,
+  MACVLAN_MODE_SOURCE,
+  MACVLAN_MODE_VEPA,
 } from "./constants";
 
 /** The IFLA_MACVLAN_* attributes we read and write; a field counts only when has() says so. */
@@ -95,12 +102,18 @@ export class MacvlanData {
 /** "private", "vepa", "bridge", "passthru", "source" (as `ip -d link` prints them), or "mode N". */
 export function macvlanModeName(mode: u32): string {
   switch (mode) {
-    case MACVLAN_MODE_PRIVATE: return "private";
-    case MACVLAN_MODE_VEPA: return "vepa";
-    case MACVLAN_MODE_BRIDGE: return "bridge";
-    case MACVLAN_MODE_PASSTHRU: return "passthru";
-    case MACVLAN_MODE_SOURCE: return "source";
-    default: return "mode " + mode.toString();
+    case MACVLAN_MODE_PRIVATE:
+      return "private";
+    case MACVLAN_MODE_VEPA:
+      return "vepa";
+    case MACVLAN_MODE_BRIDGE:
+      return "bridge";
+    case MACVLAN_MODE_PASSTHRU:
+      return "passthru";
+    case MACVLAN_MODE_SOURCE:
+      return "source";
+    default:
+      return "mode " + mode.toString();
   }
 }
 

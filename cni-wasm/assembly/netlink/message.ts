@@ -76,7 +76,7 @@ export class MessageBuilder {
   build(): Uint8Array | null {
     if (this.attrs.error == null && this.attrs.openNestCount > 0) this.attrs.finish();
     if (this.attrs.error != null) return null;
-    this.writer.setU32(0, <u32>this.writer.length);
+    this.writer.setU32(0, <u32> this.writer.length);
     return this.writer.toBytes();
   }
 }
@@ -88,7 +88,9 @@ export function setMessageSeq(message: Uint8Array, seq: u32): void {
 
 /** ORs flags into nlmsg_flags of an encoded message. */
 export function addMessageFlags(message: Uint8Array, flags: u16): void {
-  if (message.length >= NLMSG_HDRLEN) store<u16>(message.dataStart, load<u16>(message.dataStart, 6) | flags, 6);
+  if (message.length >= NLMSG_HDRLEN) {
+    store<u16>(message.dataStart, load<u16>(message.dataStart, 6) | flags, 6);
+  }
 }
 
 /** One received message: its header and a copy of its payload. */
@@ -122,20 +124,22 @@ export class MessageDecoder {
     if (this.error != null || this.pos >= this.end) return false;
     const left = this.end - this.pos;
     if (left < NLMSG_HDRLEN) {
-      this.error = "truncated message header at offset " + this.pos.toString() + ": " + left.toString() + " bytes left";
+      this.error = "truncated message header at offset " + this.pos.toString() + ": " + left.toString() +
+        " bytes left";
       return false;
     }
     const header = NlMsgHdr.read(this.buf, this.pos);
-    if (header.length < <u32>NLMSG_HDRLEN || header.length > <u32>left) {
-      const why = header.length < <u32>NLMSG_HDRLEN
+    if (header.length < <u32> NLMSG_HDRLEN || header.length > <u32> left) {
+      const why = header.length < <u32> NLMSG_HDRLEN
         ? ", shorter than its header"
         : ", past the end of the datagram (" + left.toString() + " bytes left)";
-      this.error = "message at offset " + this.pos.toString() + " has nlmsg_len " + header.length.toString() + why;
+      this.error = "message at offset " + this.pos.toString() + " has nlmsg_len " + header.length.toString() +
+        why;
       return false;
     }
     this.header = header;
     this.offset = this.pos;
-    this.pos = min(this.pos + nlmsgAlign(<i32>header.length), this.end);
+    this.pos = min(this.pos + nlmsgAlign(<i32> header.length), this.end);
     return true;
   }
 
@@ -146,7 +150,7 @@ export class MessageDecoder {
 
   /** Offset just past the current payload within buf. */
   get payloadEnd(): i32 {
-    return this.offset + <i32>this.header.length;
+    return this.offset + <i32> this.header.length;
   }
 
   /** A view of the current payload (shares buf: copy it before buf is reused). */

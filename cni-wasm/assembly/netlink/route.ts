@@ -5,8 +5,22 @@
 import { AttributeDecoder } from "./attribute";
 import { ByteReader } from "./buffer";
 import {
-  AF_INET, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RT_TABLE_UNSPEC, RTA_DST, RTA_GATEWAY, RTA_METRICS, RTA_MULTIPATH,
-  RTA_OIF, RTA_PREFSRC, RTA_PRIORITY, RTA_TABLE, RTAX_ADVMSS, RTAX_MTU, RTN_UNICAST, RTPROT_BOOT,
+  AF_INET,
+  RT_SCOPE_UNIVERSE,
+  RT_TABLE_MAIN,
+  RT_TABLE_UNSPEC,
+  RTA_DST,
+  RTA_GATEWAY,
+  RTA_METRICS,
+  RTA_MULTIPATH,
+  RTA_OIF,
+  RTA_PREFSRC,
+  RTA_PRIORITY,
+  RTA_TABLE,
+  RTAX_ADVMSS,
+  RTAX_MTU,
+  RTN_UNICAST,
+  RTPROT_BOOT,
 } from "./constants";
 import { Decoded, MessageBuilder } from "./message";
 
@@ -75,7 +89,7 @@ export class RouteMessage {
     w.u8(this.dstLen);
     w.u8(this.srcLen);
     w.u8(this.tos);
-    w.u8(this.table > 255 ? <u8>RT_TABLE_UNSPEC : <u8>this.table);
+    w.u8(this.table > 255 ? <u8> RT_TABLE_UNSPEC : <u8> this.table);
     w.u8(this.protocol);
     w.u8(this.scope);
     w.u8(this.type);
@@ -126,13 +140,26 @@ export class RouteMessage {
   /** Reads one attribute; returns what is wrong with it, or null. */
   private decodeAttribute(d: AttributeDecoder): string | null {
     switch (d.type()) {
-      case RTA_MULTIPATH: return this.decodeNexthops(d.bytes());
-      case RTA_METRICS: this.decodeMetrics(d.nested()); break;
-      case RTA_DST: this.dst = d.bytes(); break;
-      case RTA_GATEWAY: this.gateway = d.bytes(); break;
-      case RTA_PREFSRC: this.prefSrc = d.bytes(); break;
-      case RTA_OIF: this.oif = d.u32(); break;
-      case RTA_TABLE: this.table = d.u32(); break;
+      case RTA_MULTIPATH:
+        return this.decodeNexthops(d.bytes());
+      case RTA_METRICS:
+        this.decodeMetrics(d.nested());
+        break;
+      case RTA_DST:
+        this.dst = d.bytes();
+        break;
+      case RTA_GATEWAY:
+        this.gateway = d.bytes();
+        break;
+      case RTA_PREFSRC:
+        this.prefSrc = d.bytes();
+        break;
+      case RTA_OIF:
+        this.oif = d.u32();
+        break;
+      case RTA_TABLE:
+        this.table = d.u32();
+        break;
       case RTA_PRIORITY:
         this.priority = d.u32();
         this.hasPriority = true;
@@ -145,8 +172,12 @@ export class RouteMessage {
   private decodeMetrics(d: AttributeDecoder): void {
     while (d.next()) {
       switch (d.type()) {
-        case RTAX_MTU: this.mtu = d.u32(); break;
-        case RTAX_ADVMSS: this.advmss = d.u32(); break;
+        case RTAX_MTU:
+          this.mtu = d.u32();
+          break;
+        case RTAX_ADVMSS:
+          this.advmss = d.u32();
+          break;
       }
     }
   }
@@ -156,12 +187,13 @@ export class RouteMessage {
     let at = 0;
     while (at < bytes.length) {
       const r = new ByteReader(bytes, at);
-      const length = <i32>r.u16("rtnexthop");
+      const length = <i32> r.u16("rtnexthop");
       r.skip(2, "rtnexthop");
       const ifindex = r.i32("rtnexthop");
       if (r.error != null) return "RTA_MULTIPATH: " + r.error!;
       if (length < RTNEXTHOP_LEN || at + length > bytes.length) {
-        return "RTA_MULTIPATH: rtnh_len " + length.toString() + " at offset " + at.toString() + " does not fit";
+        return "RTA_MULTIPATH: rtnh_len " + length.toString() + " at offset " + at.toString() +
+          " does not fit";
       }
       this.nexthopOifs.push(ifindex);
       at += rtnhAlign(length);

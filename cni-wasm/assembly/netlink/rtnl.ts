@@ -5,8 +5,18 @@
 import { AddressMessage } from "./address";
 import { NetlinkConn } from "./conn";
 import {
-  NLM_F_CREATE, NLM_F_DUMP, NLM_F_EXCL, NLM_F_REQUEST, RTM_DELADDR, RTM_DELLINK,
-  RTM_GETADDR, RTM_GETLINK, RTM_GETROUTE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE,
+  NLM_F_CREATE,
+  NLM_F_DUMP,
+  NLM_F_EXCL,
+  NLM_F_REQUEST,
+  RTM_DELADDR,
+  RTM_DELLINK,
+  RTM_GETADDR,
+  RTM_GETLINK,
+  RTM_GETROUTE,
+  RTM_NEWADDR,
+  RTM_NEWLINK,
+  RTM_NEWROUTE,
 } from "./constants";
 import { EBADMSG, EINTR, ENODEV } from "./errno";
 import { NetlinkError, Result } from "./error";
@@ -30,7 +40,7 @@ function encodeError(op: string, error: string): NetlinkError {
 export function getLinkByName(conn: NetlinkConn, name: string): Result<LinkMessage> {
   const query = new LinkMessage();
   query.name = name;
-  return getLink(conn, query, "RTM_GETLINK \"" + name + "\"");
+  return getLink(conn, query, 'RTM_GETLINK "' + name + '"');
 }
 
 /** The link with ifindex `index`; value and error both null when there is none. */
@@ -46,7 +56,9 @@ function getLink(conn: NetlinkConn, query: LinkMessage, op: string): Result<Link
   if (request.error != null) return Result.fail<LinkMessage>(encodeError(op, request.error!));
   const replies = conn.call(request.value!, op);
   const error = replies.error;
-  if (error != null) return error.errno == ENODEV ? Result.ok<LinkMessage>(null) : Result.fail<LinkMessage>(error);
+  if (error != null) {
+    return error.errno == ENODEV ? Result.ok<LinkMessage>(null) : Result.fail<LinkMessage>(error);
+  }
   const messages = replies.value!;
   for (let i = 0; i < messages.length; i++) {
     if (messages[i].header.type != RTM_NEWLINK) continue;
@@ -70,7 +82,13 @@ export function listLinks(conn: NetlinkConn): Result<LinkMessage[]> {
 }
 
 /** A macvtap/macvlan request: `name` on lower link `lowerIndex` in `mode` (MACVLAN_MODE_*); index 0 = kernel picks. */
-export function newMacvlanLink(kind: string, name: string, lowerIndex: u32, mode: u32, index: i32 = 0): LinkMessage {
+export function newMacvlanLink(
+  kind: string,
+  name: string,
+  lowerIndex: u32,
+  mode: u32,
+  index: i32 = 0,
+): LinkMessage {
   const link = new LinkMessage();
   link.index = index;
   link.link = lowerIndex;

@@ -8,37 +8,81 @@ import { JsonValue } from "../../assembly/json/value";
 import { stringify } from "../../assembly/json/stringify";
 import { AddressMessage } from "../../assembly/netlink/address";
 import {
-  IFLA_CARRIER, IFLA_EXT_MASK, IFLA_GROUP, IFLA_LINK, IFLA_LINK_NETNSID, IFLA_MACVLAN_BC_QUEUE_LEN, IFLA_MACVLAN_FLAGS,
-  IFLA_MACVLAN_MACADDR_COUNT, IFLA_MACVLAN_MODE, IFLA_MASTER, IFLA_MAX_MTU, IFLA_MIN_MTU, IFLA_MTU, IFLA_NET_NS_FD,
-  IFLA_NET_NS_PID, IFLA_NUM_RX_QUEUES, IFLA_NUM_TX_QUEUES, IFLA_OPERSTATE, IFLA_PROMISCUITY, IFLA_TXQLEN, NLMSG_DONE,
-  NLMSG_ERROR, NLMSG_NOOP, NLMSG_OVERRUN, RTM_DELADDR, RTM_DELLINK, RTM_DELROUTE, RTM_GETADDR, RTM_GETLINK,
-  RTM_GETROUTE, RTM_NEWADDR, RTM_NEWLINK, RTM_NEWROUTE, RTM_SETLINK,
+  IFLA_CARRIER,
+  IFLA_EXT_MASK,
+  IFLA_GROUP,
+  IFLA_LINK,
+  IFLA_LINK_NETNSID,
+  IFLA_MACVLAN_BC_QUEUE_LEN,
+  IFLA_MACVLAN_FLAGS,
+  IFLA_MACVLAN_MACADDR_COUNT,
+  IFLA_MACVLAN_MODE,
+  IFLA_MASTER,
+  IFLA_MAX_MTU,
+  IFLA_MIN_MTU,
+  IFLA_MTU,
+  IFLA_NET_NS_FD,
+  IFLA_NET_NS_PID,
+  IFLA_NUM_RX_QUEUES,
+  IFLA_NUM_TX_QUEUES,
+  IFLA_OPERSTATE,
+  IFLA_PROMISCUITY,
+  IFLA_TXQLEN,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLMSG_NOOP,
+  NLMSG_OVERRUN,
+  RTM_DELADDR,
+  RTM_DELLINK,
+  RTM_DELROUTE,
+  RTM_GETADDR,
+  RTM_GETLINK,
+  RTM_GETROUTE,
+  RTM_NEWADDR,
+  RTM_NEWLINK,
+  RTM_NEWROUTE,
+  RTM_SETLINK,
 } from "../../assembly/netlink/constants";
 import { decodeDonePayload, decodeErrorMessage, NetlinkError } from "../../assembly/netlink/error";
 import { LinkInfo } from "../../assembly/netlink/linkinfo";
 import { LinkMessage } from "../../assembly/netlink/link";
-import { macvlanModeName, MacvlanData } from "../../assembly/netlink/macvlan";
+import { MacvlanData, macvlanModeName } from "../../assembly/netlink/macvlan";
 import { MessageDecoder, NlMsgHdr } from "../../assembly/netlink/message";
 import { RouteMessage } from "../../assembly/netlink/route";
 
 /** "RTM_NEWLINK", "NLMSG_ERROR" ..., or "type N". */
 export function messageTypeName(type: u16): string {
   switch (type) {
-    case NLMSG_NOOP: return "NLMSG_NOOP";
-    case NLMSG_ERROR: return "NLMSG_ERROR";
-    case NLMSG_DONE: return "NLMSG_DONE";
-    case NLMSG_OVERRUN: return "NLMSG_OVERRUN";
-    case RTM_NEWLINK: return "RTM_NEWLINK";
-    case RTM_DELLINK: return "RTM_DELLINK";
-    case RTM_GETLINK: return "RTM_GETLINK";
-    case RTM_SETLINK: return "RTM_SETLINK";
-    case RTM_NEWADDR: return "RTM_NEWADDR";
-    case RTM_DELADDR: return "RTM_DELADDR";
-    case RTM_GETADDR: return "RTM_GETADDR";
-    case RTM_NEWROUTE: return "RTM_NEWROUTE";
-    case RTM_DELROUTE: return "RTM_DELROUTE";
-    case RTM_GETROUTE: return "RTM_GETROUTE";
-    default: return "type " + type.toString();
+    case NLMSG_NOOP:
+      return "NLMSG_NOOP";
+    case NLMSG_ERROR:
+      return "NLMSG_ERROR";
+    case NLMSG_DONE:
+      return "NLMSG_DONE";
+    case NLMSG_OVERRUN:
+      return "NLMSG_OVERRUN";
+    case RTM_NEWLINK:
+      return "RTM_NEWLINK";
+    case RTM_DELLINK:
+      return "RTM_DELLINK";
+    case RTM_GETLINK:
+      return "RTM_GETLINK";
+    case RTM_SETLINK:
+      return "RTM_SETLINK";
+    case RTM_NEWADDR:
+      return "RTM_NEWADDR";
+    case RTM_DELADDR:
+      return "RTM_DELADDR";
+    case RTM_GETADDR:
+      return "RTM_GETADDR";
+    case RTM_NEWROUTE:
+      return "RTM_NEWROUTE";
+    case RTM_DELROUTE:
+      return "RTM_DELROUTE";
+    case RTM_GETROUTE:
+      return "RTM_GETROUTE";
+    default:
+      return "type " + type.toString();
   }
 }
 
@@ -182,7 +226,7 @@ export function describeRoute(r: RouteMessage): JsonValue {
   if (r.advmss != 0) out.setNumber("advmss", r.advmss);
   if (r.nexthopOifs.length > 0) {
     const hops = JsonValue.array();
-    for (let i = 0; i < r.nexthopOifs.length; i++) hops.push(JsonValue.number(<f64>r.nexthopOifs[i]));
+    for (let i = 0; i < r.nexthopOifs.length; i++) hops.push(JsonValue.number(<f64> r.nexthopOifs[i]));
     out.set("nexthopOifs", hops);
   }
   return out;
@@ -212,22 +256,30 @@ export function colonHex(bytes: Uint8Array): string {
 /** "10.1.2.3" for 4 bytes, RFC 5952 text ("fd00:1::3") for 16, colonHex otherwise. */
 export function formatIp(bytes: Uint8Array): string {
   if (bytes.length == 4) {
-    return bytes[0].toString() + "." + bytes[1].toString() + "." + bytes[2].toString() + "." + bytes[3].toString();
+    return bytes[0].toString() + "." + bytes[1].toString() + "." + bytes[2].toString() + "." +
+      bytes[3].toString();
   }
   if (bytes.length != 16) return colonHex(bytes);
   const groups = new Array<u32>(8);
-  for (let i = 0; i < 8; i++) groups[i] = (<u32>bytes[i * 2] << 8) | bytes[i * 2 + 1];
+  for (let i = 0; i < 8; i++) groups[i] = (<u32> bytes[i * 2] << 8) | bytes[i * 2 + 1];
   // The longest run of two or more zero groups becomes "::" (the first one on a tie).
   let bestStart = -1, bestLength = 1;
   for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && groups[j] == 0) j++;
-    if (j - i > bestLength) { bestStart = i; bestLength = j - i; }
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
     i = j == i ? i + 1 : j;
   }
   let text = "";
   for (let i = 0; i < 8; i++) {
-    if (i == bestStart) { text += "::"; i += bestLength - 1; continue; }
+    if (i == bestStart) {
+      text += "::";
+      i += bestLength - 1;
+      continue;
+    }
     if (text.length > 0 && !text.endsWith(":")) text += ":";
     text += groups[i].toString(16);
   }

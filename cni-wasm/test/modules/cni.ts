@@ -9,12 +9,20 @@ import { CniEnv, findRule, validateEnv } from "../../assembly/cni/env";
 import { parseArgs } from "../../assembly/cni/args";
 import { parseNetConf } from "../../assembly/cni/netconf";
 import { formatMac, parseMac } from "../../assembly/cni/mac";
-import { Attachment, addInterface, normalizeResult, renderResult } from "../../assembly/cni/result";
+import { addInterface, Attachment, normalizeResult, renderResult } from "../../assembly/cni/result";
 import { checkVersion } from "../../assembly/cni/version";
-import { isTempLinkName as isTempLink, tempLinkName as tempLink } from "../../assembly/macvtap/temp_link_name";
+import {
+  isTempLinkName as isTempLink,
+  tempLinkName as tempLink,
+} from "../../assembly/macvtap/temp_link_name";
 
 function errorJson(err: CniError): string {
-  return stringify(JsonValue.object().setNumber("code", err.code).setString("msg", err.msg).setString("details", err.details));
+  return stringify(
+    JsonValue.object().setNumber("code", err.code).setString("msg", err.msg).setString(
+      "details",
+      err.details,
+    ),
+  );
 }
 
 export function tempLinkName(deviceID: string): string {
@@ -36,7 +44,7 @@ export function config(text: string): string {
     .setString("cniVersion", c.cniVersion).setString("name", c.name).setString("deviceID", c.deviceID)
     .setString("deviceType", c.deviceType)
     .setString("mac", c.mac).setString("runtimeMac", c.runtimeMac).setNumber("mtu", c.mtu)
-    .setBool("promiscMode", c.promiscMode).setNumber("owner", <f64>c.owner).setNumber("group", <f64>c.group)
+    .setBool("promiscMode", c.promiscMode).setNumber("owner", <f64> c.owner).setNumber("group", <f64> c.group)
     .setString("ipamType", c.ipamType).setBool("hasPrevResult", c.prevResult != null);
   if (versionError != null) out.setNumber("versionError", versionError.code);
   return stringify(out);
@@ -45,10 +53,18 @@ export function config(text: string): string {
 export function args(text: string): string {
   const result = parseArgs(text);
   if (result.error != null) return errorJson(result.error!);
-  return stringify(JsonValue.object().setString("mac", result.args.mac).setBool("ignoreUnknown", result.args.ignoreUnknown));
+  return stringify(
+    JsonValue.object().setString("mac", result.args.mac).setBool("ignoreUnknown", result.args.ignoreUnknown),
+  );
 }
 
-export function env(command: string, containerId: string, netns: string, ifname: string, path: string): string {
+export function env(
+  command: string,
+  containerId: string,
+  netns: string,
+  ifname: string,
+  path: string,
+): string {
   const rule = findRule(command);
   if (rule == null) return "unknown";
   const e = new CniEnv();
@@ -67,9 +83,18 @@ export function mac(text: string): string {
 }
 
 /** Normalizes `prev` (may be "null"), appends an interface and renders for `version`. */
-export function result(prev: string, version: string, name: string, macText: string, sandbox: string, mtu: i32): string {
+export function result(
+  prev: string,
+  version: string,
+  name: string,
+  macText: string,
+  sandbox: string,
+  mtu: i32,
+): string {
   const parsed = parseJson(prev);
-  const base = parsed.value != null && parsed.value!.isObject ? normalizeResult(parsed.value!) : JsonValue.object();
+  const base = parsed.value != null && parsed.value!.isObject
+    ? normalizeResult(parsed.value!)
+    : JsonValue.object();
   const a = new Attachment();
   a.name = name;
   a.mac = macText;

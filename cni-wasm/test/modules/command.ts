@@ -28,11 +28,11 @@ function str(request: JsonValue, i: i32): string {
 }
 
 function int(request: JsonValue, i: i32): i32 {
-  return <i32><i64>request.items[i + 1].numberValue;
+  return <i32> <i64> request.items[i + 1].numberValue;
 }
 
 function uint(request: JsonValue, i: i32): u32 {
-  return <u32><i64>request.items[i + 1].numberValue;
+  return <u32> <i64> request.items[i + 1].numberValue;
 }
 
 /** Replies of functions that return nothing. */
@@ -42,29 +42,51 @@ const SERVED = new Map<string, Served>();
 SERVED.set("netnsOpen", new Served("s", (r: JsonValue): string => nl.netnsOpen(str(r, 0)).toString()));
 SERVED.set("netnsClose", new Served("i", (r: JsonValue): string => nl.netnsClose(int(r, 0)).toString()));
 SERVED.set("connOpen", new Served("ii", (r: JsonValue): string => nl.connOpen(int(r, 0), uint(r, 1))));
-SERVED.set("connSelect", new Served("i", (r: JsonValue): string => {
-  nl.connSelect(int(r, 0));
-  return NOTHING;
-}));
-SERVED.set("connClose", new Served("", (r: JsonValue): string => {
-  nl.connClose();
-  return NOTHING;
-}));
-SERVED.set("connSetTimeout", new Served("i", (r: JsonValue): string => {
-  nl.connSetTimeout(int(r, 0));
-  return NOTHING;
-}));
+SERVED.set(
+  "connSelect",
+  new Served("i", (r: JsonValue): string => {
+    nl.connSelect(int(r, 0));
+    return NOTHING;
+  }),
+);
+SERVED.set(
+  "connClose",
+  new Served("", (_r: JsonValue): string => {
+    nl.connClose();
+    return NOTHING;
+  }),
+);
+SERVED.set(
+  "connSetTimeout",
+  new Served("i", (r: JsonValue): string => {
+    nl.connSetTimeout(int(r, 0));
+    return NOTHING;
+  }),
+);
 SERVED.set("connRecvEvent", new Served("i", (r: JsonValue): string => nl.connRecvEvent(int(r, 0))));
-SERVED.set("countListedLinks", new Served("", (r: JsonValue): string => nl.countListedLinks().toString()));
-SERVED.set("linkIndexByName", new Served("s", (r: JsonValue): string => nl.linkIndexByName(str(r, 0)).toString()));
+SERVED.set("countListedLinks", new Served("", (_r: JsonValue): string => nl.countListedLinks().toString()));
+SERVED.set(
+  "linkIndexByName",
+  new Served("s", (r: JsonValue): string => nl.linkIndexByName(str(r, 0)).toString()),
+);
 SERVED.set("rtnlGetLinkByName", new Served("s", (r: JsonValue): string => nl.rtnlGetLinkByName(str(r, 0))));
-SERVED.set("rtnlGetLinkByIndex", new Served("i", (r: JsonValue): string => nl.rtnlGetLinkByIndex(int(r, 0))));
-SERVED.set("rtnlListLinks", new Served("", (r: JsonValue): string => nl.rtnlListLinks()));
-SERVED.set("rtnlListAddresses", new Served("ii", (r: JsonValue): string =>
-  nl.rtnlListAddresses(<u8>int(r, 0), uint(r, 1))));
-SERVED.set("rtnlListRoutes", new Served("i", (r: JsonValue): string => nl.rtnlListRoutes(<u8>int(r, 0))));
-SERVED.set("rtnlCreateMacvlan", new Served("ssisi", (r: JsonValue): string =>
-  nl.rtnlCreateMacvlan(str(r, 0), str(r, 1), uint(r, 2), str(r, 3), int(r, 4))));
+SERVED.set(
+  "rtnlGetLinkByIndex",
+  new Served("i", (r: JsonValue): string => nl.rtnlGetLinkByIndex(int(r, 0))),
+);
+SERVED.set("rtnlListLinks", new Served("", (_r: JsonValue): string => nl.rtnlListLinks()));
+SERVED.set(
+  "rtnlListAddresses",
+  new Served("ii", (r: JsonValue): string => nl.rtnlListAddresses(<u8> int(r, 0), uint(r, 1))),
+);
+SERVED.set("rtnlListRoutes", new Served("i", (r: JsonValue): string => nl.rtnlListRoutes(<u8> int(r, 0))));
+SERVED.set(
+  "rtnlCreateMacvlan",
+  new Served(
+    "ssisi",
+    (r: JsonValue): string => nl.rtnlCreateMacvlan(str(r, 0), str(r, 1), uint(r, 2), str(r, 3), int(r, 4)),
+  ),
+);
 SERVED.set("rtnlCreateLink", new Served("s", (r: JsonValue): string => nl.rtnlCreateLink(str(r, 0))));
 SERVED.set("rtnlSetLink", new Served("s", (r: JsonValue): string => nl.rtnlSetLink(str(r, 0))));
 SERVED.set("rtnlDeleteLink", new Served("i", (r: JsonValue): string => nl.rtnlDeleteLink(int(r, 0))));
@@ -72,22 +94,29 @@ SERVED.set("rtnlAddAddress", new Served("s", (r: JsonValue): string => nl.rtnlAd
 SERVED.set("rtnlDeleteAddress", new Served("s", (r: JsonValue): string => nl.rtnlDeleteAddress(str(r, 0))));
 SERVED.set("rtnlAddRoute", new Served("s", (r: JsonValue): string => nl.rtnlAddRoute(str(r, 0))));
 SERVED.set("lookupNic", new Served("s", (r: JsonValue): string => lookupNic(str(r, 0))));
-SERVED.set("moveBackToNode", new Served("sssiis", (r: JsonValue): string =>
-  moveBackToNode(str(r, 0), str(r, 1), str(r, 2), int(r, 3), uint(r, 4), str(r, 5))));
+SERVED.set(
+  "moveBackToNode",
+  new Served(
+    "sssiis",
+    (r: JsonValue): string =>
+      moveBackToNode(str(r, 0), str(r, 1), str(r, 2), int(r, 3), uint(r, 4), str(r, 5)),
+  ),
+);
 
 /** i32 and u32 parameters share one letter: any whole number either of them can hold. */
 function fitsParam(kind: string, value: JsonValue): bool {
   if (kind == "s") return value.isString;
-  return value.isInteger && value.numberValue >= <f64>i32.MIN_VALUE && value.numberValue <= <f64>u32.MAX_VALUE;
+  return value.isInteger && value.numberValue >= <f64> i32.MIN_VALUE &&
+    value.numberValue <= <f64> u32.MAX_VALUE;
 }
 
 /** Why `request` cannot be run, or null when it names a served function with fitting arguments. */
 function refusal(request: JsonValue | null): string | null {
   if (request == null || !request.isArray || request.length == 0 || !request.items[0].isString) {
-    return "a request is a JSON array [\"functionName\", arg, ...]";
+    return 'a request is a JSON array ["functionName", arg, ...]';
   }
   const name = request.items[0].stringValue;
-  if (!SERVED.has(name)) return "no function \"" + name + "\"";
+  if (!SERVED.has(name)) return 'no function "' + name + '"';
   const params = SERVED.get(name).params;
   if (request.length - 1 != params.length) {
     return name + " takes " + params.length.toString() + " arguments, got " + (request.length - 1).toString();

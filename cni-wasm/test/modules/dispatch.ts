@@ -12,7 +12,7 @@ function echoConfig(inv: Invocation): Outcome {
   const out = JsonValue.object()
     .setString("deviceID", inv.conf.deviceID)
     .setString("mac", inv.args.mac)
-    .setNumber("mtu", <f64>inv.conf.mtu);
+    .setNumber("mtu", <f64> inv.conf.mtu);
   return Outcome.done(out);
 }
 

@@ -43,23 +43,24 @@ class FrameReader {
       if (this.end > this.start) this.error = "input ends inside a frame header";
       return false;
     }
-    const header = changetype<usize>(this.buffer) + <usize>this.start;
+    const header = changetype<usize>(this.buffer) + <usize> this.start;
     this.kind = load<u8>(header);
     const length = load<u32>(header, 1);
-    if (length > <u32>MAX_PAYLOAD_BYTES) {
-      this.error = "frame of " + length.toString() + " bytes (kind " + this.kind.toString() + ") is over the limit";
+    if (length > <u32> MAX_PAYLOAD_BYTES) {
+      this.error = "frame of " + length.toString() + " bytes (kind " + this.kind.toString() +
+        ") is over the limit";
       return false;
     }
-    if (!this.fill(HEADER_BYTES + <i32>length)) {
+    if (!this.fill(HEADER_BYTES + <i32> length)) {
       this.error = "input ends inside a frame of " + length.toString() + " bytes";
       return false;
     }
     // A fresh buffer of exactly the payload, as V8's bindings hand the in-process module. (fill may have
     // moved the bytes: the header's address is stale.)
-    this.payload = new ArrayBuffer(<i32>length);
-    const at = changetype<usize>(this.buffer) + <usize>this.start;
+    this.payload = new ArrayBuffer(<i32> length);
+    const at = changetype<usize>(this.buffer) + <usize> this.start;
     memory.copy(changetype<usize>(this.payload), at + HEADER_BYTES, length);
-    this.start += HEADER_BYTES + <i32>length;
+    this.start += HEADER_BYTES + <i32> length;
     return true;
   }
 
@@ -79,7 +80,7 @@ class FrameReader {
     const pending = this.end - this.start;
     let target = this.buffer;
     if (need > this.buffer.byteLength - (this.buffer.byteLength >> 2)) target = new ArrayBuffer(need * 2);
-    memory.copy(changetype<usize>(target), changetype<usize>(this.buffer) + <usize>this.start, pending);
+    memory.copy(changetype<usize>(target), changetype<usize>(this.buffer) + <usize> this.start, pending);
     this.buffer = target;
     this.start = 0;
     this.end = pending;
@@ -95,9 +96,9 @@ function dispatchFrame(payload: ArrayBuffer): string | null {
   if (payload.byteLength < 4) return null;
   const base = changetype<usize>(payload);
   const envLength = load<u32>(base);
-  if (envLength > <u32>(payload.byteLength - 4)) return null;
+  if (envLength > <u32> (payload.byteLength - 4)) return null;
   const env = String.UTF8.decodeUnsafe(base + 4, envLength);
-  const config = String.UTF8.decodeUnsafe(base + 4 + envLength, payload.byteLength - 4 - <i32>envLength);
+  const config = String.UTF8.decodeUnsafe(base + 4 + envLength, payload.byteLength - 4 - <i32> envLength);
   return run(env, config);
 }
 
@@ -108,14 +109,14 @@ function descend(depth: i32): i32 {
 
 /** A deliberate trap; returns only when `kind` is no probe. */
 function probe(kind: u8): string | null {
-  if (kind == KIND_PROBE_OUT_OF_BOUNDS) return load<u8>(<usize>0xfffffff0).toString();
+  if (kind == KIND_PROBE_OUT_OF_BOUNDS) return load<u8>(<usize> 0xfffffff0).toString();
   if (kind == KIND_PROBE_RECURSION) return descend(i32.MAX_VALUE).toString();
   if (kind == KIND_PROBE_ABORT) assert(false, "deliberate abort probe");
   return null;
 }
 
 function answer(kind: u8, payload: ArrayBuffer, decoders: string[]): string | null {
-  if (<i32>kind < decoders.length) return fuzzDecode(decoders[kind], Uint8Array.wrap(payload));
+  if (<i32> kind < decoders.length) return fuzzDecode(decoders[kind], Uint8Array.wrap(payload));
   if (kind == KIND_DISPATCH) return dispatchFrame(payload);
   return probe(kind);
 }
@@ -129,7 +130,9 @@ function main(): i32 {
   while (frames.next()) {
     const text = answer(frames.kind, frames.payload, decoders);
     if (text == null) {
-      process.stderr.write("fuzz_command: frame #" + count.toString() + " of kind " + frames.kind.toString() + " is malformed\n");
+      process.stderr.write(
+        "fuzz_command: frame #" + count.toString() + " of kind " + frames.kind.toString() + " is malformed\n",
+      );
       return 2;
     }
     process.stdout.write(escapeLine(text) + "\n");

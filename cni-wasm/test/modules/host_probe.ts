@@ -5,8 +5,10 @@
 // argv[1] picks the scenario.
 
 import {
+  host_bus_device_link,
   host_ipam_exec,
   host_ipam_output,
+  host_link_numa_node,
   host_netns_close,
   host_netns_open,
   host_nl_close,
@@ -14,12 +16,10 @@ import {
   host_nl_port,
   host_nl_recv,
   host_nl_send,
+  host_sysctl_set,
   host_tap_chown,
   host_tap_stat,
   host_wait_readable,
-  host_link_numa_node,
-  host_bus_device_link,
-  host_sysctl_set,
 } from "../../assembly/imports/bindings";
 import { badPointer, nulNames, wasiRefusals } from "./probe_boundaries";
 // The global `abort` is aliased to onAbort (asconfig.json "use"): that file must be in the program.
@@ -72,7 +72,7 @@ function openNetns(path: string): i32 {
 function sendLinkDump(sock: i32): i32 {
   const request = new ArrayBuffer(NLMSG_HDRLEN + IFINFOMSG_LEN);
   const p = changetype<usize>(request);
-  store<u32>(p, <u32>request.byteLength);
+  store<u32>(p, <u32> request.byteLength);
   store<u16>(p, RTM_GETLINK, 4);
   store<u16>(p, NLM_F_REQUEST | NLM_F_DUMP, 6);
   store<u32>(p, 1, 8);
@@ -84,15 +84,16 @@ function receiveLinks(sock: i32): string {
   const buffer = new ArrayBuffer(RECV_CAP);
   const base = changetype<usize>(buffer);
   let names = "";
-  for (;;) {
+  let done = false;
+  while (!done) {
     const got = host_nl_recv(sock, base, RECV_CAP, 2000);
     if (got < 0) return "recv-error:" + got.toString();
     let offset = 0;
-    while (offset + NLMSG_HDRLEN <= got) {
-      const len = <i32>load<u32>(base + offset);
+    while (!done && offset + NLMSG_HDRLEN <= got) {
+      const len = <i32> load<u32>(base + offset);
       const type = load<u16>(base + offset, 4);
       if (len < NLMSG_HDRLEN) return "bad-length";
-      if (type == NLMSG_DONE) return names;
+      done = type == NLMSG_DONE;
       if (type == NLMSG_ERROR) return "nlmsg-error:" + load<i32>(base + offset, 16).toString();
       if (type == RTM_NEWLINK) {
         const index = load<i32>(base + offset + NLMSG_HDRLEN, 4);
@@ -108,7 +109,7 @@ function receiveLinks(sock: i32): string {
 function findIfname(message: usize, len: i32): string {
   let offset = NLMSG_HDRLEN + IFINFOMSG_LEN;
   while (offset + 4 <= len) {
-    const attrLen = <i32>load<u16>(message + offset);
+    const attrLen = <i32> load<u16>(message + offset);
     const attrType = load<u16>(message + offset, 2);
     if (attrLen < 4) break;
     if (attrType == IFLA_IFNAME) return String.UTF8.decodeUnsafe(message + offset + 4, attrLen - 4, true);
@@ -176,12 +177,16 @@ function busDevice(bus: string, device: string, which: i32, cap: i32): void {
   const deviceBytes = utf8(device);
   const target = new Uint8Array(cap > 0 ? cap : 1);
   const length = host_bus_device_link(
-    changetype<usize>(busBytes), busBytes.byteLength,
-    changetype<usize>(deviceBytes), deviceBytes.byteLength,
-    which, target.dataStart, cap,
+    changetype<usize>(busBytes),
+    busBytes.byteLength,
+    changetype<usize>(deviceBytes),
+    deviceBytes.byteLength,
+    which,
+    target.dataStart,
+    cap,
   );
   say("rc", length.toString());
-  if (length > 0) say("target", String.UTF8.decodeUnsafe(target.dataStart, <usize>length));
+  if (length > 0) say("target", String.UTF8.decodeUnsafe(target.dataStart, <usize> length));
 }
 
 function recvTimeout(): void {
@@ -204,7 +209,10 @@ function badHandles(): void {
   say("tap_chown_bad_uid", host_tap_chown(1, -7, 0).toString());
   const key = utf8("net/ipv4/conf/lo/arp_notify");
   const one = utf8("1");
-  say("sysctl_unknown_netns", host_sysctl_set(1, changetype<usize>(key), key.byteLength, changetype<usize>(one), 1).toString());
+  say(
+    "sysctl_unknown_netns",
+    host_sysctl_set(1, changetype<usize>(key), key.byteLength, changetype<usize>(one), 1).toString(),
+  );
 }
 
 // sysctl_set inside a netns (tests pass a throwaway one: the host's own sysctls are never written).
@@ -212,8 +220,16 @@ function sysctl(path: string, key: string, value: string): void {
   const netns = openNetns(path);
   const keyBytes = utf8(key);
   const valueBytes = utf8(value);
-  say("sysctl", host_sysctl_set(netns, changetype<usize>(keyBytes), keyBytes.byteLength,
-    changetype<usize>(valueBytes), valueBytes.byteLength).toString());
+  say(
+    "sysctl",
+    host_sysctl_set(
+      netns,
+      changetype<usize>(keyBytes),
+      keyBytes.byteLength,
+      changetype<usize>(valueBytes),
+      valueBytes.byteLength,
+    ).toString(),
+  );
 }
 
 function tapStat(ifindex: i32): void {
@@ -234,9 +250,12 @@ function ipam(type: string, command: string): void {
   const stdin = utf8(readStdin());
   const status = new ArrayBuffer(4);
   const length = host_ipam_exec(
-    changetype<usize>(typeBytes), typeBytes.byteLength,
-    changetype<usize>(commandBytes), commandBytes.byteLength,
-    changetype<usize>(stdin), stdin.byteLength,
+    changetype<usize>(typeBytes),
+    typeBytes.byteLength,
+    changetype<usize>(commandBytes),
+    commandBytes.byteLength,
+    changetype<usize>(stdin),
+    stdin.byteLength,
     changetype<usize>(status),
   );
   say("result", length.toString());
@@ -287,16 +306,16 @@ if (scenario == "echo") {
   process.stdout.write("partial output\n");
   process.exit(I32.parseInt(arg(2)));
 } else if (scenario == "abort") {
-  process.stdout.write("{\"half\": \"a result");
+  process.stdout.write('{"half": "a result');
   assert(false, "probe abort");
 } else if (scenario == "unreachable") {
-  process.stdout.write("{\"half\": \"a result");
+  process.stdout.write('{"half": "a result');
   unreachable();
 } else if (scenario == "overflow") {
-  process.stdout.write("{\"half\": \"a result");
+  process.stdout.write('{"half": "a result');
   say("depth", recurse(0).toString());
 } else if (scenario == "oom") {
-  process.stdout.write("{\"half\": \"a result");
+  process.stdout.write('{"half": "a result');
   exhaustMemory();
 } else if (scenario == "netns") {
   const fd = openNetns(arg(2));

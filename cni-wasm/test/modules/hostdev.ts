@@ -44,7 +44,13 @@ export function nicDevice(datagram: Uint8Array): string {
  * name, ifindex and parent device ("" bus drops both parent attributes): how tests
  * derive more NICs from the one recorded virtio NIC.
  */
-export function deriveLink(datagram: Uint8Array, name: string, index: i32, bus: string, device: string): Uint8Array {
+export function deriveLink(
+  datagram: Uint8Array,
+  name: string,
+  index: i32,
+  bus: string,
+  device: string,
+): Uint8Array {
   const link = firstLink(datagram);
   link.name = name;
   link.index = index;
@@ -77,14 +83,18 @@ export function originDecode(alias: string): string {
   const record = OriginRecord.decode(alias);
   if (record == null) return "null";
   let mac = "";
-  for (let i = 0; i < record.mac.length; i++) mac += (record.mac[i] < 16 ? "0" : "") + record.mac[i].toString(16);
-  return stringify(JsonValue.object()
-    .setString("deviceID", record.deviceID)
-    .setString("name", record.name)
-    .setNumber("mtu", <f64>record.mtu)
-    .setString("mac", mac)
-    .setBool("up", record.up)
-    .setString("alias", record.alias));
+  for (let i = 0; i < record.mac.length; i++) {
+    mac += (record.mac[i] < 16 ? "0" : "") + record.mac[i].toString(16);
+  }
+  return stringify(
+    JsonValue.object()
+      .setString("deviceID", record.deviceID)
+      .setString("name", record.name)
+      .setNumber("mtu", <f64> record.mtu)
+      .setString("mac", mac)
+      .setBool("up", record.up)
+      .setString("alias", record.alias),
+  );
 }
 
 /** defaultRouteOifs over every RTM_NEWROUTE of the datagrams joined in `datagrams`. */
@@ -96,19 +106,28 @@ export function defaultRoutes(datagrams: Uint8Array): string {
   }
   const out = JsonValue.array();
   const oifs = defaultRouteOifs(routes);
-  for (let i = 0; i < oifs.length; i++) out.push(JsonValue.number(<f64>oifs[i]));
+  for (let i = 0; i < oifs.length; i++) out.push(JsonValue.number(<f64> oifs[i]));
   return stringify(out);
 }
 
 /** findNic in the netns the host runs in: {"name", "index"} or {"code", "msg"}. */
 export function lookupNic(deviceID: string): string {
   const opened = NetlinkConn.open(-1, 0);
-  if (opened.error != null) return stringify(JsonValue.object().setString("openError", opened.error!.toString()));
+  if (opened.error != null) {
+    return stringify(JsonValue.object().setString("openError", opened.error!.toString()));
+  }
   const conn = opened.value!;
   const found = findNic(conn, deviceID);
   conn.close();
   const error = found.error;
-  if (error != null) return stringify(JsonValue.object().setNumber("code", <f64>error.code).setString("msg", error.msg));
+  if (error != null) {
+    return stringify(JsonValue.object().setNumber("code", <f64> error.code).setString("msg", error.msg));
+  }
   const link = found.link!;
-  return stringify(JsonValue.object().setString("name", link.name != null ? link.name! : "").setNumber("index", <f64>link.index));
+  return stringify(
+    JsonValue.object().setString("name", link.name != null ? link.name! : "").setNumber(
+      "index",
+      <f64> link.index,
+    ),
+  );
 }

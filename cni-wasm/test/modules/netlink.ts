@@ -13,18 +13,29 @@ import { AttributeDecoder, AttributeEncoder } from "../../assembly/netlink/attri
 import { host_netns_close, host_netns_open } from "../../assembly/imports/bindings";
 import { NetlinkConn } from "../../assembly/netlink/conn";
 import {
-  describeAddress, describeDatagram, describeError, describeLink, describeMessage, describeRoute,
+  describeAddress,
+  describeDatagram,
+  describeError,
+  describeLink,
+  describeMessage,
+  describeRoute,
 } from "./_describe";
 import { decodeDonePayload, decodeErrorMessage, NetlinkError, Result } from "../../assembly/netlink/error";
 import { LinkMessage } from "../../assembly/netlink/link";
-import { MacvlanData, macvlanModeFromName } from "../../assembly/netlink/macvlan";
+import { macvlanModeFromName } from "../../assembly/netlink/macvlan";
 import {
-  MACVLAN_MODE_BRIDGE, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, NLMSG_DONE, RTM_NEWLINK,
+  MACVLAN_MODE_BRIDGE,
+  NLM_F_ACK,
+  NLM_F_CREATE,
+  NLM_F_EXCL,
+  NLM_F_REQUEST,
+  NLMSG_DONE,
+  RTM_NEWLINK,
 } from "../../assembly/netlink/constants";
 import { Decoded, Message, MessageDecoder } from "../../assembly/netlink/message";
 import { RouteMessage } from "../../assembly/netlink/route";
 import * as rtnl from "../../assembly/netlink/rtnl";
-import { addressFromJson, text, num, linkFromJson, routeFromJson } from "./_netlink_params";
+import { addressFromJson, linkFromJson, num, routeFromJson, text } from "./_netlink_params";
 
 let lastError: string = "";
 
@@ -104,8 +115,10 @@ export function walkMessages(datagram: Uint8Array): string {
   const d = new MessageDecoder(datagram);
   const list = JsonValue.array();
   while (d.next()) {
-    list.push(JsonValue.object().setNumber("offset", d.offset).setNumber("length", d.header.length)
-      .setNumber("type", d.header.type).setNumber("payloadLength", d.payload().length));
+    list.push(
+      JsonValue.object().setNumber("offset", d.offset).setNumber("length", d.header.length)
+        .setNumber("type", d.header.type).setNumber("payloadLength", d.payload().length),
+    );
   }
   const out = JsonValue.object().set("messages", list);
   if (d.error != null) out.setString("error", d.error!);
@@ -124,14 +137,14 @@ export function encodeAttributes(opsJson: string): Uint8Array {
   for (let i = 0; i < ops.length; i++) {
     const op = ops.items[i];
     const kind = text(op, "op");
-    const type = <u16>num(op, "type");
-    if (kind == "u8") e.u8(type, <u8>num(op, "value"));
-    else if (kind == "u16") e.u16(type, <u16>num(op, "value"));
-    else if (kind == "u32") e.u32(type, <u32>num(op, "value"));
+    const type = <u16> num(op, "type");
+    if (kind == "u8") e.u8(type, <u8> num(op, "value"));
+    else if (kind == "u16") e.u16(type, <u16> num(op, "value"));
+    else if (kind == "u32") e.u32(type, <u32> num(op, "value"));
     else if (kind == "u64") e.u64(type, U64.parseInt(text(op, "value")));
-    else if (kind == "i32") e.i32(type, <i32>num(op, "value"));
+    else if (kind == "i32") e.i32(type, <i32> num(op, "value"));
     else if (kind == "string") e.string(type, text(op, "value"), !op.has("nul") || op.get("nul")!.boolValue);
-    else if (kind == "bytes") e.bytes(type, new Uint8Array(<i32>num(op, "length")));
+    else if (kind == "bytes") e.bytes(type, new Uint8Array(<i32> num(op, "length")));
     else if (kind == "flag") e.flag(type);
     else if (kind == "nestStart") e.nestStart(type);
     else if (kind == "nestEnd") e.nestEnd();
@@ -300,7 +313,9 @@ function messagesJson(r: Result<Message[]>): string {
   const list = JsonValue.array();
   const messages = r.value;
   if (messages != null) {
-    for (let i = 0; i < messages.length; i++) list.push(describeMessage(messages[i].header, messages[i].payload));
+    for (let i = 0; i < messages.length; i++) {
+      list.push(describeMessage(messages[i].header, messages[i].payload));
+    }
   }
   return stringify(out.set("messages", list));
 }
@@ -328,25 +343,31 @@ function linkJson(r: Result<LinkMessage>): string {
 export function rtnlListLinks(): string {
   const r = rtnl.listLinks(conn!);
   const list = JsonValue.array();
-  if (r.value != null) for (let i = 0; i < r.value!.length; i++) list.push(describeLink(r.value![i]));
+  if (r.value != null) { for (let i = 0; i < r.value!.length; i++) list.push(describeLink(r.value![i])); }
   return stringify(errorJson(r.error).set("links", list));
 }
 
 export function rtnlListAddresses(family: u8, index: u32): string {
   const r = rtnl.listAddresses(conn!, family, index);
   const list = JsonValue.array();
-  if (r.value != null) for (let i = 0; i < r.value!.length; i++) list.push(describeAddress(r.value![i]));
+  if (r.value != null) { for (let i = 0; i < r.value!.length; i++) list.push(describeAddress(r.value![i])); }
   return stringify(errorJson(r.error).set("addresses", list));
 }
 
 export function rtnlListRoutes(family: u8): string {
   const r = rtnl.listRoutes(conn!, family);
   const list = JsonValue.array();
-  if (r.value != null) for (let i = 0; i < r.value!.length; i++) list.push(describeRoute(r.value![i]));
+  if (r.value != null) { for (let i = 0; i < r.value!.length; i++) list.push(describeRoute(r.value![i])); }
   return stringify(errorJson(r.error).set("routes", list));
 }
 
-export function rtnlCreateMacvlan(kind: string, name: string, lowerIndex: u32, mode: string, index: i32): string {
+export function rtnlCreateMacvlan(
+  kind: string,
+  name: string,
+  lowerIndex: u32,
+  mode: string,
+  index: i32,
+): string {
   const link = rtnl.newMacvlanLink(kind, name, lowerIndex, macvlanModeFromName(mode), index);
   return stringify(errorJson(rtnl.createLink(conn!, link)));
 }

@@ -47,7 +47,7 @@ export function badPointer(which: string): void {
   const name = bytes("lo");
   const scratch = new ArrayBuffer(64);
   const sock = host_nl_open(-1, 0);
-  process.stdout.write("{\"half\": \"a result");
+  process.stdout.write('{"half": "a result');
   let rc: i32 = 0;
   if (which == "netns_open") rc = host_netns_open(FAR, 16);
   else if (which == "netns_open_length") rc = host_netns_open(ptr(name), HUGE);
@@ -56,18 +56,19 @@ export function badPointer(which: string): void {
   else if (which == "nl_port") rc = host_nl_port(sock, FAR);
   else if (which == "tap_stat") rc = host_tap_stat(1, FAR);
   else if (which == "ipam_exec_type") rc = host_ipam_exec(FAR, 4, ptr(name), 2, ptr(name), 2, ptr(scratch));
-  else if (which == "ipam_exec_stdin") rc = host_ipam_exec(ptr(name), 2, ptr(name), 2, ptr(name), HUGE, ptr(scratch));
-  else if (which == "ipam_exec_status") rc = host_ipam_exec(ptr(name), 2, ptr(name), 2, ptr(name), 2, FAR);
+  else if (which == "ipam_exec_stdin") {
+    rc = host_ipam_exec(ptr(name), 2, ptr(name), 2, ptr(name), HUGE, ptr(scratch));
+  } else if (which == "ipam_exec_status") rc = host_ipam_exec(ptr(name), 2, ptr(name), 2, ptr(name), 2, FAR);
   else if (which == "ipam_output") rc = host_ipam_output(FAR, 16);
   else if (which == "wait_readable") rc = host_wait_readable(FAR, 1, 0);
   else if (which == "link_numa_node") rc = host_link_numa_node(FAR, 4);
   else if (which == "bus_device_link") rc = host_bus_device_link(ptr(name), 2, ptr(name), 2, 0, FAR, 64);
   else if (which == "sysctl_set") rc = host_sysctl_set(3, FAR, 30, ptr(name), 1);
   else if (which == "trap") host_trap(FAR, 10, FAR, 10, 1, 2);
-  else if (which == "fd_write") rc = <i32>fd_write(1, FAR, 1, ptr(scratch));
-  else if (which == "fd_read") rc = <i32>fd_read(0, FAR, 1, ptr(scratch));
-  else if (which == "clock_time_get") rc = <i32>clock_time_get(0, 0, FAR);
-  else if (which == "random_get") rc = <i32>random_get(ptr(scratch), HUGE);
+  else if (which == "fd_write") rc = <i32> fd_write(1, FAR, 1, ptr(scratch));
+  else if (which == "fd_read") rc = <i32> fd_read(0, FAR, 1, ptr(scratch));
+  else if (which == "clock_time_get") rc = <i32> clock_time_get(0, 0, FAR);
+  else if (which == "random_get") rc = <i32> random_get(ptr(scratch), HUGE);
   else rc = -9999;
   say("survived", which + " " + rc.toString());
 }
@@ -92,8 +93,14 @@ export function nulNames(): void {
   const out = new ArrayBuffer(64);
   say("netns_open", host_netns_open(ptr(path), path.byteLength).toString());
   say("link_numa_node", host_link_numa_node(ptr(nul), nul.byteLength).toString());
-  say("bus_device_link", host_bus_device_link(ptr(nul), nul.byteLength, ptr(nul), nul.byteLength, 0, ptr(out), 64).toString());
-  say("ipam_exec", host_ipam_exec(ptr(nul), nul.byteLength, ptr(value), 1, ptr(value), 1, ptr(status)).toString());
+  say(
+    "bus_device_link",
+    host_bus_device_link(ptr(nul), nul.byteLength, ptr(nul), nul.byteLength, 0, ptr(out), 64).toString(),
+  );
+  say(
+    "ipam_exec",
+    host_ipam_exec(ptr(nul), nul.byteLength, ptr(value), 1, ptr(value), 1, ptr(status)).toString(),
+  );
   const netns = host_netns_open(ptr(bytes("/proc/self/ns/net")), 17);
   say("sysctl_set", host_sysctl_set(netns, ptr(key), key.byteLength, ptr(value), 1).toString());
 }
@@ -102,7 +109,7 @@ export function nulNames(): void {
 export function wasiRefusals(): void {
   const iovec = new ArrayBuffer(8);
   const text = bytes("x");
-  store<u32>(ptr(iovec), <u32>ptr(text));
+  store<u32>(ptr(iovec), <u32> ptr(text));
   store<u32>(ptr(iovec), 1, 4);
   const count = new ArrayBuffer(8);
   say("write_fd3", fd_write(3, ptr(iovec), 1, ptr(count)).toString());
