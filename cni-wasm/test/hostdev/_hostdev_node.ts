@@ -36,7 +36,7 @@ export class HostdevNode implements AsyncDisposable {
     const made: TestNetns[] = [];
     try {
       for (const role of ["node", "wire", "pod"]) made.push(await TestNetns.create(`hd-${purpose}-${role}`));
-      return new HostdevNode(made[0], made[1], made[2]);
+      return new HostdevNode(made[0]!, made[1]!, made[2]!);
     } catch (error) {
       for (const ns of made) await ns[Symbol.asyncDispose]();
       throw error;
