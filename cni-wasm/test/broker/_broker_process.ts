@@ -47,7 +47,7 @@ export class Broker implements AsyncDisposable {
   /** The next line matching `match` (earlier non-matching lines are kept in `seen`). */
   async next(match: (line: Line) => boolean): Promise<Line> {
     const found = this.seen.findIndex(match);
-    if (found >= 0) return this.seen.splice(found, 1)[0];
+    if (found >= 0) return this.seen.splice(found, 1)[0]!;
     while (true) {
       const { value, done } = await this.#lines.next();
       if (done) throw new Error("broker closed stdout");

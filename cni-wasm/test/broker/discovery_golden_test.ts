@@ -29,6 +29,7 @@ function linksOf(datagram: Uint8Array): Link[] {
 
 Deno.test("golden eth0 (virtio NIC): a physical lower with its parent device and NUMA node", () => {
   const [eth0] = linksOf(fixtureSection("link_eth0", "reply-1"));
+  assert.ok(eth0, "the reply lists eth0");
   assert.equal(eth0.name, "eth0");
   assert.equal(eth0.kind, undefined);
   assert.equal(eth0.parentDevName, "virtio2");
@@ -40,6 +41,7 @@ Deno.test("golden eth0 (virtio NIC): a physical lower with its parent device and
 
 Deno.test("golden bond0 (synthetic): a bond lower, no parent device", () => {
   const [bond0] = linksOf(fixtureSection("link_bond0", "reply-1"));
+  assert.ok(bond0, "the reply lists bond0");
   assert.equal(bond0.name, "bond0");
   assert.equal(bond0.kind, "bond");
   assert.equal(bond0.parentDevName, undefined);

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { loadModule } from "../load_module.ts";
 import { fixtureSection } from "../netlink/_fixtures.ts";
-import { VIRTIO2_SYSFS } from "../hostdev/_hostdev_module.ts";
+import { type SysfsArguments, VIRTIO2_SYSFS } from "../hostdev/_hostdev_module.ts";
 import { assignNics, nicDeviceId } from "../../../daemon/hostdev/nic_selection.ts";
 import { checkLink } from "../../../daemon/links/broker_protocol.ts";
 import type { HostdevResourceConfig } from "../../../daemon/config.ts";
@@ -19,7 +19,7 @@ const broker = await loadModule<{
 }>("broker", {
   macvtap_host: {
     link_numa_node: () => -2,
-    bus_device_link: (...[bus, busLen, dev, devLen, which, buf, cap]: number[]) => {
+    bus_device_link: (...[bus, busLen, dev, devLen, which, buf, cap]: SysfsArguments) => {
       const target =
         VIRTIO2_SYSFS[`${text(bus, busLen)}/${text(dev, devLen)}${which === 1 ? "/driver" : ""}`];
       if (target === undefined) return -2;
@@ -43,7 +43,9 @@ const VIRTIO_NICS: HostdevResourceConfig = {
 function eth0(defaultRouteIndex: number): Link {
   const out = broker.linksOfDatagramRouted(eth0Datagram, defaultRouteIndex);
   assert.ok(!out.startsWith("err:"), out);
-  return (JSON.parse(out) as unknown[]).map(checkLink)[0];
+  const [link] = (JSON.parse(out) as unknown[]).map(checkLink);
+  assert.ok(link, `the broker lists eth0: ${out}`);
+  return link;
 }
 
 Deno.test("golden eth0: the broker reports driver virtio_net and PCI address 0000:00:03.0 (above virtio2)", () => {

@@ -96,7 +96,7 @@ Deno.test({
       lowerIfindex: lower,
       name: "net1",
     });
-    assert.ok(moved[0].netnsId >= 0);
+    assert.ok(moved[0]!.netnsId >= 0);
 
     await pod.ip("link", "del", "net1");
     assert.deepEqual(await list(3), [], "deleted in the pod: gone everywhere");

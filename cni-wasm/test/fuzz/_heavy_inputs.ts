@@ -8,6 +8,7 @@
  * @module
  */
 import { mulberry32 } from "../../../testing/random.ts";
+import { pickOne as pick } from "./_inputs.ts";
 
 /** The plugin's stdin limit (cni-wasm/assembly/cni/stdin_limit.ts). */
 export const STDIN_LIMIT_BYTES = 4 << 20;
@@ -93,10 +94,6 @@ function numbersThenString(deviceID: string): string {
 }
 
 type Rng = () => number;
-
-function pick<T>(rng: Rng, items: readonly T[]): T {
-  return items[Math.floor(rng() * items.length)];
-}
 
 /** Text with the characters that cost the most to read or write: escapes, control characters, non-ASCII. */
 function randomText(rng: Rng, length: number): string {

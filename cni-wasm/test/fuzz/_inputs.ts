@@ -55,6 +55,13 @@ export function corpus(): Uint8Array[] {
 
 type Rng = () => number;
 
+/** One element of `items`, chosen by `rng` (one draw). */
+export function pickOne<T>(rng: Rng, items: readonly T[]): T {
+  const item = items[Math.floor(rng() * items.length)];
+  if (item === undefined) throw new Error(`cannot pick from ${items.length} items`);
+  return item;
+}
+
 function randomBytes(rng: Rng, length: number): Uint8Array {
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i++) out[i] = Math.floor(rng() * 256);
@@ -69,7 +76,10 @@ function mutateBytes(rng: Rng, input: Uint8Array): Uint8Array {
   const pick = (n: number) => Math.floor(rng() * n);
   switch (pick(5)) {
     case 0: // flip a few bytes
-      for (let i = 0; i < 1 + pick(4) && out.length; i++) out[pick(out.length)] ^= 1 << pick(8);
+      for (let i = 0; i < 1 + pick(4) && out.length; i++) {
+        const at = pick(out.length);
+        out[at] = out[at]! ^ (1 << pick(8));
+      }
       return out;
     case 1: // truncate
       return out.slice(0, pick(out.length + 1));
@@ -78,7 +88,7 @@ function mutateBytes(rng: Rng, input: Uint8Array): Uint8Array {
       const at = pick(Math.floor(out.length / 4)) * 4;
       new DataView(out.buffer).setUint16(
         Math.min(at, out.length - 2),
-        INTERESTING_U16[pick(INTERESTING_U16.length)],
+        pickOne(rng, INTERESTING_U16),
         true,
       );
       return out;
@@ -113,7 +123,7 @@ export function* decoderInputs(decoders: string[], perDecoder: number): Generato
       yield { decoder, index, bytes, origin: `random #${i} (seed ${DECODER_SEED + index})` };
     }
     for (let i = 0; i < perDecoder - randomInputs; i++) {
-      const base = seeds[Math.floor(rng() * seeds.length)].subarray(START_IN_MESSAGE[decoder] ?? 0);
+      const base = pickOne(rng, seeds).subarray(START_IN_MESSAGE[decoder] ?? 0);
       const bytes = mutateBytes(rng, base);
       yield { decoder, index, bytes, origin: `mutation #${i} (seed ${DECODER_SEED + index})` };
     }
@@ -162,7 +172,7 @@ function mutateText(text: string, random: () => number, edits: number): string {
   const chars = [...text];
   for (let e = 0; e < edits; e++) {
     const at = Math.floor(random() * (chars.length + 1));
-    const c = ALPHABET[Math.floor(random() * ALPHABET.length)];
+    const c = ALPHABET.charAt(Math.floor(random() * ALPHABET.length));
     const op = random();
     if (op < 0.35) chars.splice(at, 1 + Math.floor(random() * 4));
     else if (op < 0.7) chars.splice(at, 0, c);
@@ -182,9 +192,9 @@ export function* mutatedInvocations(iterations: number): Generator<Invocation> {
   const random = mulberry32(0xc0f1);
   for (let i = 0; i < iterations; i++) {
     const env = { ...VALID_ENV };
-    env.CNI_COMMAND = COMMANDS[Math.floor(random() * COMMANDS.length)];
+    env.CNI_COMMAND = pickOne(random, COMMANDS);
     for (const key of Object.keys(env)) {
-      if (random() < 0.15) env[key] = mutateText(env[key], random, 1 + Math.floor(random() * 3));
+      if (random() < 0.15) env[key] = mutateText(env[key]!, random, 1 + Math.floor(random() * 3));
       if (random() < 0.03) delete env[key];
     }
     const stdin = random() < 0.9 ? mutateText(VALID_CONFIG, random, 1 + Math.floor(random() * 6)) : "";
@@ -200,8 +210,8 @@ export function* typeConfusedConfigs(count: number): Generator<string> {
   for (let i = 0; i < count; i++) {
     const config: Record<string, unknown> = structuredClone(base);
     const keys = Object.keys(config);
-    const key = keys[Math.floor(random() * keys.length)];
-    config[key] = odd[Math.floor(random() * odd.length)];
+    const key = pickOne(random, keys);
+    config[key] = pickOne(random, odd);
     yield JSON.stringify(config);
   }
 }

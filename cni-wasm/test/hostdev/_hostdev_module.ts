@@ -24,6 +24,17 @@ export interface HostdevModule {
 }
 
 /** This VM's real sysfs targets for eth0's parent device (`readlink /sys/bus/virtio/devices/virtio2[/driver]`). */
+/** The arguments of the `bus_device_link` import, as bindings.ts declares them. */
+export type SysfsArguments = [
+  bus: number,
+  busLength: number,
+  device: number,
+  deviceLength: number,
+  which: number,
+  buffer: number,
+  capacity: number,
+];
+
 export const VIRTIO2_SYSFS: Record<string, string> = {
   "virtio/virtio2": "../../../devices/pci0000:00/0000:00:03.0/virtio2",
   "virtio/virtio2/driver": "../../../../bus/virtio/drivers/virtio_net",
@@ -39,7 +50,7 @@ export async function loadHostdev(targets: Record<string, string> = VIRTIO2_SYSF
   const text = (ptr: number, len: number) =>
     new TextDecoder().decode(new Uint8Array(memory!.buffer, ptr, len));
   const imports = kernel.imports();
-  const bus_device_link = (...[bus, busLen, dev, devLen, which, buf, cap]: number[]) => {
+  const bus_device_link = (...[bus, busLen, dev, devLen, which, buf, cap]: SysfsArguments) => {
     const path = `${text(bus, busLen)}/${text(dev, devLen)}${which === 1 ? "/driver" : ""}`;
     reads.push(path);
     const target = targets[path];

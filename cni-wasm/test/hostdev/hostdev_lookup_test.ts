@@ -104,11 +104,13 @@ async function fakeNode(defaultVia: number) {
   const ens10 = node.hd.deriveLink(eth0, "ens10", 10, "virtio", "virtio3");
   // The recorded default route (oif rt0 = 3) pointed at the chosen link.
   const routes = routeReplies.map((d) => d.slice());
-  const mainDefault = routes[0].findIndex((_, at) =>
-    at % 4 === 0 && new DataView(routes[0].buffer).getUint32(at, true) === 0x00040008 &&
-    new DataView(routes[0].buffer).getUint32(at + 4, true) === 3
+  const [first] = routes;
+  assert.ok(first, "the recorded route dump has a reply");
+  const mainDefault = first.findIndex((_, at) =>
+    at % 4 === 0 && new DataView(first.buffer).getUint32(at, true) === 0x00040008 &&
+    new DataView(first.buffer).getUint32(at + 4, true) === 3
   );
-  new DataView(routes[0].buffer).setUint32(mainDefault + 4, defaultVia === 0 ? eth0Index : defaultVia, true);
+  new DataView(first.buffer).setUint32(mainDefault + 4, defaultVia === 0 ? eth0Index : defaultVia, true);
   node.kernel.responder = (request, k) => {
     const { seq } = headerOf(request);
     if (headerOf(request).type === RTM_GETLINK) {

@@ -103,12 +103,12 @@ Deno.test("json: fuzz — mutated and random inputs agree with JSON.parse", () =
   const random = mulberry32(0x5eed);
   const alphabet = `{}[]":,.-+eE0123456789 \\untrlsfa\u00e9\u0001`;
   for (let i = 0; i < 3000; i++) {
-    const base = VALID[i % VALID.length];
+    const base = VALID[i % VALID.length]!;
     const chars = [...base];
     const edits = 1 + Math.floor(random() * 3);
     for (let e = 0; e < edits; e++) {
       const at = Math.floor(random() * (chars.length + 1));
-      const c = alphabet[Math.floor(random() * alphabet.length)];
+      const c = alphabet.charAt(Math.floor(random() * alphabet.length));
       const op = random();
       if (op < 0.4) chars.splice(at, 1);
       else if (op < 0.8) chars.splice(at, 0, c);

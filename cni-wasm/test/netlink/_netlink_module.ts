@@ -68,6 +68,19 @@ export class FakeKernel {
   port = 0xfffff123;
   /** Every request the module sent, in order. */
   readonly sent: Uint8Array[] = [];
+
+  /**
+   * Request `index` (0 = the first) the module sent.
+   *
+   * @throws Error when the module sent fewer requests
+   */
+  request(index: number): Uint8Array {
+    const request = this.sent[index];
+    if (request === undefined) {
+      throw new Error(`the module sent ${this.sent.length} requests, not ${index + 1}`);
+    }
+    return request;
+  }
   /** Datagrams (or negated errnos) waiting to be received; empty means nl_recv times out (-EAGAIN). */
   readonly queue: Delivery[] = [];
   /** (netns, groups) of every nl_open. */

@@ -100,7 +100,7 @@ Deno.test("conn dump: a multipart answer over several datagrams ends at NLMSG_DO
   const result = JSON.parse(nl.connDump(query, "RTM_GETLINK dump"));
   assert.equal(result.error, null);
   assert.equal(result.messages.length, 7);
-  assert.equal(headerOf(kernel.sent[0]).flags, NLM_F_REQUEST | NLM_F_DUMP, "no NLM_F_ACK on dumps");
+  assert.equal(headerOf(kernel.request(0)).flags, NLM_F_REQUEST | NLM_F_DUMP, "no NLM_F_ACK on dumps");
 });
 
 Deno.test("conn dump: an NLMSG_ERROR or an errno in NLMSG_DONE ends the dump with that error", async () => {
@@ -111,7 +111,7 @@ Deno.test("conn dump: an NLMSG_ERROR or an errno in NLMSG_DONE ends the dump wit
   const refused = JSON.parse(nl.connDump(query(), "RTM_GETLINK dump"));
   assert.deepEqual(refused.error, { errno: 95, message: "dump not supported" });
   assert.deepEqual(refused.messages, []);
-  kernel.responder = (request, k) => [recordedDump(request, k.port)[0], doneFor(request, k.port, 16)];
+  kernel.responder = (request, k) => [recordedDump(request, k.port)[0]!, doneFor(request, k.port, 16)];
   const failedLate = JSON.parse(nl.connDump(query(), "RTM_GETLINK dump"));
   assert.equal(failedLate.error.errno, 16);
   assert.deepEqual(failedLate.messages, [], "a failed dump returns no partial list");
@@ -121,6 +121,7 @@ Deno.test("conn dump: NLM_F_DUMP_INTR returns the messages with EINTR so the cal
   const { nl, kernel } = await loadNetlink();
   kernel.responder = (request, k) => {
     const [first, ...rest] = recordedDump(request, k.port);
+    assert.ok(first, "the recorded dump has a first message");
     const flagged = first.slice();
     const v = new DataView(flagged.buffer);
     v.setUint16(6, v.getUint16(6, true) | NLM_F_DUMP_INTR, true);

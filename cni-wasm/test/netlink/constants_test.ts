@@ -31,6 +31,15 @@ const WIDTH_MASK: Record<string, (n: number) => number> = {
   i32: (n) => n | 0,
 };
 
+/** `value` wrapped to the width of AssemblyScript type `type` (u8, u16, u32 or i32). */
+function masked(type: string | undefined, value: number): number {
+  const mask = WIDTH_MASK[type ?? ""];
+  if (mask === undefined) {
+    throw new Error(`constants.ts declares a constant of type ${type}, not u8/u16/u32/i32`);
+  }
+  return mask(value);
+}
+
 /** name → value, evaluating each right-hand side with the names defined above it, masked to its type. */
 function ourConstants(): Map<string, number> {
   const values = new Map<string, number>();
@@ -38,9 +47,9 @@ function ourConstants(): Map<string, number> {
   for (const line of Deno.readTextFileSync(CONSTANTS).split("\n")) {
     const match = line.match(pattern);
     if (!match) continue;
-    const [, name, type, expression] = match;
+    const [, name = "", type, expression] = match;
     const evaluate = new Function(...values.keys(), `return (${expression});`);
-    values.set(name, WIDTH_MASK[type](evaluate(...values.values())));
+    values.set(name, masked(type, evaluate(...values.values())));
   }
   return values;
 }
@@ -74,7 +83,7 @@ async function kernelConstants(names: string[]): Promise<Map<string, number>> {
     const run = await new Deno.Command(`${dir}/c`, { stdout: "piped" }).output();
     const out = new Map<string, number>();
     for (const line of new TextDecoder().decode(run.stdout).trim().split("\n")) {
-      const [name, value] = line.split(" ");
+      const [name = "", value] = line.split(" ");
       out.set(name, Number(value));
     }
     return out;
@@ -93,7 +102,7 @@ Deno.test({
     for (const [name, value] of Object.entries(NEWER_THAN_HEADERS)) kernel.set(name, value);
     const mismatches = [...ours].filter(([name, value]) => {
       const type = Deno.readTextFileSync(CONSTANTS).match(new RegExp(`export const ${name}: (\\w+)`))![1];
-      return WIDTH_MASK[type](kernel.get(name)!) !== value;
+      return masked(type, kernel.get(name)!) !== value;
     });
     assert.deepEqual(mismatches, []);
   },

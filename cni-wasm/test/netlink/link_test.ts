@@ -78,12 +78,14 @@ Deno.test("link decode: a dump without stats decodes to the same links", () => {
 
 Deno.test("link decode: the machine's eth0 names its parent device; bond0 has kind bond", () => {
   const [eth0] = links(fixtureSection("link_eth0", "reply-1"));
+  assert.ok(eth0, "the reply has a link");
   assert.equal(eth0.name, "eth0");
   assert.equal(eth0.parentDevName, "virtio2");
   assert.equal(eth0.parentBusName, "virtio");
   assert.equal(eth0.permAddress, eth0.address);
   assert.equal(eth0.linkInfo, undefined, "a NIC has no IFLA_LINKINFO kind");
   const [bond0] = links(fixtureSection("link_bond0", "reply-1"));
+  assert.ok(bond0, "the reply has a link");
   assert.deepEqual(bond0.linkInfo, { kind: "bond" });
   assert.equal(bond0.parentDevName, undefined);
   const { name: _a, parentDevName: _b, parentBusName: _c, linkInfo: _d, ...ethRest } = eth0;
@@ -115,7 +117,9 @@ interface EncodeCase {
 
 /** Values the golden requests were recorded with, read from the fixtures themselves. */
 function goldenLink(section: string): Json {
-  return links(fixtureSection("iproute2_requests", section))[0];
+  const [link] = links(fixtureSection("iproute2_requests", section));
+  assert.ok(link, `iproute2_requests has a link request in ${section}`);
+  return link;
 }
 
 const ENCODE_CASES: EncodeCase[] = [

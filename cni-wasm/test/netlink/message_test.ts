@@ -16,14 +16,22 @@ interface Described {
 
 const describe = (bytes: Uint8Array): Described => JSON.parse(nl.describe(bytes));
 
+/** The first message `bytes` describe; fails the test when there is none. */
+function firstMessage(bytes: Uint8Array): Described["messages"][number] {
+  const [first] = describe(bytes).messages;
+  assert.ok(first, "the datagram describes at least one message");
+  return first;
+}
+
 Deno.test("message walk: a recorded multipart datagram holds several messages, each aligned", () => {
   const datagram = fixtureSection("link_dump", "reply-1");
   const walk: Walk = JSON.parse(nl.walkMessages(datagram));
   assert.equal(walk.error, undefined);
-  assert.equal(walk.messages.length, 2);
-  assert.equal(walk.messages[0].offset, 0);
-  assert.equal(walk.messages[1].offset, (walk.messages[0].length + 3) & ~3);
-  assert.equal(walk.messages[1].offset + walk.messages[1].length, datagram.length);
+  const [first, second] = walk.messages;
+  assert.ok(first && second && walk.messages.length === 2, `two messages: ${JSON.stringify(walk.messages)}`);
+  assert.equal(first.offset, 0);
+  assert.equal(second.offset, (first.length + 3) & ~3);
+  assert.equal(second.offset + second.length, datagram.length);
   assert.ok(walk.messages.every((m) => m.type === 16 && m.payloadLength === m.length - 16));
 });
 
@@ -73,7 +81,7 @@ Deno.test("errors: recorded ACK and errnos, capped, uncapped and without ext-ack
     ["enodev", { errno: 19 }],
   ];
   for (const [section, error] of expected) {
-    const [m] = describe(fixtureSection("errors", section)).messages;
+    const m = firstMessage(fixtureSection("errors", section));
     assert.equal(m.type, "NLMSG_ERROR", section);
     assert.deepEqual(m.error, error, section);
   }
@@ -123,9 +131,9 @@ function errorMessage(
 
 Deno.test("errors: ext-ack TLVs after an uncapped echo are found through the echoed nlmsg_len", () => {
   const uncapped = errorMessage(22, 0x200, { message: "bad mtu", offset: 32 });
-  assert.deepEqual(describe(uncapped).messages[0].error, { errno: 22, message: "bad mtu", offset: 32 });
+  assert.deepEqual(firstMessage(uncapped).error, { errno: 22, message: "bad mtu", offset: 32 });
   const missing = errorMessage(22, 0x300, { missType: 3, missNest: 20 });
-  assert.deepEqual(describe(missing).messages[0].error, { errno: 22, missingType: 3, missingNest: 20 });
+  assert.deepEqual(firstMessage(missing).error, { errno: 22, missingType: 3, missingNest: 20 });
   assert.match(nl.errorText(missing, "RTM_NEWLINK"), /missing attribute 3 in the nest at offset 20$/);
 });
 
@@ -156,19 +164,19 @@ Deno.test("errors: malformed ext-ack TLVs are ignored, the errno is kept", () =>
     ],
   ];
   for (const [name, bytes] of cases) {
-    const [m] = describe(bytes).messages;
+    const m = firstMessage(bytes);
     assert.equal((m.error as { errno: number }).errno, 17, name);
   }
 });
 
 Deno.test("errors: payloads that cannot hold an errno become EBADMSG, not a trap", () => {
   const short = message(2, 0, 7, 99, hexToBytes("ef ff"));
-  assert.deepEqual(describe(short).messages[0].error, {
+  assert.deepEqual(firstMessage(short).error, {
     errno: 74,
     message: "error payload is 2 bytes, too short for an errno",
   });
   const positive = message(2, 0, 7, 99, concat(u32(17), new Uint8Array(16)));
-  assert.deepEqual(describe(positive).messages[0].error, {
+  assert.deepEqual(firstMessage(positive).error, {
     errno: 74,
     message: "error payload holds 17, not a negated errno",
   });
@@ -176,7 +184,7 @@ Deno.test("errors: payloads that cannot hold an errno become EBADMSG, not a trap
 
 Deno.test("errors: NLMSG_DONE carries a dump's errno and ext-ack TLVs after it", () => {
   const recorded = fixtureSection("link_dump", "reply-3");
-  assert.deepEqual(describe(recorded).messages[0], {
+  assert.deepEqual(firstMessage(recorded), {
     type: "NLMSG_DONE",
     flags: 2,
     seq: headerOf(recorded).seq,
@@ -184,11 +192,11 @@ Deno.test("errors: NLMSG_DONE carries a dump's errno and ext-ack TLVs after it",
     done: { errno: 0 },
   });
   const failed = message(3, 0x202, 9, 99, concat(u32(-16), attr(1, cstring("dump busy"))));
-  assert.deepEqual(describe(failed).messages[0].done, { errno: 16, message: "dump busy" });
+  assert.deepEqual(firstMessage(failed).done, { errno: 16, message: "dump busy" });
   assert.equal(
     nl.errorText(failed, "RTM_GETLINK dump"),
     'RTM_GETLINK dump: EBUSY (16): Device or resource busy, message: "dump busy"',
   );
   const empty = message(3, 2, 9, 99, new Uint8Array(0));
-  assert.deepEqual(describe(empty).messages[0].done, { errno: 0 });
+  assert.deepEqual(firstMessage(empty).done, { errno: 0 });
 });

@@ -41,7 +41,7 @@ Deno.test("getLinkByName: one RTM_GETLINK with the name and RTEXT_FILTER_SKIP_ST
   assert.equal(result.error, null);
   assert.equal(result.link.name, "vlo0");
   assert.deepEqual(result.link.linkInfo, { kind: "veth" });
-  const sent = sentMessage(nl, kernel.sent[0]);
+  const sent = sentMessage(nl, kernel.request(0));
   assert.equal(sent.type, "RTM_GETLINK");
   assert.equal(sent.flags, NLM_F_REQUEST | NLM_F_ACK);
   assert.deepEqual(sent.link, {
@@ -59,7 +59,7 @@ Deno.test("getLinkByName / getLinkByIndex: ENODEV is 'no such link', other errno
   const missing = await withKernel((request, k) => [ackFor(request, k.port, 19)]);
   assert.deepEqual(JSON.parse(missing.nl.rtnlGetLinkByName("nosuch0")), { error: null, link: null });
   assert.deepEqual(JSON.parse(missing.nl.rtnlGetLinkByIndex(77)), { error: null, link: null });
-  assert.equal(sentMessage(missing.nl, missing.kernel.sent[1]).link.index, 77);
+  assert.equal(sentMessage(missing.nl, missing.kernel.request(1)).link.index, 77);
   const refused = await withKernel((request, k) => [ackFor(request, k.port, 1)]);
   const result = JSON.parse(refused.nl.rtnlGetLinkByName("eth0"));
   assert.equal(result.link, null);
@@ -70,7 +70,8 @@ Deno.test("getLinkByName: an ACK without a link, or a link that does not decode,
   const empty = await withKernel((request, k) => [ackFor(request, k.port)]);
   assert.match(JSON.parse(empty.nl.rtnlGetLinkByName("x")).text, /EBADMSG.*acknowledged but sent no link/);
   const broken = await withKernel((request, k) => {
-    const reply = recorded("errors", "getlink-reply-1", request, k.port)[0];
+    const [reply] = recorded("errors", "getlink-reply-1", request, k.port);
+    assert.ok(reply, "the recorded reply");
     reply[16 + 16 + 2] = 4; // IFLA_IFNAME becomes IFLA_MTU with a 5-byte payload
     return [reply, ackFor(request, k.port)];
   });
@@ -84,7 +85,7 @@ Deno.test("listLinks: one dump, every link decoded; retried when the kernel flag
   let dumps = 0;
   const { nl, kernel } = await withKernel((request, k) => {
     const answer = recorded("link_dump", "reply", request, k.port);
-    if (++dumps === 1) answer[0][6] |= 0x10; // NLM_F_DUMP_INTR on the first message of the first attempt
+    if (++dumps === 1) answer[0]![6]! |= 0x10; // NLM_F_DUMP_INTR on the first message of the first attempt
     return answer;
   });
   const result = JSON.parse(nl.rtnlListLinks());
@@ -99,8 +100,8 @@ Deno.test("listLinks: one dump, every link decoded; retried when the kernel flag
     "mvtv",
   ]);
   assert.equal(kernel.sent.length, 2);
-  assert.equal(headerOf(kernel.sent[0]).flags, NLM_F_REQUEST | NLM_F_DUMP);
-  assert.equal(sentMessage(nl, kernel.sent[0]).link.extMask, 8);
+  assert.equal(headerOf(kernel.request(0)).flags, NLM_F_REQUEST | NLM_F_DUMP);
+  assert.equal(sentMessage(nl, kernel.request(0)).link.extMask, 8);
 });
 
 Deno.test("createLink: a macvtap request byte-equal to `ip link add ... type macvtap mode bridge`", async () => {
@@ -108,7 +109,7 @@ Deno.test("createLink: a macvtap request byte-equal to `ip link add ... type mac
   const index = ifindexOf(golden);
   const { nl, kernel } = await withKernel((request, k) => [ackFor(request, k.port)]);
   assert.deepEqual(JSON.parse(nl.rtnlCreateMacvlan("macvtap", "mvt0", 3, "bridge", index)), { error: null });
-  assert.equal(bytesToHex(kernel.sent[0]), bytesToHex(withSeq(golden, 1)));
+  assert.equal(bytesToHex(kernel.request(0)), bytesToHex(withSeq(golden, 1)));
 });
 
 /** ifi_index of an encoded link message (nlmsghdr, then ifinfomsg with the index at offset 4). */
@@ -135,7 +136,7 @@ Deno.test("setLink: netns, name, MAC, MTU, up and promisc travel in ONE RTM_NEWL
   };
   assert.deepEqual(JSON.parse(nl.rtnlSetLink(JSON.stringify(change))), { error: null });
   assert.equal(kernel.sent.length, 1);
-  const sent = sentMessage(nl, kernel.sent[0]);
+  const sent = sentMessage(nl, kernel.request(0));
   assert.equal(sent.type, "RTM_NEWLINK");
   assert.equal(sent.flags, NLM_F_REQUEST | NLM_F_ACK, "no CREATE: it changes an existing link");
   assert.deepEqual(sent.link, {
@@ -160,7 +161,7 @@ Deno.test("deleteLink: byte-equal to `ip link del`; ENODEV is reported for the c
   const { nl, kernel } = await withKernel((request, k) => [ackFor(request, k.port, 19)]);
   const result = JSON.parse(nl.rtnlDeleteLink(index));
   assert.equal(result.error.errno, 19);
-  assert.equal(bytesToHex(kernel.sent[0]), bytesToHex(withSeq(golden, 1)));
+  assert.equal(bytesToHex(kernel.request(0)), bytesToHex(withSeq(golden, 1)));
 });
 
 Deno.test("listAddresses: recorded dump, filtered by ifindex on our side", async () => {
@@ -175,7 +176,7 @@ Deno.test("listAddresses: recorded dump, filtered by ifindex on our side", async
     "fd00:1::3",
     "fe80::ff:fe00:1",
   ]);
-  assert.equal(sentMessage(nl, kernel.sent[1]).type, "RTM_GETADDR");
+  assert.equal(sentMessage(nl, kernel.request(1)).type, "RTM_GETADDR");
 });
 
 Deno.test("addAddress / deleteAddress / addRoute: byte-equal to iproute2", async () => {
@@ -192,7 +193,7 @@ Deno.test("addAddress / deleteAddress / addRoute: byte-equal to iproute2", async
   const expected = ["newaddr-ipv4", "deladdr-ipv4", "newroute-ipv6"];
   expected.forEach((section, i) => {
     const golden = withSeq(fixtureSection("iproute2_requests", section), i + 1);
-    assert.equal(bytesToHex(kernel.sent[i]), bytesToHex(golden), section);
+    assert.equal(bytesToHex(kernel.request(i)), bytesToHex(golden), section);
   });
 });
 
