@@ -9,7 +9,9 @@ import { LinkMessage } from "../../assembly/netlink/link";
 import { MessageDecoder } from "../../assembly/netlink/message";
 import { linkToJson } from "../../assembly/broker/link_json";
 
-/** The broker protocol's Link objects for every RTM_NEWLINK in one datagram, as a JSON array (or "err:..."). */
+/**
+ * The broker protocol's Link objects for every RTM_NEWLINK in one datagram, as a JSON array (or "err:...").
+ */
 export function linksOfDatagram(datagram: Uint8Array): string {
   return linksOfDatagramRouted(datagram, 0);
 }

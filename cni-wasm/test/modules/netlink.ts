@@ -8,7 +8,6 @@
 import { JsonValue } from "../../assembly/json/value";
 import { parseJson } from "../../assembly/json/parse";
 import { stringify } from "../../assembly/json/stringify";
-import { AddressMessage } from "../../assembly/netlink/address";
 import { AttributeDecoder, AttributeEncoder } from "../../assembly/netlink/attribute";
 import { host_netns_close, host_netns_open } from "../../assembly/imports/bindings";
 import { NetlinkConn } from "../../assembly/netlink/conn";
@@ -32,8 +31,7 @@ import {
   NLMSG_DONE,
   RTM_NEWLINK,
 } from "../../assembly/netlink/constants";
-import { Decoded, Message, MessageDecoder } from "../../assembly/netlink/message";
-import { RouteMessage } from "../../assembly/netlink/route";
+import { Message, MessageDecoder } from "../../assembly/netlink/message";
 import * as rtnl from "../../assembly/netlink/rtnl";
 import { addressFromJson, linkFromJson, num, routeFromJson, text } from "./_netlink_params";
 
@@ -51,7 +49,9 @@ export function describe(datagram: Uint8Array): string {
   return describeDatagram(datagram);
 }
 
-/** NetlinkError.toString() of the first message (NLMSG_ERROR or NLMSG_DONE) of a datagram, for operation `op`. */
+/**
+ * NetlinkError.toString() of the first message (NLMSG_ERROR or NLMSG_DONE) of a datagram, for operation `op`.
+ */
 export function errorText(datagram: Uint8Array, op: string): string {
   const d = new MessageDecoder(datagram);
   if (!d.next()) return "walk error: " + (d.error != null ? d.error! : "empty");
@@ -64,7 +64,10 @@ function endOfAnswer(op: string, d: MessageDecoder): NetlinkError {
   return decodeErrorMessage(op, d.header, d.payload());
 }
 
-/** JSON list of the attributes in bytes[start..]: {type, flags, length}, nested ones under "nested" up to depth 3. */
+/**
+ * JSON list of the attributes in bytes[start..]: {type, flags, length}, nested ones under "nested" up to
+ * depth 3.
+ */
 export function walkAttributes(bytes: Uint8Array, start: i32): string {
   const d = new AttributeDecoder(bytes, start);
   const out = JsonValue.object().set("attributes", walk(d, 0));
@@ -85,7 +88,10 @@ function walk(d: AttributeDecoder, depth: i32): JsonValue {
   return list;
 }
 
-/** Reads the first attribute of bytes with getter `name` ("u8" ... "string", "bytes", "flag"): {"value", "error"}. */
+/**
+ * Reads the first attribute of bytes with getter `name` ("u8" ... "string", "bytes", "flag"): {"value",
+ * "error"}.
+ */
 export function readAttribute(bytes: Uint8Array, name: string): string {
   const d = new AttributeDecoder(bytes);
   const out = JsonValue.object();
@@ -129,7 +135,8 @@ export function walkMessages(datagram: Uint8Array): string {
 
 /**
  * Runs encoder operations from JSON: [{"op":"u32","type":4,"value":1400}, {"op":"nestStart","type":18},
- * {"op":"string","type":1,"value":"macvtap","nul":false}, {"op":"nestEnd"} ...]. Empty bytes + encodeError() on error.
+ * {"op":"string","type":1,"value":"macvtap","nul":false}, {"op":"nestEnd"} ...]. Empty bytes +
+ * encodeError() on error.
  */
 export function encodeAttributes(opsJson: string): Uint8Array {
   const ops = parseJson(opsJson).value!;
@@ -203,49 +210,9 @@ export function linkIndexByName(name: string): i32 {
   return r.value == null ? 0 : r.value!.index;
 }
 
-// ---------------------------------------------------------------- fuzzing
+// ---------------------------------------------------------------- fuzzing (_netlink_fuzz.ts)
 
-/** The decoders fuzzDecode can run, comma-separated. */
-export function decoderNames(): string {
-  return "messages,error,done,link,address,route,attributes,describe";
-}
-
-/** Runs decoder `name` on arbitrary bytes; returns "ok" or "err". A trap is the only failure. */
-export function fuzzDecode(name: string, bytes: Uint8Array): string {
-  if (name == "messages") {
-    const d = new MessageDecoder(bytes);
-    while (d.next()) d.message();
-    return d.error == null ? "ok" : "err";
-  }
-  if (name == "error" || name == "done") {
-    const d = new MessageDecoder(bytes);
-    if (!d.next()) return "err";
-    const e = name == "error"
-      ? decodeErrorMessage("fuzz", d.header, d.payload())
-      : decodeDonePayload("fuzz", d.header, d.payload());
-    return e.toString().length > 0 ? "ok" : "err";
-  }
-  if (name == "link") return okOrErr<LinkMessage>(LinkMessage.decode(bytes));
-  if (name == "address") return okOrErr<AddressMessage>(AddressMessage.decode(bytes));
-  if (name == "route") return okOrErr<RouteMessage>(RouteMessage.decode(bytes));
-  if (name == "attributes") return exhaustAttributes(new AttributeDecoder(bytes), 0) ? "ok" : "err";
-  return describeDatagram(bytes).length > 0 ? "ok" : "err";
-}
-
-function okOrErr<T>(d: Decoded<T>): string {
-  return d.error == null ? "ok" : "err";
-}
-
-/** Every getter on every attribute, and nested() on each, four levels deep. */
-function exhaustAttributes(d: AttributeDecoder, depth: i32): bool {
-  while (d.next()) {
-    d.string();
-    d.bytes();
-    if (depth < 4) exhaustAttributes(d.nested(), depth + 1);
-    d.u8(); // Records an error unless the length is 1: the walk then stops, as designed.
-  }
-  return d.error == null;
-}
+export { decoderNames, fuzzDecode } from "./_netlink_fuzz";
 
 // ---------------------------------------------------------------- conn.ts and rtnl.ts over the fake host
 
