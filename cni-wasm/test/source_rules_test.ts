@@ -6,8 +6,10 @@
  * - no import cycle between files;
  * - every file there is part of a module (reached from index.ts or broker.ts): code only tests use lives
  *   under cni-wasm/test/;
- * - imports/bindings.ts, which deno fmt must skip, keeps the layout deno fmt keeps elsewhere, and declares
- *   exactly the imports the capability host defines (cni-wasm/host/imports.h).
+ * - every AssemblyScript file (assembly/ and test/modules/) keeps within 110 columns, comments and strings
+ *   included, which deno fmt does not wrap; imports/bindings.ts, the one file deno fmt must skip, also
+ *   keeps the rest of its layout, and declares exactly the imports the capability host defines
+ *   (cni-wasm/host/imports.h).
  *
  * Requires --allow-read on cni-wasm/.
  *
@@ -18,6 +20,7 @@ import { dirname, join, normalize, relative } from "node:path";
 import { CNI_WASM_DIR } from "../../tools/asc.ts";
 
 const ASSEMBLY_DIR = join(CNI_WASM_DIR, "assembly");
+const TEST_MODULES_DIR = join(CNI_WASM_DIR, "test/modules");
 const ENTRIES = ["index.ts", "broker.ts"];
 const LINE_WIDTH = 110;
 
@@ -36,13 +39,13 @@ const ALLOWED_IMPORTS: Record<string, string[]> = {
   broker: ["hostdev", "imports", "json", "macvtap", "netlink"],
 };
 
-/** Every `.ts` file under `dir`, as paths relative to assembly/ (e.g. "attach/session.ts"). */
-function sourceFiles(dir = ASSEMBLY_DIR): string[] {
+/** Every `.ts` file under `dir`, as paths relative to `root` (e.g. "attach/session.ts"). */
+function sourceFiles(dir = ASSEMBLY_DIR, root = dir): string[] {
   const files: string[] = [];
   for (const entry of Deno.readDirSync(dir)) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory) files.push(...sourceFiles(path));
-    else if (entry.name.endsWith(".ts")) files.push(relative(ASSEMBLY_DIR, path));
+    if (entry.isDirectory) files.push(...sourceFiles(path, root));
+    else if (entry.name.endsWith(".ts")) files.push(relative(root, path));
   }
   return files.sort();
 }
@@ -179,14 +182,24 @@ function layoutProblems(text: string): string[] {
   return problems;
 }
 
-Deno.test("source rules: files deno fmt must skip keep its layout", () => {
+Deno.test("source rules: only imports/bindings.ts skips deno fmt, and it keeps deno fmt's layout", () => {
   const skipped = sourceFiles().filter((file) =>
     Deno.readTextFileSync(join(ASSEMBLY_DIR, file)).startsWith("// deno-fmt-ignore-file")
   );
-  assert.deepEqual(skipped, ["imports/bindings.ts"], "only bindings.ts needs to skip deno fmt");
-  for (const file of skipped) {
-    assert.deepEqual(layoutProblems(Deno.readTextFileSync(join(ASSEMBLY_DIR, file))), [], file);
+  assert.deepEqual(skipped, ["imports/bindings.ts"]);
+  assert.deepEqual(layoutProblems(Deno.readTextFileSync(join(ASSEMBLY_DIR, "imports/bindings.ts"))), []);
+});
+
+Deno.test("source rules: every AssemblyScript file keeps within 110 columns, comments and strings too", () => {
+  const problems: string[] = [];
+  for (const dir of [ASSEMBLY_DIR, TEST_MODULES_DIR]) {
+    for (const file of sourceFiles(dir)) {
+      const path = join(dir, file);
+      const text = Deno.readTextFileSync(path);
+      problems.push(...layoutProblems(text).map((problem) => `${relative(CNI_WASM_DIR, path)}: ${problem}`));
+    }
   }
+  assert.deepEqual(problems, []);
 });
 
 Deno.test("source rules: layoutProblems names long lines, trailing blanks, tabs and the last newline", () => {

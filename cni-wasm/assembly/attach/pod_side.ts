@@ -86,7 +86,10 @@ export function ipamReady(inv: Invocation): CniError | null {
   return checkIpamPlugin(inv.conf.ipamType, inv.conf.cniVersion);
 }
 
-/** IPAM ADD when the config has ipam; its release is registered first, since a failing ADD may still hold a lease. */
+/**
+ * IPAM ADD when the config has ipam; its release is registered first, since a failing ADD may still hold a
+ * lease.
+ */
 export function ipamAdd(inv: Invocation, undo: UndoStack): IpamOutcome {
   if (inv.conf.ipamType.length == 0) return new IpamOutcome(null, null);
   const release = new ReleaseIpam(inv.conf.ipamType, inv.stdin);
@@ -97,7 +100,9 @@ export function ipamAdd(inv: Invocation, undo: UndoStack): IpamOutcome {
   return outcome;
 }
 
-/** The IPAM result's MAC (it wins over every other source), its addresses, and the neighbour-notify sysctls. */
+/**
+ * The IPAM result's MAC (it wins over every other source), its addresses, and the neighbour-notify sysctls.
+ */
 function applyIpamAddresses(
   pod: NetlinkConn,
   podNetns: i32,
@@ -121,7 +126,9 @@ function applyIpamAddresses(
   return null;
 }
 
-/** kube-ovn answers with the MAC it reserved for the pod in interfaces[].mac; null when the result names none. */
+/**
+ * kube-ovn answers with the MAC it reserved for the pod in interfaces[].mac; null when the result names none.
+ */
 export function macFromIpam(result: JsonValue): Uint8Array | null {
   const interfaces = result.get("interfaces");
   if (interfaces == null || !interfaces.isArray) return null;

@@ -15,7 +15,10 @@ export class MacRequest {
   ) {}
 }
 
-/** MAC precedence, lowest to highest: config "mac" < CNI_ARGS MAC < runtimeConfig.mac (< the IPAM result's, pod_side.ts). */
+/**
+ * MAC precedence, lowest to highest: config "mac" < CNI_ARGS MAC < runtimeConfig.mac (< the IPAM result's,
+ * pod_side.ts).
+ */
 export function requestedMac(inv: Invocation): MacRequest {
   let text = inv.conf.mac;
   let source = "mac";
@@ -34,7 +37,10 @@ export function requestedMac(inv: Invocation): MacRequest {
   return new MacRequest(null, new CniError(ERR_INVALID_ENV, source + ": " + parsed.error!));
 }
 
-/** SPEC.md ADD: "If an interface of the requested name already exists in the container, the plugin MUST return an error". */
+/**
+ * SPEC.md ADD: "If an interface of the requested name already exists in the container, the plugin MUST return
+ * an error".
+ */
 export function ifnameInUse(pod: NetlinkConn, ifname: string, netns: string): CniError | null {
   const existing = getLinkByName(pod, ifname);
   if (existing.error != null) {

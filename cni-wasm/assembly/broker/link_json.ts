@@ -56,7 +56,8 @@ export function linkToJson(link: LinkMessage, firstSeenMs: f64, defaultRoutes: i
   if (link.has(IFLA_MASTER) && link.master != 0) out.setNumber("masterIfindex", <f64> link.master);
   const info = link.linkInfo;
   if (info != null && info.macvlan != null) out.setString("macvtapMode", macvlanModeName(info.macvlan!.mode));
-  // Only devices on a bus have a NUMA node, a driver and a PCI address; asking for virtual links would only cost failed opens.
+  // Only devices on a bus have a NUMA node, a driver and a PCI address; asking for
+  // virtual links would only cost failed opens.
   if (parentDev != null && link.name != null) {
     const node = numaNode(link.name!);
     if (node >= 0) out.setNumber("numaNode", <f64> node);

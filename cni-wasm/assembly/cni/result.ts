@@ -19,7 +19,10 @@ export class Attachment {
   pciID: string = "";
 }
 
-/** Copy of `result` in the 1.x shape: ips[].version removed (0.1.0/0.2.0 ip4/ip6 converted), unknown keys kept. */
+/**
+ * Copy of `result` in the 1.x shape: ips[].version removed (0.1.0/0.2.0 ip4/ip6 converted), unknown keys
+ * kept.
+ */
 export function normalizeResult(result: JsonValue): JsonValue {
   if (isLegacyResult(result)) return fromLegacyResult(result);
   const out = JsonValue.object();

@@ -31,8 +31,8 @@ export function findNic(node: NetlinkConn, deviceID: string): NicLookup {
       new CniError(
         ERR_DEVICE_NOT_FOUND,
         'no NIC for deviceID "' + deviceID + '" in the node netns',
-        "the deviceID is the PCI address (or, for NICs selected by name, the name) the device plugin advertised; " +
-          "the NIC may still be in another pod, or gone from the node",
+        "the deviceID is the PCI address (or, for NICs selected by name, the name) the device plugin " +
+          "advertised; the NIC may still be in another pod, or gone from the node",
       ),
     );
   }

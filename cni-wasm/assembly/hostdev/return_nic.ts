@@ -181,7 +181,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): bool {
   return true;
 }
 
-/** ADD's rollback: the NIC back to the node, whether it got into the pod (as CNI_IFNAME or, when only the rename failed, under its node name) or not. */
+/**
+ * ADD's rollback: the NIC back to the node, whether it got into the pod (as CNI_IFNAME or, when only the
+ * rename failed, under its node name) or not.
+ */
 export class ReturnNicToNode extends UndoStep {
   constructor(
     public ifname: string,

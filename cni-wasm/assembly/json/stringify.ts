@@ -20,7 +20,9 @@ const NUMBER_SCRATCH = memory.data(MAX_DOUBLE_LENGTH << 1);
  */
 export const MAX_INDENTED_UNITS: i64 = 1 << 20;
 
-/** Serializes `value` followed by `suffix`; `indent` "" gives compact output, e.g. "    " one member per line. */
+/**
+ * Serializes `value` followed by `suffix`; `indent` "" gives compact output, e.g. "    " one member per line.
+ */
 export function stringify(value: JsonValue, indent: string = "", suffix: string = ""): string {
   const measure = new JsonWriter(indent, null);
   measure.document(value, suffix);
@@ -74,7 +76,8 @@ class JsonWriter {
         this.text(value.boolValue ? "true" : "false");
         break;
       case JsonKind.Number:
-        // A number read with a fraction, an exponent or over 15 digits keeps its text (JsonValue.stringValue).
+        // A number read with a fraction, an exponent or over 15 digits keeps its text
+        // (JsonValue.stringValue).
         if (value.stringValue.length > 0) this.text(value.stringValue);
         else this.number(value.numberValue);
         break;

@@ -32,7 +32,10 @@ export class JsonValue {
    * double); "" for numbers made in code.
    */
   stringValue: string = "";
-  /** Array elements, or object values (paired with `keys`). Shared and empty for scalars: never push to it directly. */
+  /**
+   * Array elements, or object values (paired with `keys`). Shared and empty for scalars: never push to it
+   * directly.
+   */
   items: JsonValue[] = NO_ITEMS;
   /** Object keys in document order. Shared and empty for scalars and arrays: never push to it directly. */
   keys: string[] = NO_KEYS;

@@ -134,6 +134,7 @@ function ifindexTaken(index: i32, holder: LinkMessage | null): CniError {
     "the pod netns already has ifindex " + index.toString() + who +
       ": the macvtap would be renumbered there, and " +
       tapPath(index) + ", which the kubelet gave the pod, would no longer exist",
-    "the kernel names a macvtap's character device after its ifindex and renames it when a move renumbers the link",
+    "the kernel names a macvtap's character device after its ifindex and renames it when a move " +
+      "renumbers the link",
   );
 }

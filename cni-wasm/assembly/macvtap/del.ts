@@ -14,9 +14,9 @@ import { Session } from "../attach/session";
 export function cmdDel(inv: Invocation): Outcome {
   const ipamError = releaseIpam(inv);
   const removal = deletePodLink(inv);
-  // A runtime that breaks the spec's one-operation-per-attachment rule can run an ADD between our IPAM DEL and
-  // the link deletion: its fresh lease would outlive the link we just deleted. Releasing once more after a
-  // deletion makes the lease follow the link (IPAM DEL of nothing is a no-op by spec).
+  // A runtime that breaks the spec's one-operation-per-attachment rule can run an ADD between our
+  // IPAM DEL and the link deletion: its fresh lease would outlive the link we just deleted. Releasing
+  // once more after a deletion makes the lease follow the link (IPAM DEL of nothing is a no-op by spec).
   const againError = removal.deleted ? releaseIpam(inv) : null;
   return delOutcome(ipamError != null ? ipamError : againError, removal.error);
 }

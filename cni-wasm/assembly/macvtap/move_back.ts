@@ -62,7 +62,8 @@ export class MoveBackToNode extends UndoStep {
     let error = setLink(pod, change);
     if (error == null) return null;
     if (error.errno != EBUSY) return "moving " + this.nodeName + " back to the node: " + error.toString();
-    // The node gave its ifindex away meanwhile: back on the node under another one is still better than in the pod.
+    // The node gave its ifindex away meanwhile: back on the node under another one is still
+    // better than in the pod.
     change.unset(IFLA_NEW_IFINDEX);
     error = setLink(pod, change);
     if (error != null) return "moving " + this.nodeName + " back to the node: " + error.toString();
