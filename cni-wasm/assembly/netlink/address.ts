@@ -9,7 +9,33 @@ import { Decoded, MessageBuilder } from "./message";
 /** sizeof(struct ifaddrmsg): u8 family, u8 prefixlen, u8 flags, u8 scope, u32 index. */
 export const IFADDRMSG_LEN: i32 = 8;
 
-/** One interface address. */
+/**
+ * One interface address.
+ *
+ * @example
+ * ```ts
+ * import { AddressMessage } from "./address";
+ * import { AF_INET, NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, RTM_NEWADDR } from "./constants";
+ * import { MessageDecoder } from "./message";
+ *
+ * // `ip addr add 10.0.0.2/24 dev <ifindex 3>`: IPv4 sends the address as IFA_LOCAL and IFA_ADDRESS.
+ * const ip = new Uint8Array(4);
+ * ip[0] = 10;
+ * ip[3] = 2;
+ * const add = new AddressMessage();
+ * add.family = AF_INET;
+ * add.prefixLen = 24;
+ * add.index = 3;
+ * add.local = ip;
+ * add.address = ip;
+ * const request = add.encode(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL).value!;
+ *
+ * const d = new MessageDecoder(request);
+ * d.next();
+ * const back = AddressMessage.decode(d.payload()).value!;
+ * assert(back.index == 3 && back.prefixLen == 24 && back.local![0] == 10 && back.local![3] == 2);
+ * ```
+ */
 export class AddressMessage {
   /** ifa_family: AF_INET or AF_INET6. */
   family: u8 = AF_INET;
@@ -34,7 +60,10 @@ export class AddressMessage {
   /** IFA_LABEL (IPv4), e.g. "eth0" or "eth0:1". */
   label: string | null = null;
 
-  /** Encodes a request in iproute2's attribute order: IFA_LOCAL, IFA_BROADCAST, IFA_ADDRESS, IFA_LABEL, IFA_FLAGS. */
+  /**
+   * Encodes a request in iproute2's attribute order: IFA_LOCAL, IFA_BROADCAST, IFA_ADDRESS, IFA_LABEL,
+   * IFA_FLAGS.
+   */
   encode(msgType: u16, flags: u16, seq: u32 = 0): Decoded<Uint8Array> {
     const b = new MessageBuilder(msgType, flags, seq);
     const w = b.writer;

@@ -71,7 +71,9 @@ export class ByteWriter {
     if (nulTerminated) store<u8>(at + <usize> (n - 1), 0);
   }
 
-  /** Overwrites a u16 written earlier (a length known only later). Ignores offsets outside what was written. */
+  /**
+   * Overwrites a u16 written earlier (a length known only later). Ignores offsets outside what was written.
+   */
   setU16(offset: i32, value: u16): void {
     if (offset < 0 || offset + 2 > this.len) return;
     store<u16>(this.buf.dataStart + <usize> offset, value);
@@ -93,6 +95,23 @@ export class ByteWriter {
  * Reads fixed-size fields in sequence from bytes [start, end). Reading past the
  * end never traps: it records the first error, returns zero, and every later
  * read returns zero too, so a decoder can read a whole struct and check once.
+ *
+ * @example
+ * ```ts
+ * import { ByteReader, ByteWriter } from "./buffer";
+ *
+ * const w = new ByteWriter();
+ * w.u16(0x0102);
+ * w.u32(7);
+ * const bytes = w.toBytes();
+ * assert(bytes.length == 6 && bytes[0] == 0x02); // host order: little-endian
+ *
+ * const r = new ByteReader(bytes);
+ * const first = r.u16();
+ * const second = r.u32();
+ * assert(first == 0x0102 && second == 7 && r.error == null);
+ * assert(r.u8("ifi_family") == 0 && r.error != null); // past the end: zero and an error
+ * ```
  */
 export class ByteReader {
   /** Offset of the next read, relative to the start of `bytes`. */

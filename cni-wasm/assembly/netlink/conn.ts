@@ -20,18 +20,46 @@ import { addMessageFlags, Message, MessageDecoder, setMessageSeq } from "./messa
 /** Receive buffer. The kernel caps dump datagrams near 32 KiB; twice that leaves room for one big message. */
 export const RECEIVE_BUFFER_SIZE: i32 = 64 * 1024;
 
-/** How long to wait for the kernel's answer. rtnetlink answers within the send; this only guards a stuck host. */
+/**
+ * How long to wait for the kernel's answer. rtnetlink answers within the send; this only guards a stuck host.
+ */
 export const DEFAULT_REPLY_TIMEOUT_MS: i32 = 10_000;
 
-/** Events kept for recvEvent; beyond this the oldest are dropped and recvEvent reports ENOBUFS, as the kernel does. */
+/**
+ * Events kept for recvEvent; beyond this the oldest are dropped and recvEvent reports ENOBUFS, as the kernel
+ * does.
+ */
 export const MAX_QUEUED_EVENTS: i32 = 4096;
 
-/** What an exchange collected: the reply messages before the ACK or NLMSG_DONE, or the error that ended it. */
+/**
+ * What an exchange collected: the reply messages before the ACK or NLMSG_DONE, or the error that ended it.
+ */
 class Exchange {
   messages: Message[] = [];
   error: NetlinkError | null = null;
 }
 
+/**
+ * One NETLINK_ROUTE socket, opened through the capability host in a given netns.
+ *
+ * @example
+ * ```ts no-run
+ * import { NetlinkConn } from "./conn";
+ * import { getLinkByName, setLink } from "./rtnl";
+ *
+ * // In the netns the plugin runs in (-1), joined to no multicast group (0).
+ * const opened = NetlinkConn.open(-1, 0);
+ * if (opened.error != null) return; // opened.error!.toString(): "nl_open: EMFILE (24): ..."
+ * const conn = opened.value!;
+ * const found = getLinkByName(conn, "eth0");
+ * if (found.error == null && found.value != null) {
+ *   const change = found.value!;
+ *   change.setUp(true);
+ *   const error = setLink(conn, change); // null: the kernel acknowledged it
+ * }
+ * conn.close();
+ * ```
+ */
 export class NetlinkConn {
   /** Our port id (nl_pid): replies carry it, so anything without it is not ours. */
   readonly port: u32;
@@ -90,7 +118,9 @@ export class NetlinkConn {
 
   // request(), call() and dump() stamp the next nlmsg_seq (and NLM_F_ACK) into `message` before sending it.
 
-  /** Sends a request that changes something and waits for its ACK (NLM_F_ACK is added). Null means success. */
+  /**
+   * Sends a request that changes something and waits for its ACK (NLM_F_ACK is added). Null means success.
+   */
   request(message: Uint8Array, op: string): NetlinkError | null {
     return this.exchange(message, op, NLM_F_ACK, false).error;
   }

@@ -46,7 +46,17 @@ export const ETIMEDOUT: i32 = 110;
 export const EHOSTUNREACH: i32 = 113;
 export const EALREADY: i32 = 114;
 
-/** Symbolic name ("EEXIST"), or "errno N" for one not in the table. */
+/**
+ * Symbolic name ("EEXIST"), or "errno N" for one not in the table.
+ *
+ * @example
+ * ```ts
+ * import { EEXIST, errnoName, errnoText } from "./errno";
+ *
+ * assert(errnoName(EEXIST) == "EEXIST" && errnoText(EEXIST) == "File exists");
+ * assert(errnoName(4095) == "errno 4095" && errnoText(4095) == "Unknown error 4095");
+ * ```
+ */
 export function errnoName(errno: i32): string {
   switch (errno) {
     case EPERM:

@@ -62,6 +62,26 @@ const ERRNO_LENGTH: i32 = 4;
  * NLM_F_ACK_TLVS is set). The echoed request is just its header when
  * NLM_F_CAPPED is set, otherwise the whole request, whose own nlmsg_len says
  * how far to skip.
+ *
+ * @example
+ * ```ts
+ * import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLMSG_ERROR, NLMSGERR_ATTR_MSG } from "./constants";
+ * import { EINVAL } from "./errno";
+ * import { decodeErrorMessage } from "./error";
+ * import { MessageBuilder, MessageDecoder } from "./message";
+ *
+ * // The kernel refusing an RTM_NEWLINK: -EINVAL, our request's header echoed, and a message.
+ * const b = new MessageBuilder(NLMSG_ERROR, NLM_F_CAPPED | NLM_F_ACK_TLVS, 5);
+ * b.writer.i32(-EINVAL);
+ * b.writer.zeros(16);
+ * b.attrs.string(NLMSGERR_ATTR_MSG, "mtu greater than device maximum");
+ * const d = new MessageDecoder(b.build()!);
+ * d.next();
+ * const error = decodeErrorMessage("RTM_NEWLINK", d.header, d.payload());
+ * assert(error.errno == EINVAL && !error.isAck && error.seq == 5);
+ * assert(error.toString() ==
+ *   'RTM_NEWLINK: EINVAL (22): Invalid argument, message: "mtu greater than device maximum"');
+ * ```
  */
 export function decodeErrorMessage(op: string, header: NlMsgHdr, payload: Uint8Array): NetlinkError {
   const failure = readErrno(op, header, payload);
@@ -80,6 +100,21 @@ export function decodeErrorMessage(op: string, header: NlMsgHdr, payload: Uint8A
  * Decodes the payload of NLMSG_DONE: a dump's final errno (0 when it went well),
  * followed by extended ACK TLVs when NLM_F_ACK_TLVS is set. An empty payload,
  * as old kernels sent, means success.
+ *
+ * @example
+ * ```ts
+ * import { NLM_F_MULTI, NLMSG_DONE } from "./constants";
+ * import { EBUSY } from "./errno";
+ * import { decodeDonePayload } from "./error";
+ * import { MessageBuilder, MessageDecoder } from "./message";
+ *
+ * const busy = new MessageBuilder(NLMSG_DONE, NLM_F_MULTI, 9);
+ * busy.writer.i32(-EBUSY);
+ * const d = new MessageDecoder(busy.build()!);
+ * d.next();
+ * assert(decodeDonePayload("RTM_GETLINK dump", d.header, d.payload()).errno == EBUSY);
+ * assert(decodeDonePayload("RTM_GETLINK dump", d.header, new Uint8Array(0)).isAck);
+ * ```
  */
 export function decodeDonePayload(op: string, header: NlMsgHdr, payload: Uint8Array): NetlinkError {
   if (payload.length == 0) return new NetlinkError(op, 0, "", header.seq);

@@ -46,7 +46,30 @@ import { Decoded, MessageBuilder } from "./message";
 /** sizeof(struct ifinfomsg): u8 family, u8 pad, u16 type, i32 index, u32 flags, u32 change. */
 export const IFINFOMSG_LEN: i32 = 16;
 
-/** One link as rtnetlink describes it. */
+/**
+ * One link as rtnetlink describes it.
+ *
+ * @example
+ * ```ts
+ * import { IFF_UP, IFLA_MTU, IFLA_TXQLEN, NLM_F_ACK, NLM_F_REQUEST, RTM_NEWLINK } from "./constants";
+ * import { LinkMessage } from "./link";
+ * import { MessageDecoder } from "./message";
+ *
+ * // `ip link set dev <ifindex 7> mtu 9000 up`, encoded and read back.
+ * const change = new LinkMessage();
+ * change.index = 7;
+ * change.mtu = 9000;
+ * change.setUp(true);
+ * const request = change.encode(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK).value!;
+ *
+ * const d = new MessageDecoder(request);
+ * d.next();
+ * const link = LinkMessage.decode(d.payload()).value!;
+ * assert(link.index == 7 && link.mtu == 9000 && link.has(IFLA_MTU));
+ * assert(!link.has(IFLA_TXQLEN) && link.name == null); // not set: absent, not zero
+ * assert((link.flags & IFF_UP) != 0 && (link.change & IFF_UP) != 0);
+ * ```
+ */
 export class LinkMessage extends NumericLinkAttributes {
   // ---- struct ifinfomsg ----
   /** ifi_family: AF_UNSPEC for links. */
@@ -71,14 +94,18 @@ export class LinkMessage extends NumericLinkAttributes {
   permAddress: Uint8Array | null = null;
   /** IFLA_IFALIAS. */
   alias: string | null = null;
-  /** IFLA_PARENT_DEV_NAME: the bus device behind a physical NIC, e.g. "virtio2" or "0000:3b:00.0" (replies). */
+  /**
+   * IFLA_PARENT_DEV_NAME: the bus device behind a physical NIC, e.g. "virtio2" or "0000:3b:00.0" (replies).
+   */
   parentDevName: string | null = null;
   /** IFLA_PARENT_DEV_BUS_NAME: that device's bus, e.g. "virtio" or "pci" (replies). */
   parentBusName: string | null = null;
   /** IFLA_LINKINFO: driver kind and data. */
   linkInfo: LinkInfo | null = null;
 
-  /** True when numeric attribute `attr` (IFLA_MTU ...) was set or decoded, or string/bytes `attr` is non-null. */
+  /**
+   * True when numeric attribute `attr` (IFLA_MTU ...) was set or decoded, or string/bytes `attr` is non-null.
+   */
   has(attr: u16): bool {
     switch (attr) {
       case IFLA_IFNAME:

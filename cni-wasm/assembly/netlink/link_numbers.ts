@@ -142,7 +142,10 @@ export class NumericLinkAttributes {
   set numRxQueues(value: u32) {
     this.setNum(IFLA_NUM_RX_QUEUES, value);
   }
-  /** IFLA_LINK_NETNSID: the netns id (as seen from here) holding IFLA_LINK, e.g. for a moved macvtap (replies). */
+  /**
+   * IFLA_LINK_NETNSID: the netns id (as seen from here) holding IFLA_LINK, e.g. for a moved macvtap
+   * (replies).
+   */
   get linkNetnsId(): i32 {
     return <i32> this.num(IFLA_LINK_NETNSID);
   }

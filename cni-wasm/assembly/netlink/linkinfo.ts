@@ -7,8 +7,35 @@ import { AttributeDecoder, AttributeEncoder } from "./attribute";
 import { IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_INFO_SLAVE_KIND, IFLA_LINKINFO } from "./constants";
 import { MacvlanData } from "./macvlan";
 
+/**
+ * A link's driver: its kind, and for macvlan and macvtap their settings.
+ *
+ * @example
+ * ```ts
+ * import { MACVLAN_MODE_BRIDGE, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST, RTM_NEWLINK } from "./constants";
+ * import { LinkMessage } from "./link";
+ * import { LinkInfo } from "./linkinfo";
+ * import { MessageDecoder } from "./message";
+ *
+ * // `ip link add link <ifindex 2> name mvt0 type macvtap mode bridge`, encoded and read back.
+ * const create = new LinkMessage();
+ * create.name = "mvt0";
+ * create.link = 2;
+ * create.linkInfo = LinkInfo.macvlanKind("macvtap", MACVLAN_MODE_BRIDGE);
+ * const request = create.encode(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL).value!;
+ *
+ * const d = new MessageDecoder(request);
+ * d.next();
+ * const info = LinkMessage.decode(d.payload()).value!.linkInfo!;
+ * assert(info.kind == "macvtap" && info.isMacvlanFamily);
+ * assert(info.macvlan!.mode == MACVLAN_MODE_BRIDGE);
+ * ```
+ */
 export class LinkInfo {
-  /** IFLA_INFO_KIND: "macvtap", "veth", "bridge", "bond" ...; null when the link has no driver kind (lo, NICs). */
+  /**
+   * IFLA_INFO_KIND: "macvtap", "veth", "bridge", "bond" ...; null when the link has no driver kind (lo,
+   * NICs).
+   */
   kind: string | null = null;
   /** IFLA_INFO_SLAVE_KIND: kind of the master this link is a port of ("bridge", "bond"). */
   slaveKind: string | null = null;

@@ -76,7 +76,9 @@ export class MacvlanData {
     if (this.has(IFLA_MACVLAN_BC_QUEUE_LEN)) e.u32(IFLA_MACVLAN_BC_QUEUE_LEN, this._bcQueueLen);
   }
 
-  /** Reads IFLA_INFO_DATA's attributes; others (MACADDR_DATA, BC_CUTOFF ...) are skipped. Errors land in d. */
+  /**
+   * Reads IFLA_INFO_DATA's attributes; others (MACADDR_DATA, BC_CUTOFF ...) are skipped. Errors land in d.
+   */
   static decode(d: AttributeDecoder): MacvlanData {
     const data = new MacvlanData();
     while (d.next()) {
@@ -99,7 +101,18 @@ export class MacvlanData {
   }
 }
 
-/** "private", "vepa", "bridge", "passthru", "source" (as `ip -d link` prints them), or "mode N". */
+/**
+ * "private", "vepa", "bridge", "passthru", "source" (as `ip -d link` prints them), or "mode N".
+ *
+ * @example
+ * ```ts
+ * import { MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU } from "./constants";
+ * import { macvlanModeFromName, macvlanModeName } from "./macvlan";
+ *
+ * assert(macvlanModeName(MACVLAN_MODE_BRIDGE) == "bridge" && macvlanModeName(3) == "mode 3");
+ * assert(macvlanModeFromName("passthru") == MACVLAN_MODE_PASSTHRU && macvlanModeFromName("vlan") == 0);
+ * ```
+ */
 export function macvlanModeName(mode: u32): string {
   switch (mode) {
     case MACVLAN_MODE_PRIVATE:

@@ -51,6 +51,21 @@ export class Decoded<T> {
 /**
  * Builds one request: header, then the family's fixed struct written through
  * `writer`, then attributes through `attrs`; build() patches nlmsg_len.
+ *
+ * @example
+ * ```ts
+ * import { IFLA_IFNAME, NLM_F_REQUEST, RTM_GETLINK } from "./constants";
+ * import { MessageBuilder, NlMsgHdr } from "./message";
+ *
+ * // What `ip link show eth0` asks: RTM_GETLINK, a zeroed struct ifinfomsg, IFLA_IFNAME.
+ * const b = new MessageBuilder(RTM_GETLINK, NLM_F_REQUEST, 1);
+ * b.writer.zeros(16);
+ * b.attrs.string(IFLA_IFNAME, "eth0");
+ * const request = b.build()!;
+ * const header = NlMsgHdr.read(request, 0);
+ * assert(request.length == 16 + 16 + 12 && header.length == <u32> request.length);
+ * assert(header.type == RTM_GETLINK && header.seq == 1);
+ * ```
  */
 export class MessageBuilder {
   writer: ByteWriter;
@@ -81,7 +96,21 @@ export class MessageBuilder {
   }
 }
 
-/** Rewrites nlmsg_seq of an encoded message (the connection numbers requests as it sends them). */
+/**
+ * Rewrites nlmsg_seq of an encoded message (the connection numbers requests as it sends them).
+ *
+ * @example
+ * ```ts
+ * import { NLM_F_ACK, NLM_F_REQUEST, RTM_GETLINK } from "./constants";
+ * import { addMessageFlags, MessageBuilder, NlMsgHdr, setMessageSeq } from "./message";
+ *
+ * const request = new MessageBuilder(RTM_GETLINK, NLM_F_REQUEST).build()!;
+ * setMessageSeq(request, 42);
+ * addMessageFlags(request, NLM_F_ACK);
+ * const header = NlMsgHdr.read(request, 0);
+ * assert(header.seq == 42 && header.flags == (NLM_F_REQUEST | NLM_F_ACK));
+ * ```
+ */
 export function setMessageSeq(message: Uint8Array, seq: u32): void {
   if (message.length >= NLMSG_HDRLEN) store<u32>(message.dataStart, seq, 8);
 }
@@ -106,6 +135,32 @@ export class Message {
  * A header that is cut short, or an nlmsg_len shorter than a header or longer
  * than what is left of the datagram ("misleading length"), stops the walk with
  * an error; nothing past it is trusted.
+ *
+ * @example
+ * ```ts
+ * import { NLM_F_MULTI, NLMSG_DONE, RTM_NEWLINK } from "./constants";
+ * import { MessageBuilder, MessageDecoder } from "./message";
+ *
+ * // One datagram of a dump: a link (a 16-byte ifinfomsg), then NLMSG_DONE.
+ * const link = new MessageBuilder(RTM_NEWLINK, NLM_F_MULTI, 7);
+ * link.writer.zeros(16);
+ * const done = new MessageBuilder(NLMSG_DONE, NLM_F_MULTI, 7);
+ * done.writer.i32(0);
+ * const first = link.build()!;
+ * const second = done.build()!;
+ * const datagram = new Uint8Array(first.length + second.length);
+ * datagram.set(first);
+ * datagram.set(second, first.length);
+ *
+ * const d = new MessageDecoder(datagram);
+ * const types = new Array<u16>();
+ * while (d.next()) types.push(d.header.type);
+ * assert(d.error == null && types.length == 2 && types[0] == RTM_NEWLINK && types[1] == NLMSG_DONE);
+ *
+ * const cut = new MessageDecoder(datagram, first.length + 8); // the second header cut short
+ * while (cut.next()) {}
+ * assert(cut.error == "truncated message header at offset 32: 8 bytes left");
+ * ```
  */
 export class MessageDecoder {
   header: NlMsgHdr = new NlMsgHdr();

@@ -35,7 +35,35 @@ export function rtnhAlign(length: i32): i32 {
   return (length + 3) & ~3;
 }
 
-/** One route. Defaults are what `ip route add` uses: main table, boot protocol, universe scope, unicast. */
+/**
+ * One route. Defaults are what `ip route add` uses: main table, boot protocol, universe scope, unicast.
+ *
+ * @example
+ * ```ts
+ * import { NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST } from "./constants";
+ * import { RT_TABLE_MAIN, RTM_NEWROUTE } from "./constants";
+ * import { MessageDecoder } from "./message";
+ * import { RouteMessage } from "./route";
+ *
+ * // `ip route add default via 10.0.0.1 dev <ifindex 3> metric 100`
+ * const gateway = new Uint8Array(4);
+ * gateway[0] = 10;
+ * gateway[3] = 1;
+ * const route = new RouteMessage();
+ * route.gateway = gateway;
+ * route.oif = 3;
+ * route.priority = 100;
+ * route.hasPriority = true;
+ * const flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+ * const request = route.encode(RTM_NEWROUTE, flags).value!;
+ *
+ * const d = new MessageDecoder(request);
+ * d.next();
+ * const back = RouteMessage.decode(d.payload()).value!;
+ * assert(back.dst == null && back.dstLen == 0 && back.table == RT_TABLE_MAIN); // a default route
+ * assert(back.oif == 3 && back.priority == 100 && back.gateway![3] == 1);
+ * ```
+ */
 export class RouteMessage {
   /** rtm_family: AF_INET or AF_INET6. */
   family: u8 = AF_INET;
@@ -182,7 +210,9 @@ export class RouteMessage {
     }
   }
 
-  /** RTA_MULTIPATH: a run of struct rtnexthop, each followed by its own attributes (skipped), RTNH_ALIGNed. */
+  /**
+   * RTA_MULTIPATH: a run of struct rtnexthop, each followed by its own attributes (skipped), RTNH_ALIGNed.
+   */
   private decodeNexthops(bytes: Uint8Array): string | null {
     let at = 0;
     while (at < bytes.length) {

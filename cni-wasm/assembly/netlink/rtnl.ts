@@ -31,12 +31,34 @@ const RTEXT_FILTER_SKIP_STATS: u32 = 1 << 3;
 /** How often a dump the kernel flagged inconsistent (NLM_F_DUMP_INTR) is retried. */
 const DUMP_ATTEMPTS: i32 = 3;
 
-/** A request that could not be encoded: a bug in the caller's values (e.g. a name over 64 KiB), not the kernel's. */
+/**
+ * A request that could not be encoded: a bug in the caller's values (e.g. a name over 64 KiB), not the
+ * kernel's.
+ */
 function encodeError(op: string, error: string): NetlinkError {
   return new NetlinkError(op, EBADMSG, error);
 }
 
-/** The link named `name`; value and error both null when there is none (ENODEV is an answer, not an error). */
+/**
+ * The link named `name`; value and error both null when there is none (ENODEV is an answer, not an error).
+ *
+ * @example
+ * ```ts no-run
+ * import { NetlinkConn } from "./conn";
+ * import { getLinkByName } from "./rtnl";
+ *
+ * const conn = NetlinkConn.open(-1, 0).value!;
+ * const found = getLinkByName(conn, "net1");
+ * if (found.error != null) {
+ *   // the request failed: found.error!.toString() says how ("RTM_GETLINK: EPERM (1): ...")
+ * } else if (found.value == null) {
+ *   // no link of that name
+ * } else {
+ *   const ifindex = found.value!.index;
+ * }
+ * conn.close();
+ * ```
+ */
 export function getLinkByName(conn: NetlinkConn, name: string): Result<LinkMessage> {
   const query = new LinkMessage();
   query.name = name;
@@ -69,7 +91,25 @@ function getLink(conn: NetlinkConn, query: LinkMessage, op: string): Result<Link
   return Result.fail<LinkMessage>(new NetlinkError(op, EBADMSG, "the kernel acknowledged but sent no link"));
 }
 
-/** Every link in the connection's netns (one RTM_GETLINK dump). */
+/**
+ * Every link in the connection's netns (one RTM_GETLINK dump).
+ *
+ * @example
+ * ```ts no-run
+ * import { NetlinkConn } from "./conn";
+ * import { listLinks } from "./rtnl";
+ *
+ * const conn = NetlinkConn.open(-1, 0).value!;
+ * const listed = listLinks(conn);
+ * if (listed.error == null) {
+ *   const links = listed.value!;
+ *   for (let i = 0; i < links.length; i++) {
+ *     const kind = links[i].kind; // "macvtap", "veth" ...; null for a NIC or lo
+ *   }
+ * }
+ * conn.close();
+ * ```
+ */
 export function listLinks(conn: NetlinkConn): Result<LinkMessage[]> {
   const query = new LinkMessage();
   query.extMask = RTEXT_FILTER_SKIP_STATS;
@@ -81,7 +121,10 @@ export function listLinks(conn: NetlinkConn): Result<LinkMessage[]> {
   return decodeAll<LinkMessage>(dumped.value!, RTM_NEWLINK, LinkMessage.decode, op);
 }
 
-/** A macvtap/macvlan request: `name` on lower link `lowerIndex` in `mode` (MACVLAN_MODE_*); index 0 = kernel picks. */
+/**
+ * A macvtap/macvlan request: `name` on lower link `lowerIndex` in `mode` (MACVLAN_MODE_*); index 0 = kernel
+ * picks.
+ */
 export function newMacvlanLink(
   kind: string,
   name: string,
@@ -97,7 +140,24 @@ export function newMacvlanLink(
   return link;
 }
 
-/** RTM_NEWLINK with NLM_F_CREATE | NLM_F_EXCL: fails with EEXIST rather than touch an existing link. */
+/**
+ * RTM_NEWLINK with NLM_F_CREATE | NLM_F_EXCL: fails with EEXIST rather than touch an existing link.
+ *
+ * @example
+ * ```ts no-run
+ * import { MACVLAN_MODE_BRIDGE } from "./constants";
+ * import { NetlinkConn } from "./conn";
+ * import { EEXIST } from "./errno";
+ * import { createLink, getLinkByName, newMacvlanLink } from "./rtnl";
+ *
+ * // `ip link add link eth0 name mvt0 type macvtap mode bridge`
+ * const conn = NetlinkConn.open(-1, 0).value!;
+ * const lower = getLinkByName(conn, "eth0").value!;
+ * const error = createLink(conn, newMacvlanLink("macvtap", "mvt0", lower.index, MACVLAN_MODE_BRIDGE));
+ * const exists = error != null && error.errno == EEXIST; // a link named mvt0 is there already
+ * conn.close();
+ * ```
+ */
 export function createLink(conn: NetlinkConn, link: LinkMessage): NetlinkError | null {
   return run(conn, link.encode(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL), "RTM_NEWLINK create");
 }
@@ -146,7 +206,33 @@ export function listAddresses(conn: NetlinkConn, family: u8, index: u32 = 0): Re
   return Result.ok<AddressMessage[]>(matching);
 }
 
-/** RTM_NEWADDR with NLM_F_CREATE | NLM_F_EXCL (EEXIST when the address is already there). */
+/**
+ * RTM_NEWADDR with NLM_F_CREATE | NLM_F_EXCL (EEXIST when the address is already there).
+ *
+ * @example
+ * ```ts no-run
+ * import { AddressMessage } from "./address";
+ * import { AF_INET } from "./constants";
+ * import { NetlinkConn } from "./conn";
+ * import { addAddress, getLinkByName } from "./rtnl";
+ *
+ * // `ip addr add 192.168.1.5/24 dev net1`
+ * const conn = NetlinkConn.open(-1, 0).value!;
+ * const ip = new Uint8Array(4);
+ * ip[0] = 192;
+ * ip[1] = 168;
+ * ip[2] = 1;
+ * ip[3] = 5;
+ * const address = new AddressMessage();
+ * address.family = AF_INET;
+ * address.prefixLen = 24;
+ * address.index = <u32> getLinkByName(conn, "net1").value!.index;
+ * address.local = ip;
+ * address.address = ip;
+ * const error = addAddress(conn, address);
+ * conn.close();
+ * ```
+ */
 export function addAddress(conn: NetlinkConn, address: AddressMessage): NetlinkError | null {
   return run(conn, address.encode(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL), "RTM_NEWADDR");
 }
@@ -192,7 +278,9 @@ function dumpWithRetry(conn: NetlinkConn, request: Uint8Array, op: string): Resu
   return result;
 }
 
-/** Decodes every message of `type` with `decode`; the first one that does not decode fails the whole answer. */
+/**
+ * Decodes every message of `type` with `decode`; the first one that does not decode fails the whole answer.
+ */
 function decodeAll<T>(
   messages: Message[],
   type: u16,
