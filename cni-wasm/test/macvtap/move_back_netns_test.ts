@@ -1,4 +1,4 @@
-// Issue 11 item 1, the rollback half: ADD's undo (macvtap/undo.ts MoveBackToNode) finds OUR macvtap in
+// ADD's rollback step (macvtap/move_back.ts MoveBackToNode) finds OUR macvtap in
 // the pod by what the move set (its name, kind macvtap, its lower link in the node netns) whatever its
 // ifindex there, and never takes a link of the pod's own. ADD pins the ifindex on this kernel
 // (IFLA_NEW_IFINDEX), so the renumbered state is staged here by hand: `ip link set netns` into a pod that
