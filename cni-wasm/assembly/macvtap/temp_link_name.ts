@@ -44,45 +44,48 @@ function mergeRound(acc: u64, value: u64): u64 {
 /** XXH64 (xxHash spec, 64-bit variant) of `data`. */
 export function xxh64(data: Uint8Array, seed: u64): u64 {
   const length = data.length;
-  let offset = 0;
-  let hash: u64;
-  if (length >= 32) {
-    let v1 = seed + PRIME64_1 + PRIME64_2;
-    let v2 = seed + PRIME64_2;
-    let v3 = seed;
-    let v4 = seed - PRIME64_1;
-    while (offset + 32 <= length) {
-      v1 = round(v1, readU64(data, offset));
-      v2 = round(v2, readU64(data, offset + 8));
-      v3 = round(v3, readU64(data, offset + 16));
-      v4 = round(v4, readU64(data, offset + 24));
-      offset += 32;
-    }
-    hash = rotl<u64>(v1, 1) + rotl<u64>(v2, 7) + rotl<u64>(v3, 12) + rotl<u64>(v4, 18);
-    hash = mergeRound(hash, v1);
-    hash = mergeRound(hash, v2);
-    hash = mergeRound(hash, v3);
-    hash = mergeRound(hash, v4);
-  } else {
-    hash = seed + PRIME64_5;
+  // Inputs of 32 bytes or more go through four lanes, 32 bytes at a time; the rest is the tail.
+  const striped = length >= 32 ? length & ~31 : 0;
+  const hash = length >= 32 ? stripes(data, striped, seed) : seed + PRIME64_5;
+  return avalanche(tail(data, striped, hash + <u64> length));
+}
+
+/** The four-lane accumulation of the first `end` bytes (a multiple of 32), merged into one hash. */
+function stripes(data: Uint8Array, end: i32, seed: u64): u64 {
+  let v1 = seed + PRIME64_1 + PRIME64_2;
+  let v2 = seed + PRIME64_2;
+  let v3 = seed;
+  let v4 = seed - PRIME64_1;
+  for (let offset = 0; offset < end; offset += 32) {
+    v1 = round(v1, readU64(data, offset));
+    v2 = round(v2, readU64(data, offset + 8));
+    v3 = round(v3, readU64(data, offset + 16));
+    v4 = round(v4, readU64(data, offset + 24));
   }
-  hash += <u64> length;
-  while (offset + 8 <= length) {
+  let hash = rotl<u64>(v1, 1) + rotl<u64>(v2, 7) + rotl<u64>(v3, 12) + rotl<u64>(v4, 18);
+  hash = mergeRound(hash, v1);
+  hash = mergeRound(hash, v2);
+  hash = mergeRound(hash, v3);
+  return mergeRound(hash, v4);
+}
+
+/** Folds the bytes from `offset` on into `hash`: 8 at a time, then 4, then one by one. */
+function tail(data: Uint8Array, offset: i32, hash: u64): u64 {
+  const length = data.length;
+  for (; offset + 8 <= length; offset += 8) {
     hash ^= round(0, readU64(data, offset));
     hash = rotl<u64>(hash, 27) * PRIME64_1 + PRIME64_4;
-    offset += 8;
   }
   if (offset + 4 <= length) {
     hash ^= <u64> readU32(data, offset) * PRIME64_1;
     hash = rotl<u64>(hash, 23) * PRIME64_2 + PRIME64_3;
     offset += 4;
   }
-  while (offset < length) {
+  for (; offset < length; offset++) {
     hash ^= <u64> data[offset] * PRIME64_5;
     hash = rotl<u64>(hash, 11) * PRIME64_1;
-    offset++;
   }
-  return avalanche(hash);
+  return hash;
 }
 
 function avalanche(h: u64): u64 {
