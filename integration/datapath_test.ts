@@ -1,4 +1,5 @@
-// Datapath proof (issue 4 §3, reference/macvtap.md §8.1): after ADD, QEMU's side of the attachment works.
+// Datapath proof: after ADD, QEMU's side of the attachment works as KubeVirt's macvtap binding uses it
+// (libvirt opens /dev/tap<ifindex> for an <interface type='ethernet'> whose target is the pod link).
 // As uid 107 (KubeVirt's qemu) the test opens /dev/tap<ifindex>, writes a frame and sees it leave through
 // the lower link on the wire, reads a frame the wire sent to the macvtap's MAC, and two pods on one lower
 // link reach each other tap to tap (bridge mode). /dev/tapN is 0600 and owned by 107:107, so any other uid

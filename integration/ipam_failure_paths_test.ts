@@ -1,7 +1,7 @@
 // Every way an ADD with IPAM can fail, and what must be true afterwards (SPEC.md "Delegated plugins": a
-// plugin whose later step fails "should execute again with DEL" for its IPAM plugin; reference/macvtap.md
-// §9.5): the IPAM plugin got its DEL, no lease is left, nothing is left in the pod, and the device plugin's
-// temp link is back on the node under its temp name with its ifindex (so /dev/tapN still names it).
+// plugin whose later step fails "should execute again with DEL" for its IPAM plugin): the IPAM plugin got its
+// DEL, no lease is left, nothing is left in the pod, and the device plugin's temp link is back on the node
+// under its temp name with its ifindex (so /dev/tapN still names it).
 import { deepEqual, equal } from "node:assert/strict";
 import { ensure, expectError, expectResult, expectSuccess } from "../conformance/harness/expect.ts";
 import type { PluginRun } from "../conformance/harness/runner.ts";

@@ -1,6 +1,6 @@
-// IPAM delegation with Debian's real host-local (SPEC.md "Delegated plugins", reference/cni.md §1.6): the
-// leased addresses and routes end up on the pod-side macvtap, the Result reports them against our
-// interface, DEL releases the lease (also with the sandbox gone), CHECK is forwarded to host-local.
+// IPAM delegation with Debian's real host-local (SPEC.md "Delegated plugins"): the leased addresses and
+// routes end up on the pod-side macvtap, the Result reports them against our interface, DEL releases the
+// lease (also with the sandbox gone), CHECK is forwarded to host-local.
 import { deepEqual } from "node:assert/strict";
 import {
   type CniResult,

@@ -1,8 +1,8 @@
-// kube-ovn as the IPAM plugin (the coldzerofear fork's use, reference/macvtap.md §3 and §8.3), driven with a
-// TEST DOUBLE of the kube-ovn binary (doubles/kube_ovn_ipam_double.ts) and requests replayed as Multus
-// makes them: the MAC kube-ovn reserved for the pod wins over every other MAC source, kube-ovn gets the
-// whole config and the pod's K8S_POD_* args, its code 11 reaches the runtime unchanged, and DEL/CHECK
-// are forwarded to it.
+// kube-ovn as the IPAM plugin (as coldzerofear/macvtap-cni, the fork, uses it: pkg/cni/plugin.go), driven
+// with a TEST DOUBLE of the kube-ovn binary (doubles/kube_ovn_ipam_double.ts) and requests replayed as Multus
+// makes them: the MAC kube-ovn reserved for the pod wins over every other MAC source, kube-ovn gets the whole
+// config and the pod's K8S_POD_* args, its code 11 reaches the runtime unchanged, and DEL/CHECK are forwarded
+// to it.
 import { deepEqual, equal } from "node:assert/strict";
 import { ensure, expectError, expectResult, expectSuccess } from "../conformance/harness/expect.ts";
 import { PLUGIN_PATH } from "../conformance/harness/runner.ts";

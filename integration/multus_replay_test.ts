@@ -1,6 +1,7 @@
-// Multus replay (reference/cni.md §4, reference/macvtap.md §8.1/§8.2): every request here is built by
-// harness/multus.ts the way Multus builds it for a NAD with k8s.v1.cni.cncf.io/resourceName, then run
-// against the built plugin in throwaway netns. Each test names the Multus / KubeVirt behaviour it mirrors.
+// Multus replay (k8snetworkplumbingwg/multus-cni pkg/types/conf.go, kubevirt/kubevirt's macvtap binding):
+// every request here is built by harness/multus.ts the way Multus builds it for a NAD with
+// k8s.v1.cni.cncf.io/resourceName, then run against the built plugin in throwaway netns. Each test names the
+// Multus / KubeVirt behaviour it mirrors.
 import { deepEqual, equal } from "node:assert/strict";
 import { type CniResult, ensure, expectResult, expectSuccess } from "../conformance/harness/expect.ts";
 import { hostLocalIpam, leases } from "./harness/host_local.ts";

@@ -1,7 +1,8 @@
-// Gratuitous ARP and unsolicited neighbour advertisement when IPAM configured addresses (the kube-ovn fork
-// sets net.ipv4.conf.<if>.arp_notify=1 and net.ipv6.conf.<if>.ndisc_notify=1 before the link goes up,
-// reference/macvtap.md §3): switches and peers on the wire learn the pod's new MAC at once, which matters
-// when a VM's address moves to another node (live migration) or kube-ovn reuses an address.
+// Gratuitous ARP and unsolicited neighbour advertisement when IPAM configured addresses (the plugin sets
+// net.ipv4.conf.<if>.arp_notify=1 and net.ipv6.conf.<if>.ndisc_notify=1 before the link goes up; the kube-ovn
+// fork, coldzerofear/macvtap-cni pkg/cni/plugin.go CmdAdd, sets arp_notify before ipam.ConfigureIface):
+// switches and peers on the wire learn the pod's new MAC at once, which matters when a VM's address moves to
+// another node (live migration) or kube-ovn reuses an address.
 import { equal } from "node:assert/strict";
 import { expectResult } from "../conformance/harness/expect.ts";
 import { parseArp, parseNeighbourAdvert } from "./harness/ethernet.ts";

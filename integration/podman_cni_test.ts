@@ -1,10 +1,10 @@
-// podman 4.3 (Debian) with its CNI backend as a second real libcni runtime (reference/cni.md §5): a
-// container started with --network <our conflist> --mac-address gets the node's macvtap as eth0 with that
-// MAC and a host-local address, and `--rm` (podman's DEL) gives everything back. podman runs inside the
-// test's node netns (nsenter), so the plugin finds the temp link there and the machine's own netns is
-// untouched. Every podman file lives in the test's work dir (CONTAINERS_CONF, CONTAINERS_STORAGE_CONF,
-// HOME), except libcni's result cache (podman hard-codes /var/lib/cni) and runc's /run/runc: the test
-// removes what it made there.
+// podman 4.3 (Debian) with its CNI backend (containers.conf network_backend = "cni") as a second real libcni
+// runtime: a container started with --network <our conflist> --mac-address gets the node's macvtap as eth0
+// with that MAC and a host-local address, and `--rm` (podman's DEL) gives everything back. podman runs inside
+// the test's node netns (nsenter), so the plugin finds the temp link there and the machine's own netns is
+// untouched. Every podman file lives in the test's work dir (CONTAINERS_CONF, CONTAINERS_STORAGE_CONF, HOME),
+// except libcni's result cache (podman hard-codes /var/lib/cni) and runc's /run/runc: the test removes what
+// it made there.
 import { deepEqual, equal } from "node:assert/strict";
 import { ensure } from "../conformance/harness/expect.ts";
 import { leases } from "./harness/host_local.ts";

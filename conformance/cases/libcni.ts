@@ -17,7 +17,7 @@ const cases: CaseSpec[] = [];
 
 const NETWORK = "conformance";
 const CAPABILITY_MAC = "02:00:00:00:1c:01";
-/** What Multus puts in CNI_ARGS (reference/cni.md §4). */
+/** What Multus puts in CNI_ARGS (k8snetworkplumbingwg/multus-cni pkg/types/conf.go, createRuntimeConf). */
 const MULTUS_ARGS: [string, string][] = [["IgnoreUnknown", "true"], ["K8S_POD_NAMESPACE", "default"], [
   "K8S_POD_NAME",
   "vm-a",

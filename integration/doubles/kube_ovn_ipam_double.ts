@@ -4,7 +4,7 @@
  * delegating plugin, answers with the allocation the test planned in kube-ovn's result shape, and records
  * every call so the test can see what reached it.
  *
- * What the real binary does (kubeovn/kube-ovn cmd/cni, reference/macvtap.md §8.3) and the double mirrors:
+ * What the real binary does (kubeovn/kube-ovn cmd/cni/cni.go and netconf.go) and the double mirrors:
  * - takes `server_socket` and `provider` from the `ipam` object when the parent `type` is not kube-ovn, and
  *   refuses a config without `server_socket`;
  * - needs `K8S_POD_NAME` and `K8S_POD_NAMESPACE` in CNI_ARGS (it asks its daemon for that pod's address);

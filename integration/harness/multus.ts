@@ -1,8 +1,9 @@
 /**
- * Multus replay: the exact request Multus (k8snetworkplumbingwg/multus-cni, HEAD; reference/cni.md §4)
- * makes of a delegate plugin for one element of a pod's `k8s.v1.cni.cncf.io/networks` annotation, built
- * step by step the way Multus and the libcni inside it build it. Tests exec our plugin with it, so they
- * prove the plugin works with what Multus really sends, not with what we would like it to send.
+ * Multus replay: the exact request Multus (k8snetworkplumbingwg/multus-cni: pkg/k8sclient/k8sclient.go picks
+ * the device ID, pkg/types/conf.go puts it in the config and builds CNI_ARGS and runtimeConfig) makes of a
+ * delegate plugin for one element of a pod's `k8s.v1.cni.cncf.io/networks` annotation, built step by step
+ * the way Multus and the libcni inside it build it. Tests exec our plugin with it, so they prove the plugin
+ * works with what Multus really sends, not with what we would like it to send.
  *
  * @module
  */
