@@ -148,7 +148,7 @@ function footprintRows({ sizes, broker }: TargetInputs): TargetRow[] {
   }];
 }
 
-/** Every judged figure, in the order the issue lists them. */
+/** Every judged figure: the CNI plugin's, then under concurrency, then the footprint. */
 export function targetRows(inputs: TargetInputs): TargetRow[] {
   return [...cniRows(inputs), ...concurrencyRows(inputs), ...footprintRows(inputs)];
 }

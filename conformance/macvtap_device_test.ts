@@ -1,5 +1,5 @@
-// Macvtap group, finding and moving the device (issue 2): temp name, fallback, deviceID sources,
-// refusing non-macvtap links, double ADD, DEL leaving nothing behind.
+// Macvtap group, finding and moving the device (the project's contract in harness/rules_macvtap.ts): temp
+// name, fallback, deviceID sources, refusing non-macvtap links, double ADD, DEL leaving nothing behind.
 import { registerCases } from "./harness/cases.ts";
 import { MACVTAP_DEVICE_CASES } from "./cases/macvtap_device.ts";
 import { MACVTAP_PROFILES } from "./profiles/mod.ts";

@@ -1,5 +1,5 @@
 /**
- * The daemon under the kubelet's real behaviour (issue 12), in-process with the kubelet double, the
+ * The daemon under the kubelet's real behaviour, in-process with the kubelet double, the
  * pod-resources double and in-memory links: Allocate called again with the same IDs, links renamed, a
  * second ListAndWatch client, GC after kubelet restarts, lower links vanishing, bonds' NUMA, pods that
  * outlive the daemon and their temp links, and failure accounting. (Kernel versions: daemon_netns_test.ts,

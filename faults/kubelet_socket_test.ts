@@ -41,7 +41,7 @@ faultTest(
       isRunning(node.daemon.pid),
       `the daemon survives the kubelet's absence:\n${node.daemon.transcript()}`,
     );
-    // Logged at warn: a kubelet that is away is expected and retried, not an error (issue 13 item 7).
+    // Logged at warn: a kubelet that is away is expected and retried, not an error.
     await node.daemon.waitForLog(
       "a failed registration while the kubelet is away",
       (r) => r.msg === "cannot serve and register; will retry" && r.level === "warn",

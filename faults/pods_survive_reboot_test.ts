@@ -1,4 +1,4 @@
-// Pods survive a node reboot and a sandbox re-creation (issue 12, item 7). After either, the kubelet starts
+// Pods survive a node reboot and a sandbox re-creation. After either, the kubelet starts
 // the pod with the DeviceSpec it cached from Allocate (/dev/tapN) and never calls Allocate again, so the
 // temp link must come back at the same ifindex. Here, with the real daemon, link broker and CNI:
 // - "reboot": the daemon is SIGKILLed and its temp link deleted (nothing survives a reboot); the restarted

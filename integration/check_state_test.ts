@@ -1,7 +1,7 @@
-// CHECK holds the pod to everything ADD set (issue 11, item 6; SPEC.md CHECK: an error when a resource
-// of the Result — interface, address or route — is missing or in an invalid state): each mutation below
-// makes CHECK fail with 105 naming what changed, and undoing it makes CHECK pass again. Debian's macvlan
-// catches a deleted IPAM route the same way (ip.ValidateExpectedRoute); the control case shows it.
+// CHECK holds the pod to everything ADD set (SPEC.md CHECK: an error when a resource of the Result —
+// interface, address or route — is missing or in an invalid state): each mutation below makes CHECK fail with
+// 105 naming what changed, and undoing it makes CHECK pass again. Debian's macvlan catches a deleted IPAM
+// route the same way (ip.ValidateExpectedRoute); the control case shows it.
 import { expectError, expectResult, expectSuccess } from "../conformance/harness/expect.ts";
 import { execPlugin, type PluginRun } from "../conformance/harness/runner.ts";
 import type { TestNetns } from "../testing/netns.ts";

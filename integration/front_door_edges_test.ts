@@ -1,4 +1,4 @@
-// The built plugin at the front-door edges issue 11 found (items 3, 5, 11), in throwaway netns:
+// The built plugin at the edges of its input, in throwaway netns:
 // - "mtu": 0 (kubevirt/macvtap-cni's and Go's "not set") on ADD and DEL;
 // - cniVersion 0.1.0/0.2.0: through real libcni with Debian host-local the Result is the ip4/dns shape and
 //   the lease is on the pod link; without IPAM, ADD is code 1 before anything moves; DEL always succeeds;

@@ -1,8 +1,8 @@
-// Issue 11 item 1: a pod netns that already uses the macvtap's node ifindex. The device plugin told the
-// kubelet /dev/tap<ifindex>; the kernel renumbers a link whose ifindex is taken in the target netns and
-// re-creates its character device under the NEW index (first test: the kernel fact, measured here). So
-// ADD must fail cleanly: the pod's own link with that ifindex untouched, no macvtap left in the pod, and
-// the macvtap back on the node as the device plugin left it (temp name, ifindex, MAC, MTU, up).
+// A pod netns that already uses the macvtap's node ifindex. The device plugin told the kubelet
+// /dev/tap<ifindex>; the kernel renumbers a link whose ifindex is taken in the target netns and re-creates
+// its character device under the NEW index (first test: the kernel fact, measured here). So ADD must fail
+// cleanly: the pod's own link with that ifindex untouched, no macvtap left in the pod, and the macvtap back
+// on the node as the device plugin left it (temp name, ifindex, MAC, MTU, up).
 import { deepEqual, equal, notEqual } from "node:assert/strict";
 import { expectError } from "../conformance/harness/expect.ts";
 import { carriesMarker, markedFrame } from "./harness/ethernet.ts";

@@ -1,8 +1,8 @@
-// IPAM delegation with Debian's real dhcp plugin (issue 4: "Works with the real Debian host-local, static and
-// dhcp plugins"). The DHCP server is dnsmasq (Debian dnsmasq-base) on the wire side of the lower link; the
-// dhcp plugin's daemon runs in the node netns with its socket in the test's work dir (ipam.daemonSocketPath).
-// The daemon does DHCP from inside the pod netns on CNI_IFNAME, so the interface must be there when IPAM ADD
-// runs. Control: Debian's macvlan + dhcp on the same node get a lease (so the setup itself works).
+// IPAM delegation with Debian's real dhcp plugin (host-local and static have their own tests). The DHCP
+// server is dnsmasq (Debian dnsmasq-base) on the wire side of the lower link; the dhcp plugin's daemon runs
+// in the node netns with its socket in the test's work dir (ipam.daemonSocketPath). The daemon does DHCP from
+// inside the pod netns on CNI_IFNAME, so the interface must be there when IPAM ADD runs. Control: Debian's
+// macvlan + dhcp on the same node get a lease (so the setup itself works).
 import { ok } from "node:assert/strict";
 import { ensure, expectResult, expectSuccess } from "../conformance/harness/expect.ts";
 import { configuredRoutes, expectEmptyPod, globalAddresses } from "./harness/pod_view.ts";

@@ -1,8 +1,8 @@
-// IPAM routes as spec 1.1.0 writes them (issue 11, items 7 and 11): "priority" (the metric), "mtu" and
-// "advmss" (route metrics), "table" and "scope" reach the kernel, not only the Result; a dst with host
-// bits ("192.168.10.7/24") means its network, as Go's net.ParseCIDR reads it, instead of failing with the
-// kernel's EINVAL. Debian's IPAM plugins (1.1.1) predate the 1.1.0 route fields, so a printing IPAM double
-// answers with them; the host-bits case also runs through Debian's real static plugin.
+// IPAM routes as spec 1.1.0 writes them: "priority" (the metric), "mtu" and "advmss" (route metrics), "table"
+// and "scope" reach the kernel, not only the Result; a dst with host bits ("192.168.10.7/24") means its
+// network, as Go's net.ParseCIDR reads it, instead of failing with the kernel's EINVAL. Debian's IPAM plugins
+// (1.1.1) predate the 1.1.0 route fields, so a printing IPAM double answers with them; the host-bits case
+// also runs through Debian's real static plugin.
 import { deepEqual, equal } from "node:assert/strict";
 import { expectResult, expectSuccess } from "../conformance/harness/expect.ts";
 import type { TestNetns } from "../testing/netns.ts";

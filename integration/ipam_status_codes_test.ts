@@ -1,10 +1,10 @@
-// STATUS and GC against what IPAM plugins really answer (issue 11, item 8). SPEC.md 1.1.0 STATUS: 50 "the
-// plugin is not available (cannot service ADD requests)", 51 "not available, and existing containers in
-// the network may have limited connectivity"; a plugin that relies on a delegated plugin executes STATUS
-// on it, and its error makes STATUS fail. Debian's host-local 1.1.1 predates 1.1.0: it answers GC and
-// STATUS with code 3 "missing containerID" (its skel checks the container ID of verbs it does not know) and
-// refuses ADD of a 1.1.0 network with code 1. Neither answer may reach the runtime as ours: STATUS says
-// 50 and why (ADD cannot succeed), GC succeeds (that plugin holds no lease of a version it refuses).
+// STATUS and GC against what IPAM plugins really answer. SPEC.md 1.1.0 STATUS: 50 "the plugin is not
+// available (cannot service ADD requests)", 51 "not available, and existing containers in the network may
+// have limited connectivity"; a plugin that relies on a delegated plugin executes STATUS on it, and its error
+// makes STATUS fail. Debian's host-local 1.1.1 predates 1.1.0: it answers GC and STATUS with code 3 "missing
+// containerID" (its skel checks the container ID of verbs it does not know) and refuses ADD of a 1.1.0
+// network with code 1. Neither answer may reach the runtime as ours: STATUS says 50 and why (ADD cannot
+// succeed), GC succeeds (that plugin holds no lease of a version it refuses).
 import { deepEqual, equal } from "node:assert/strict";
 import { expectError, expectSuccess } from "../conformance/harness/expect.ts";
 import type { PluginRun } from "../conformance/harness/runner.ts";

@@ -1,8 +1,8 @@
-// Issue 11 item 10: a failed ADD gives the device plugin its macvtap back exactly as it left it (up or
-// down, MAC, MTU, no promiscuous mode, same ifindex), never claims that a release failed when the IPAM
-// plugin never ran, and finds a misconfigured IPAM (not in CNI_PATH, or not speaking the config's
-// cniVersion) before the link moves at all. "Never moved" is read off /dev/tapN: the kernel re-creates a
-// macvtap's character device (new inode) whenever the link changes netns, even there and back.
+// A failed ADD gives the device plugin its macvtap back exactly as it left it (up or down, MAC, MTU, no
+// promiscuous mode, same ifindex), never claims that a release failed when the IPAM plugin never ran, and
+// finds a misconfigured IPAM (not in CNI_PATH, or not speaking the config's cniVersion) before the link moves
+// at all. "Never moved" is read off /dev/tapN: the kernel re-creates a macvtap's character device (new inode)
+// whenever the link changes netns, even there and back.
 import { deepEqual, equal } from "node:assert/strict";
 import { ensure, expectError } from "../conformance/harness/expect.ts";
 import { installPrintingIpam, scriptIpamCalls } from "./doubles/install.ts";

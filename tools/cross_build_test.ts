@@ -1,5 +1,5 @@
 /**
- * The arm64 build (issue 13 item 4): `tools/build.ts --arch arm64` cross-compiles the CNI plugin and the
+ * The arm64 build: `tools/build.ts --arch arm64` cross-compiles the CNI plugin and the
  * link broker with Debian's aarch64 gcc into static AArch64 executables, and they behave as the amd64 ones
  * under qemu-user-static: the plugin answers VERSION from an empty environment, refuses an ADD without its
  * variables with the spec's code 4; the host compiled for arm64 turns an AssemblyScript abort, an

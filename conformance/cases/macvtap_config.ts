@@ -1,5 +1,5 @@
-// Macvtap group, configuration (issue 2): validation before anything moves, old versions, MAC precedence,
-// /dev/tapN ownership, mtu and promiscMode.
+// Macvtap group, configuration (the project's contract in harness/rules_macvtap.ts): validation before
+// anything moves, old versions, MAC precedence, /dev/tapN ownership, mtu and promiscMode.
 import { type CaseSpec } from "../harness/cases.ts";
 import { ensure, expectError, expectSuccess, sameMac } from "../harness/expect.ts";
 import { linkNames, macvtapVersions, tapOwner, tempNameOf } from "../harness/macvtap_node.ts";
@@ -11,7 +11,7 @@ const cases: CaseSpec[] = [];
 const BAD_CONFIGS: [string, Record<string, unknown>][] = [
   ["malformed mac", { mac: "02:zz:00:00:00:01" }],
   ["short mac", { mac: "02:00:00:00:01" }],
-  // 0 means "not set" (kubevirt/macvtap-cni and Debian's macvlan treat it so; issue 11).
+  // 0 means "not set" (kubevirt/macvtap-cni and Debian's macvlan treat it so: Go's zero value).
   ["mtu 67", { mtu: 67 }],
   ["mtu 70000", { mtu: 70000 }],
   ["mtu as a string", { mtu: "1500" }],

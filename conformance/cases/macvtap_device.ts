@@ -1,5 +1,5 @@
-// Macvtap group, finding and moving the device (issue 2): temp name, fallback, deviceID sources,
-// refusing non-macvtap links, double ADD, DEL leaving nothing behind.
+// Macvtap group, finding and moving the device (the project's contract in harness/rules_macvtap.ts): temp
+// name, fallback, deviceID sources, refusing non-macvtap links, double ADD, DEL leaving nothing behind.
 import { type CaseSpec } from "../harness/cases.ts";
 import { ensure, expectError, expectResult, expectSuccess, podInterface } from "../harness/expect.ts";
 import {

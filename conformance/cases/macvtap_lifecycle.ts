@@ -1,5 +1,5 @@
-// Macvtap group, life cycle (issue 2): rollback after a failed ADD, CHECK against the kernel, GC that
-// leaves node links alone.
+// Macvtap group, life cycle (the project's contract in harness/rules_macvtap.ts): rollback after a failed
+// ADD, CHECK against the kernel, GC that leaves node links alone.
 import { type CaseSpec } from "../harness/cases.ts";
 import { ensure, expectError, expectSuccess } from "../harness/expect.ts";
 import { linkNames, macvtapCheckVersions, macvtapVersions, tempNameOf } from "../harness/macvtap_node.ts";

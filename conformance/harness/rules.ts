@@ -4,8 +4,8 @@
  * Sources: SPEC.md of the CNI spec at the version named (1.0.0 is the copy Debian ships in
  * golang-github-appc-cni-dev, /usr/share/doc/golang-github-appc-cni-dev/SPEC.md.gz), CONVENTIONS.md,
  * and, where the spec is silent, what libcni's `pkg/skel` does (every Go plugin behaves so, and runtimes
- * rely on it). Text in double quotes is quoted; anything else is a paraphrase. The macvtap rules come from
- * this project's issue 2 (the contract our device plugin and Multus rely on).
+ * rely on it). Text in double quotes is quoted; anything else is a paraphrase. The macvtap rules are
+ * this project's contract with its device plugin and Multus (rules_macvtap.ts).
  *
  * @module
  */

@@ -1,6 +1,7 @@
 /**
- * The macvtap rules: this project's contract with its device plugin and Multus (issue 2), checked only
- * for the built-in macvtap profile. See rules.ts for the catalog.
+ * The macvtap rules: this project's contract with its device plugin and Multus, checked only for the
+ * built-in macvtap profile. A source that names no public text is the project's own contract. See
+ * rules.ts for the catalog.
  *
  * @module
  */
@@ -16,73 +17,83 @@ const macvtap = (id: string, title: string, source: string): Rule => ({
 
 /** The macvtap rules, in table order. */
 export const MACVTAP_RULES: readonly Rule[] = [
-  // macvtap (issue 2)
   macvtap(
     "MVT-temp-name",
     "ADD takes node link mvt+xxh64(deviceID)[:12 hex]",
-    "issue 2: temp name vectors; kubevirt/macvtap-cni TemporaryInterfaceName",
+    "kubevirt/macvtap-cni pkg/util/iface_name.go TemporaryInterfaceName; the device plugin and the CNI " +
+      "must agree (testdata/temp_link_names.json)",
   ),
   macvtap(
     "MVT-fallback-name",
     "fallback: node link named exactly deviceID",
-    "issue 2: fork compatibility (coldzerofear/macvtap-cni)",
+    "coldzerofear/macvtap-cni: the fork's device plugin names the node link exactly deviceID",
   ),
   macvtap(
     "MVT-deviceid-sources",
     "deviceID / runtimeConfig.deviceID / pciBusID",
-    "issue 2; Multus injects deviceID and pciBusID, libcni injects runtimeConfig.deviceID",
+    "Multus (pkg/types/conf.go) injects deviceID and pciBusID, libcni injects runtimeConfig.deviceID",
   ),
   macvtap(
     "MVT-not-macvtap",
     "non-macvtap link (veth, macvlan) refused, stays",
-    "issue 2: a deviceID must never move eth0 or a veth into a pod",
+    "a deviceID must never move eth0 or a veth into a pod",
   ),
-  macvtap("MVT-missing-deviceid", "a config without deviceID gives code 7", "issue 2"),
+  macvtap(
+    "MVT-missing-deviceid",
+    "a config without deviceID gives code 7",
+    "the device plugin's link is found by deviceID only; SPEC 1.0.0 §5 Error code 7",
+  ),
   macvtap(
     "MVT-bad-config",
     "bad mac / mtu 67, 70000 / types → 7, nothing moves",
-    "issue 2: errors with the spec's codes; SPEC code 7; issue 11: mtu 0 means not set",
+    "errors with the spec's codes: SPEC 1.0.0 §5 Error code 7; mtu 0 means not set (Go's zero value, as " +
+      "in kubevirt/macvtap-cni and the reference plugins)",
   ),
   macvtap(
     "MVT-old-versions",
     "0.1.0/0.2.0 without IPAM: ADD code 1, DEL works",
-    "issue 11 item 3: accepted like upstream; ADD works in the old result format or fails with a clear " +
-      "code 1 (no IP to put in ip4/ip6) while DEL still succeeds",
+    "accepted, as kubevirt/macvtap-cni accepts them (skel with version.All); ADD works in the old " +
+      "result format or fails with a clear code 1 (no IP to put in ip4/ip6) while DEL still succeeds",
   ),
   macvtap(
     "MVT-mac-precedence",
     "MAC: config < CNI_ARGS MAC < runtimeConfig.mac",
-    "issue 2; CONVENTIONS.md: runtimeConfig wins over CNI_ARGS",
+    "CONVENTIONS.md: runtimeConfig wins over CNI_ARGS",
   ),
   macvtap(
     "MVT-tap-owner",
     "/dev/tapN 107:107 by default, owner/group honoured",
-    "issue 2; kubevirt/macvtap-cni #144",
+    "kubevirt/macvtap-cni pkg/cni/plugin.go: owner and group, 107:107 (KubeVirt's qemu) by default",
   ),
-  macvtap("MVT-mtu-promisc", "mtu and promiscMode are applied to the pod link", "issue 2"),
+  macvtap(
+    "MVT-mtu-promisc",
+    "mtu and promiscMode are applied to the pod link",
+    "kubevirt/macvtap-cni pkg/cni/plugin.go NetConf: mtu, promiscMode",
+  ),
   macvtap(
     "MVT-rollback",
     "failed ADD puts the temp link back on the node",
-    "issue 2: any failure after a step undoes the steps before it",
+    "any failure after a step undoes the steps before it",
   ),
   macvtap(
     "MVT-double-add",
     "2nd ADD of a deviceID fails, 1st stays intact",
-    "issue 2",
+    "one deviceID backs one attachment: a second ADD must not disturb the first",
   ),
   macvtap(
     "MVT-del-everywhere",
     "after DEL: no link anywhere, no /dev/tapN",
-    "issue 2: DEL leaves no link anywhere",
+    "DEL leaves no link anywhere",
   ),
   macvtap(
     "MVT-check-real",
     "CHECK detects changed MAC, MTU, link down",
-    "issue 2: CHECK verifies name, MAC, MTU, up against prevResult",
+    "SPEC 1.0.0 §2 CHECK; CHECK verifies name, MAC, MTU, up against prevResult (kubevirt/macvtap-cni's " +
+      "CHECK does nothing)",
   ),
   macvtap(
     "MVT-gc-foreign",
     "GC leaves unattached temp links and lower alone",
-    "issue 2: GC removes nothing it did not create",
+    "SPEC 1.1.0 §2 GC; GC removes nothing it did not create",
   ),
 ];

@@ -107,7 +107,7 @@ Deno.test("parseRequest() reads every op and reports bad ones with their id", ()
   assert.throws(() => parseRequest('{"op":"list"}'), (e: ProtocolError & { id: number }) => e.id === 0);
 });
 
-Deno.test("createMacvtap's optional ifindex, listPeerMacvtaps, masterIfindex and PeerMacvtap (issue 12)", () => {
+Deno.test("createMacvtap's optional ifindex, listPeerMacvtaps, masterIfindex and PeerMacvtap", () => {
   assert.deepEqual(
     parseRequest('{"id":6,"op":"createMacvtap","name":"m","lower":"e","mode":"bridge","ifindex":42}'),
     { id: 6, op: "createMacvtap", name: "m", lower: "e", mode: "bridge", ifindex: 42 },

@@ -5,7 +5,8 @@
  * alone because the sandboxed daemon cannot read /sys:
  * - not loopback;
  * - kind `bond`, or no kind at all *and* a parent device (IFLA_PARENT_DEV_NAME) — the parent check is
- *   stricter than upstream and keeps out kind-less virtual devices such as teql0 (upstream issue #115).
+ *   stricter than upstream and keeps out kind-less virtual devices such as teql0, which the auto-discovery
+ *   of kubevirt/macvtap-cni offered (https://github.com/kubevirt/macvtap-cni/issues/115).
  *
  * @module
  */

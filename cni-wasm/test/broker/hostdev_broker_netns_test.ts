@@ -1,8 +1,7 @@
-// The built link broker's hostdev facts in a throwaway node netns: a link is flagged `defaultRoute`
-// in `list` while it carries a default route of any table (policy routing sends node traffic through
-// tables other than main, issue 11 item 4), and after `watch` it is reported again (a `new` event) the
-// moment it gains or loses one — a NIC that gets the default route after coming up (DHCP) must leave
-// the hostdev offer then, not at the next list.
+// The built link broker's hostdev facts in a throwaway node netns: a link is flagged `defaultRoute` in `list`
+// while it carries a default route of any table (policy routing sends node traffic through tables other than
+// main), and after `watch` it is reported again (a `new` event) the moment it gains or loses one — a NIC that
+// gets the default route after coming up (DHCP) must leave the hostdev offer then, not at the next list.
 import assert from "node:assert/strict";
 import { ip, isRoot, TestNetns } from "../../../testing/netns.ts";
 import { Broker, buildBroker, type Line } from "./_broker_process.ts";

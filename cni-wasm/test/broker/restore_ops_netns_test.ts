@@ -1,6 +1,7 @@
-// The built link broker's support for restoring allocations (daemon issue 12, item 7) and bond NUMA
-// (item 6), in throwaway namespaces: createMacvtap at a requested ifindex, listPeerMacvtaps (macvtaps moved
-// into another netns, as the CNI does), and masterIfindex on ports.
+// The built link broker's support for restoring allocations after a node reboot or a sandbox re-creation (the
+// daemon re-creates each allocated macvtap at its old ifindex, so /dev/tapN keeps its name) and for a bond's
+// NUMA node (the one its ports agree on), in throwaway namespaces: createMacvtap at a requested ifindex,
+// listPeerMacvtaps (macvtaps moved into another netns, as the CNI does), and masterIfindex on ports.
 import assert from "node:assert/strict";
 import { isRoot, TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
 import { Broker, buildBroker, type Line } from "./_broker_process.ts";

@@ -1,11 +1,11 @@
-// Issue 11 item 2: no input up to the 4 MiB stdin limit makes the CNI plugin trap, and none leaves
-// anything in the pod. The plugin is built with a 64 MiB memory cap (tools/build.ts CNI_MEMORY_LIMIT_MIB;
-// the host turns growing past it into a trap), so every ADD here that succeeds ran within 64 MiB. The
-// inputs are prevResult-heavy: the worst shapes found by hand and seeded random mixtures
-// (_heavy_inputs.ts), then an IPAM plugin answering with the largest result the plugin reads, and one
-// byte more. Each ADD either returns prevResult plus our interface, or a clean error (never 999) after
-// which the pod is empty and the macvtap is back on the node; DEL then succeeds.
-// Before issue 11, 500 routes took 184 MB and 1,500 interfaces trapped at 2.1 GB with net1 left up.
+// No input up to the 4 MiB stdin limit makes the CNI plugin trap, and none leaves anything in the pod. The
+// plugin is built with a 64 MiB memory cap (tools/build.ts CNI_MEMORY_LIMIT_MIB; the host turns growing past
+// it into a trap), so every ADD here that succeeds ran within 64 MiB. The inputs are prevResult-heavy: the
+// worst shapes found by hand and seeded random mixtures (_heavy_inputs.ts), then an IPAM plugin answering
+// with the largest result the plugin reads, and one byte more. Each ADD either returns prevResult plus our
+// interface, or a clean error (never 999) after which the pod is empty and the macvtap is back on the node;
+// DEL then succeeds. Before the JSON module had bounds, 500 routes took 184 MB and 1,500 interfaces trapped
+// at 2.1 GB with net1 left up.
 import { deepEqual, equal, notEqual } from "node:assert/strict";
 import { ensure } from "../../../conformance/harness/expect.ts";
 import type { PluginRun } from "../../../conformance/harness/runner.ts";

@@ -1,9 +1,9 @@
-// Issue 11 item 4, on the real kernel (a veth stands in for the NIC, as in hostdev_netns_test.ts):
-// hostdev ADD refuses (101, nothing changed) a NIC whose loss would break the node — one carrying a
-// default route in ANY table (policy routing), the lower link of macvlans/macvtaps on the node or of a
-// macvtap already moved into a pod, a next hop of a multipath route, or one whose addresses and routes do
-// not fit the 255-byte record DEL restores them from; and DEL (and ADD's rollback) gives the NIC back its
-// addresses and routes, also when the pod netns is already gone.
+// The guard against taking a NIC the node needs, on the real kernel (a veth stands in for the NIC, as in
+// hostdev_netns_test.ts): hostdev ADD refuses (101, nothing changed) a NIC whose loss would break the node —
+// one carrying a default route in ANY table (policy routing), the lower link of macvlans/macvtaps on the node
+// or of a macvtap already moved into a pod, a next hop of a multipath route, or one whose addresses and
+// routes do not fit the 255-byte record DEL restores them from; and DEL (and ADD's rollback) gives the NIC
+// back its addresses and routes, also when the pod netns is already gone.
 import assert from "node:assert/strict";
 import { ip, isRoot, TestNetns } from "../../../testing/netns.ts";
 import { expectOk, HostdevNode, machineEth0 } from "./_hostdev_node.ts";

@@ -1,7 +1,7 @@
-// The JSON module's bounds (issue 11 item 2): a document holds at most 65,536 values (the cap is an
-// error naming it, never a trap), every prevResult-heavy shape the memory-ceiling test sends round-trips
-// exactly like JSON.parse, and a number read from text prints back as written (AssemblyScript's float
-// parsing and printing alone would move some doubles by one ulp).
+// The JSON module's bounds (so no stdin up to the 4 MiB limit can make the plugin trap): a document holds at
+// most 65,536 values (the cap is an error naming it, never a trap), every prevResult-heavy shape the
+// memory-ceiling test sends round-trips exactly like JSON.parse, and a number read from text prints back as
+// written (AssemblyScript's float parsing and printing alone would move some doubles by one ulp).
 import assert from "node:assert/strict";
 import { loadModule } from "../load_module.ts";
 import { MAX_VALUES, randomHeavyConfigs, worstShapes } from "../fuzz/_heavy_inputs.ts";
