@@ -5,7 +5,7 @@
  * - `dist/cni/macvtap`   the CNI plugin: one static executable, the whole installable CNI bin folder
  * - `dist/link-broker`   the device plugin's link broker (the daemon's `--broker`), same host in stream mode
  * - `dist/wasm/`         the two WASI modules they were compiled from (`macvtap.wasm`, `broker.wasm`), for
- *                        inspection and for test harnesses that run a module in-process
+ *                        inspection and for the benchmarks' size figures (bench/run.ts)
  *
  * The executables are for the machine's own architecture. `--arch arm64` (or `amd64`, or `all`) also
  * builds another one with Debian's cross compiler (`gcc-aarch64-linux-gnu` + `libc6-dev-arm64-cross`, or

@@ -20,8 +20,9 @@ export class DeviceLookup {
 }
 
 /**
- * The macvtap for `deviceID`: "mvt<xxh64>" (kubevirt/macvtap-cni since PR #150),
- * else a link named exactly `deviceID` (the kube-ovn fork's naming).
+ * The macvtap for `deviceID`: "mvt<xxh64>" (kubevirt/macvtap-cni's TemporaryInterfaceName,
+ * pkg/util/iface_name.go), else a link named exactly `deviceID` (the naming of its older
+ * releases, which the kube-ovn fork keeps).
  */
 export function findDeviceLink(node: NetlinkConn, deviceID: string): DeviceLookup {
   const tempName = tempLinkName(deviceID);

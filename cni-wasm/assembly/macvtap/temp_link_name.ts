@@ -1,6 +1,7 @@
 // The host-side name of a device's macvtap between the device plugin's Allocate
 // and the CNI's ADD: "mvt" + 12 hex digits of xxh64(deviceID, seed 0), the
-// naming kubevirt/macvtap-cni uses since PR #150. Both sides must agree (the
+// naming of kubevirt/macvtap-cni's TemporaryInterfaceName (pkg/util/iface_name.go;
+// its older releases named the link exactly deviceID). Both sides must agree (the
 // daemon's daemon/macvtap/temp_link_name.ts has the same names; both tests read
 // testdata/temp_link_names.json), and the result always fits IFNAMSIZ (15 bytes)
 // whatever the deviceID's length.
