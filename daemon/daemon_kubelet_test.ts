@@ -3,7 +3,7 @@
  * pod-resources double and in-memory links: Allocate called again with the same IDs, links renamed, a
  * second ListAndWatch client, GC after kubelet restarts, lower links vanishing, bonds' NUMA, pods that
  * outlive the daemon and their temp links, and failure accounting. (Kernel versions: daemon_netns_test.ts,
- * daemon_restore_netns_test.ts.)
+ * faults/pods_survive_reboot_test.ts.)
  */
 import assert from "node:assert/strict";
 import type * as grpc from "@grpc/grpc-js";

@@ -133,7 +133,7 @@ integrationTest(
 
     const calls = await kubeOvnCalls(node.binDir);
     // VERSION first: ADD asks the IPAM plugin before anything moves (cni-wasm/assembly/cni/ipam.ts).
-    // DEL releases before deleting the link and once more after it (macvtap/del.ts).
+    // DEL releases before deleting the link and once more after it (cni-wasm/assembly/macvtap/del.ts).
     deepEqual(calls.map((c) => c.command), ["VERSION", "ADD", "DEL", "DEL"]);
     const [, add, ...dels] = calls;
     // DEL's IPAM calls get the runtime's environment as well (their own CNI_COMMAND and CNI_ARGS).

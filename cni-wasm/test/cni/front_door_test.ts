@@ -1,7 +1,7 @@
 // The front door's answers at its input edges: CNI_IFNAME shapes the kernel would rewrite, DEL of a name
 // nothing of ours can have, "mtu": 0, cniVersion 0.1.0/0.2.0 (VERSION, ADD, DEL, their result shape) and
 // stdin over the limit. Runs the dispatcher in V8 with verb handlers that touch nothing
-// (test/modules/dispatch.ts); the built plugin's own answers are in stdin_limit_test.ts and integration/.
+// (test/modules/dispatch.ts); the built plugin's own answers are in integration/front_door_edges_test.ts.
 import assert from "node:assert/strict";
 import { loadModule } from "../load_module.ts";
 import { envText, VALID_ENV } from "../fuzz/_inputs.ts";

@@ -3,7 +3,7 @@
 // encoders take their parameters as JSON with the field names describe() uses,
 // so a test can encode, describe, and compare with what it passed in.
 // conn.ts and rtnl.ts run against the `macvtap_host` imports the test supplies
-// (a fake kernel in JS, cni-wasm/test/netlink/_fake_kernel.ts).
+// (a fake kernel in JS: FakeKernel in cni-wasm/test/netlink/_netlink_module.ts).
 
 import { JsonValue } from "../../assembly/json/value";
 import { parseJson } from "../../assembly/json/parse";
