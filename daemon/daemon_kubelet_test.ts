@@ -17,6 +17,7 @@ import { fixedConfig } from "./config_source.ts";
 import { Daemon } from "./daemon.ts";
 import { memoryLogger } from "./log.ts";
 import { dropListAndWatchStream } from "./testing/python_stream_dropper.ts";
+import { waitFor } from "../testing/wait.ts";
 
 const ETH0 = "macvtap.network.kubevirt.io/eth0";
 const healthOf = (devices: Device[]) => [...new Set(devices.map((d) => d.health))].join();
@@ -185,8 +186,9 @@ Deno.test("daemon /readyz: 503 while the kubelet is absent (retries logged at wa
     const before = await readyz();
     assert.equal(before.status, 503);
     assert.deepEqual(await before.json(), { ready: false, resources: { [ETH0]: "not registered" } });
-    await waitFor(() => log.records.some((r) => r.msg === "cannot serve and register; will retry"));
-    const retries = log.records.filter((r) => r.msg === "cannot serve and register; will retry");
+    const retry = (r: { msg: string }) => r.msg === "cannot serve and register; will retry";
+    await waitFor("a logged retry", () => log.records.some(retry), { timeoutMs: 10_000, everyMs: 20 });
+    const retries = log.records.filter(retry);
     assert.deepEqual(
       [...new Set(retries.map((r) => r.level))],
       ["warn"],
@@ -194,17 +196,13 @@ Deno.test("daemon /readyz: 503 while the kubelet is absent (retries logged at wa
     );
     await using kubelet = await KubeletDouble.start(dir);
     await kubelet.waitForRegistration(ETH0);
-    await waitFor(async () => (await readyz().then((r) => r.json())).ready);
+    await waitFor("/readyz ready", async () => (await readyz().then((r) => r.json())).ready, {
+      timeoutMs: 10_000,
+      everyMs: 20,
+    });
     assert.equal((await readyz().then(async (r) => [r.status, await r.json()]))[0], 200);
   } finally {
     config[Symbol.dispose]();
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-async function waitFor(check: () => boolean | Promise<boolean>): Promise<void> {
-  for (const deadline = Date.now() + 10_000; !(await check());) {
-    if (Date.now() > deadline) throw new Error("gave up waiting");
-    await sleep(20);
-  }
-}

@@ -13,6 +13,7 @@ import { KubeletDouble } from "./testing/kubelet_double.ts";
 import { PodResourcesDouble } from "./testing/pod_resources_double.ts";
 import { parsePrometheusText } from "./testing/prometheus_text.ts";
 import { VERSION } from "./version.ts";
+import { waitFor } from "../testing/wait.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const ETH0 = "macvtap.network.kubevirt.io/eth0";
@@ -42,18 +43,6 @@ function childOf(pid: number): number {
   const children = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/);
   assert.equal(children.length, 1, `deno task ${pid} has children ${children}`);
   return Number(children[0]);
-}
-
-async function waitFor(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  output: string[],
-): Promise<void> {
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting for ${what}; output:\n${output.slice(-40).join("\n")}`);
 }
 
 /** The temp dir laid out with a kubelet root, config, broker of its own. */
@@ -115,13 +104,14 @@ Deno.test({
       assert.deepEqual(devices.map((d) => d.ID), ["eth0Mvp0", "eth0Mvp1"]);
       const answer = await kubelet.allocate(ETH0, ["eth0Mvp0"]);
       assert.match(answer.container_responses[0]!.devices[0]!.host_path, /^\/dev\/tap\d+$/);
-      await waitFor("a pod-resources List", () => podResources.listCalls > 0, output);
+      const tail = { timeoutMs: 20_000, describe: () => output.slice(-40).join("\n") };
+      await waitFor("a pod-resources List", () => podResources.listCalls > 0, tail);
 
       const base = `http://127.0.0.1:${port}`;
       await waitFor(
         "/readyz 200",
         async () => (await fetch(`${base}/readyz`).then((r) => r.json())).ready,
-        output,
+        tail,
       );
       const health = await fetch(`${base}/healthz`);
       assert.equal(health.status, 200);

@@ -24,7 +24,8 @@ import {
   macvtapConfig,
   TestNode,
 } from "../integration/harness/test_node.ts";
-import { leaseFiles, tapExists, waitFor } from "./harness/leaks.ts";
+import { leaseFiles, tapExists } from "./harness/leaks.ts";
+import { waitFor } from "../testing/wait.ts";
 import { faultTest } from "./harness/register.ts";
 
 const ROUNDS = 20;
@@ -168,8 +169,8 @@ class HostLocalGate {
     return { ...hostLocalIpam(dataDir, [{ subnet: "10.80.0.0/24" }]), type: "gated-host-local" };
   }
 
-  reached(): Promise<void> {
-    return waitFor("the gated IPAM call to reach the gate", () => exists(`${this.binDir}/gate-reached`));
+  async reached(): Promise<void> {
+    await waitFor("the gated IPAM call to reach the gate", () => exists(`${this.binDir}/gate-reached`));
   }
 
   open(): Promise<void> {

@@ -9,7 +9,8 @@ import { hostLocalIpam } from "../integration/harness/host_local.ts";
 import { globalAddresses, linkNames, tapNode } from "../integration/harness/pod_view.ts";
 import { macvtapConfig } from "../integration/harness/test_node.ts";
 import { DaemonNode } from "./harness/daemon_node.ts";
-import { leaseFiles, macvtapsIn, tapExists, waitFor } from "./harness/leaks.ts";
+import { leaseFiles, macvtapsIn, tapExists } from "./harness/leaks.ts";
+import { waitFor } from "../testing/wait.ts";
 import { faultTest } from "./harness/register.ts";
 
 const PODS = 20;

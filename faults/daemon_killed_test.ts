@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { PodResourcesDouble } from "../daemon/testing/pod_resources_double.ts";
 import { ip } from "../testing/netns.ts";
 import { DaemonNode, RESOURCE } from "./harness/daemon_node.ts";
-import { tapExists, tempLinksIn, waitFor } from "./harness/leaks.ts";
+import { tapExists, tempLinksIn } from "./harness/leaks.ts";
+import { waitFor } from "../testing/wait.ts";
 import { commandLine, isRunning } from "./harness/processes.ts";
 import { faultTest } from "./harness/register.ts";
 

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { KUBELET_SOCKET_NAME } from "../daemon/kubelet/api_types.ts";
 import { DaemonNode, RESOURCE } from "./harness/daemon_node.ts";
-import { tapExists, waitFor } from "./harness/leaks.ts";
+import { tapExists } from "./harness/leaks.ts";
+import { waitFor } from "../testing/wait.ts";
 import { isRunning } from "./harness/processes.ts";
 import { faultTest } from "./harness/register.ts";
 

@@ -17,7 +17,8 @@ import {
   TestNode,
 } from "../integration/harness/test_node.ts";
 import { deleteNetns, type TestNetns } from "../testing/netns.ts";
-import { leaseFiles, tapExists, waitFor } from "./harness/leaks.ts";
+import { leaseFiles, tapExists } from "./harness/leaks.ts";
+import { waitFor } from "../testing/wait.ts";
 import { faultTest } from "./harness/register.ts";
 
 const ATTEMPTS = 40;

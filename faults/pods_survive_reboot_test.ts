@@ -14,7 +14,8 @@ import { linkNames } from "../integration/harness/pod_view.ts";
 import { type Attachment, macvtapConfig } from "../integration/harness/test_node.ts";
 import { PodResourcesDouble } from "../daemon/testing/pod_resources_double.ts";
 import { DaemonNode, RESOURCE } from "./harness/daemon_node.ts";
-import { tapExists, tempLinksIn, waitFor } from "./harness/leaks.ts";
+import { tapExists, tempLinksIn } from "./harness/leaks.ts";
+import { waitFor } from "../testing/wait.ts";
 import { faultTest } from "./harness/register.ts";
 
 const VERSION = "1.0.0";

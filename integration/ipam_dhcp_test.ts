@@ -9,6 +9,7 @@ import { configuredRoutes, expectEmptyPod, globalAddresses } from "./harness/pod
 import { integrationTest } from "./harness/register.ts";
 import { execPlugin } from "../conformance/harness/runner.ts";
 import { DEBIAN_CNI_DIR, LOWER_LINK, macvtapConfig, TestNode, WIRE_LINK } from "./harness/test_node.ts";
+import { waitFor } from "../testing/wait.ts";
 
 const NEEDS = { programs: ["/usr/lib/cni/dhcp", "/usr/sbin/dnsmasq"] };
 const SERVER = "10.88.0.1";
@@ -40,31 +41,16 @@ async function startDhcp(node: TestNode): Promise<{ socket: string; leaseFile: s
     "-socketpath",
     socket,
   ]);
-  await waitForFile(socket);
+  await waitFor(`${socket} to appear`, () => Deno.stat(socket).then(() => true, () => false), {
+    timeoutMs: 10_000,
+  });
   return { socket, leaseFile };
 }
 
-/** Polls for a file another process creates (the daemon's socket); gives up after 10 s. */
-async function waitForFile(path: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      await Deno.stat(path);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error(`${path} did not appear`);
-}
-
-/** dnsmasq rewrites its lease file when a lease is released; wait for `ip` to leave it (10 s at most). */
-async function waitForRelease(leaseFile: string, ip: string): Promise<boolean> {
-  for (let i = 0; i < 200; i++) {
-    const text = await Deno.readTextFile(leaseFile).catch(() => "");
-    if (!text.includes(` ${ip} `)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
+/** dnsmasq rewrites its lease file when a lease is released; waits (10 s at most) for `ip` to leave it. */
+function expectReleased(leaseFile: string, ip: string): Promise<true> {
+  const held = async () => (await Deno.readTextFile(leaseFile).catch(() => "")).includes(` ${ip} `);
+  return waitFor(`dnsmasq to release ${ip} after DEL`, async () => !(await held()), { timeoutMs: 10_000 });
 }
 
 integrationTest(
@@ -86,7 +72,7 @@ integrationTest(
 
     expectSuccess(await node.run("DEL", pod, { ...config, prevResult: result }), "DEL");
     await expectEmptyPod(pod.pod);
-    ok(await waitForRelease(leaseFile, address!.split("/")[0]!), "dnsmasq still holds the lease after DEL");
+    await expectReleased(leaseFile, address!.split("/")[0]!);
   },
   NEEDS,
 );
@@ -114,5 +100,5 @@ integrationTest("dhcp (control): Debian's macvlan + dhcp get a lease on the same
     stdin: JSON.stringify({ ...config, prevResult: result }),
   };
   expectSuccess(await execPlugin({ binary, ...del, netnsPath: node.node.path }), "macvlan DEL");
-  ok(await waitForRelease(leaseFile, address.split("/")[0]!), "dnsmasq still holds the lease after DEL");
+  await expectReleased(leaseFile, address.split("/")[0]!);
 }, { programs: [...NEEDS.programs, "/usr/lib/cni/macvlan"] });

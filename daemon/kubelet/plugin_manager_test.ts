@@ -14,6 +14,7 @@ import { SocketBinder } from "./socket_binder.ts";
 import { KubeletDouble } from "../testing/kubelet_double.ts";
 import { dropListAndWatchStream } from "../testing/python_stream_dropper.ts";
 import { silentLogger } from "../log.ts";
+import { waitFor } from "../../testing/wait.ts";
 
 /** A backend with a settable device list: the machinery must not care what the devices are. */
 class ListBackend implements DevicePluginBackend {
@@ -172,7 +173,10 @@ Deno.test("PluginServer: the first stream after Register is the kubelet's; only 
     assert.deepEqual(lost, []);
     server.expectKubelet();
     await dropListAndWatchStream(server.path); // the "kubelet" (first after Register) goes away
-    await waitFor(() => lost.length === 1);
+    await waitFor("the kubelet's stream to count as lost", () => lost.length === 1, {
+      timeoutMs: 5000,
+      everyMs: 10,
+    });
     await dropListAndWatchStream(server.path); // another client after it
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.deepEqual(lost, ["lost"]);
@@ -213,14 +217,6 @@ Deno.test("PluginManager keeps retrying until a kubelet appears", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 Deno.test("PluginManager.allRegistered() is false until every resource is registered", async () => {
   await using t = await setup();

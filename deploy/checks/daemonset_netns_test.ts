@@ -13,6 +13,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KubeletDouble } from "../../daemon/testing/kubelet_double.ts";
 import { isRoot, TestNetns } from "../../testing/netns.ts";
+import { waitFor } from "../../testing/wait.ts";
 import { kustomize } from "./kubectl.ts";
 import { container, daemonArgs, findOne, flagValues, mountCovering } from "./manifest_checks.ts";
 import { PLUGIN_NAME } from "../install_cni.ts";
@@ -102,23 +103,15 @@ async function run(args: string[], options: Deno.CommandOptions = {}): Promise<s
 }
 
 /** GET `url` from inside the netns, as the kubelet's probe reaches a hostNetwork pod. */
+/** How the probes below are polled: every 100 ms, for at most 30 s (a hang, not a speed, fails). */
+const POLL = { timeoutMs: 30_000, everyMs: 100 };
+
 async function getInNetns(netns: string, url: string): Promise<{ status: number; body: string }> {
   const script = `const r = await fetch(${JSON.stringify(url)}).catch(() => null);` +
     `console.log(JSON.stringify({ status: r?.status ?? 0, body: r ? await r.text() : "" }));`;
   return JSON.parse(
     await run(["ip", "netns", "exec", netns, Deno.execPath(), "eval", "--no-config", script]),
   );
-}
-
-/** Polls until `probe` holds; the deadline only turns a hang into a failure, it measures nothing. */
-async function eventually<T>(what: string, probe: () => Promise<T | null>, deadlineMs = 30_000): Promise<T> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 Deno.test({
@@ -184,11 +177,11 @@ Deno.test({
       const port = (DAEMON.ports as { name: string; containerPort: number }[])
         .find((p) => p.name === (DAEMON.livenessProbe as { httpGet: { port: string } }).httpGet.port)!
         .containerPort;
-      const healthz = await eventually("/healthz 200", async () => {
+      const healthz = await waitFor("/healthz 200", async () => {
         if (exited) throw new Error(`the daemon exited with code ${exited.code}`);
         const answer = await getInNetns(node.name, `http://127.0.0.1:${port}/healthz`);
         return answer.status === 200 ? JSON.parse(answer.body) : null;
-      }).catch((error) => {
+      }, POLL).catch((error) => {
         throw new Error(`${error.message}\n${output.join("\n")}`);
       });
       assert.equal(healthz.ok, true);
@@ -219,10 +212,10 @@ Deno.test({
       assert.match(metrics.body, /macvtap_dp_config_reloads_total\{result="ok"\} 1/);
       // The readiness probe's path answers ready once the resource is registered.
       const readiness = String((DAEMON.readinessProbe as { httpGet: { path: string } }).httpGet.path);
-      const ready = await eventually("readiness 200", async () => {
+      const ready = await waitFor("readiness 200", async () => {
         const answer = await getInNetns(node.name, `http://127.0.0.1:${port}${readiness}`);
         return answer.status === 200 ? JSON.parse(answer.body) : null;
-      });
+      }, POLL);
       assert.deepEqual(ready, { ready: true, resources: { [resource]: "registered" } });
 
       daemon.kill("SIGTERM");

@@ -18,7 +18,7 @@ import { DaemonProcess } from "../../daemon/testing/daemon_process.ts";
 import { KubeletDouble } from "../../daemon/testing/kubelet_double.ts";
 import { PodResourcesDouble } from "../../daemon/testing/pod_resources_double.ts";
 import { type Allocation, LOWER_LINK, TestNode } from "../../integration/harness/test_node.ts";
-import { waitFor } from "./leaks.ts";
+import { waitFor } from "../../testing/wait.ts";
 import { childPids, isRunning } from "./processes.ts";
 
 /** The resource the node's daemon serves. */

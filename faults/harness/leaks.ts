@@ -1,7 +1,6 @@
 /**
  * Looking for what a fault may have left behind: macvtaps (in a netns, or anywhere on the machine through
- * their /dev/tapN), temp links, host-local leases. Plus a bounded wait for the kernel's asynchronous
- * cleanup (a netns dies in a workqueue after its last reference goes).
+ * their /dev/tapN), temp links, host-local leases.
  *
  * Requires root, `--allow-run=ip`, `--allow-read` (/dev, the IPAM dataDir).
  *
@@ -55,29 +54,5 @@ export function leaseFiles(dataDir: string, network: string): string[] {
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return [];
     throw error;
-  }
-}
-
-/**
- * Polls `probe` every `everyMs` until it returns true, for at most `timeoutMs`; then throws naming `what`
- * and the last `describe()`. For conditions the kernel or another process reaches asynchronously — not a
- * speed assertion: the bound only keeps a broken run from hanging.
- */
-export async function waitFor(
-  what: string,
-  probe: () => boolean | Promise<boolean>,
-  { timeoutMs = 15_000, everyMs = 50, describe }: {
-    timeoutMs?: number;
-    everyMs?: number;
-    describe?: () => string | Promise<string>;
-  } = {},
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await probe())) {
-    if (performance.now() > deadline) {
-      const state = describe ? `; last state: ${await describe()}` : "";
-      throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}${state}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }

@@ -7,6 +7,7 @@
 // eth0 is never moved: its ifindex, name and MAC are compared before and after every test.
 import assert from "node:assert/strict";
 import { ip, isRoot } from "../../../testing/netns.ts";
+import { waitFor } from "../../../testing/wait.ts";
 import { expectOk, HostdevNode, machineEth0, NIC_ALIAS, NIC_MAC } from "./_hostdev_node.ts";
 
 const CONFIG = {
@@ -62,15 +63,6 @@ async function assertCarriesTraffic(t: HostdevNode): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   assert.fail("the wire never heard from the pod through the moved NIC");
-}
-
-/** Polls `probe` until it is true (the kernel tears a deleted netns down asynchronously). */
-async function waitFor(what: string, probe: () => Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (await probe()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`gave up waiting: ${what}`);
 }
 
 const PRISTINE = { name: "nic0", mac: NIC_MAC, mtu: 1500, alias: NIC_ALIAS, up: true };
@@ -166,7 +158,14 @@ hostdevTest(
     const podPath = t.pod.path;
     await ip("netns", "del", t.pod.name);
     // A veth is destroyed with its netns (a physical NIC would be returned to the node by the kernel instead).
-    await waitFor("the veth pair dies with the pod netns", async () => await t.wire.link("nic0p") === null);
+    // The kernel tears a deleted netns down asynchronously.
+    await waitFor(
+      "the veth pair to die with the pod netns",
+      async () => await t.wire.link("nic0p") === null,
+      {
+        timeoutMs: 5000,
+      },
+    );
     assert.equal(await t.node.link("nic0"), null);
     expectOk(await t.cni("DEL", CONFIG, { netns: podPath }));
 
