@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { describeRun, type PluginRun } from "../conformance/harness/runner.ts";
+import { describeRun, type PluginRun } from "../testing/plugin_exec.ts";
 import { DaemonNode } from "../faults/harness/daemon_node.ts";
 import { leaseFiles, macvtapsIn, tapExists } from "../faults/harness/leaks.ts";
 import { rssMiB } from "../faults/harness/processes.ts";

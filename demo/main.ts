@@ -10,7 +10,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { execPlugin, type PluginRun } from "../conformance/harness/runner.ts";
+import { execPlugin, type PluginRun } from "../testing/plugin_exec.ts";
 import type { AllocateResponse } from "../daemon/kubelet/api_types.ts";
 import { tempLinkName } from "../daemon/macvtap/temp_link_name.ts";
 import { writeLinkBrokerScript } from "../daemon/testing/broker_scripts.ts";

@@ -13,8 +13,8 @@
 // its IPAM DEL and its link deletion. (The offset rounds with host-local hit the second one in most runs,
 // so they would only fail at random: the pinned test fails every time instead.)
 import assert from "node:assert/strict";
-import type { CniResult } from "../conformance/harness/expect.ts";
-import { describeRun, type PluginRun } from "../conformance/harness/runner.ts";
+import type { CniResult } from "../testing/expect.ts";
+import { describeRun, type PluginRun } from "../testing/plugin_exec.ts";
 import { hostLocalIpam } from "../integration/harness/host_local.ts";
 import { linkNames } from "../integration/harness/pod_view.ts";
 import {

@@ -4,7 +4,7 @@
 // Proves: every ADD succeeds, each pod holds exactly its own macvtap, the 20 /dev/tapN are distinct and
 // chowned, the 20 addresses are distinct; then 20 concurrent DELs leave no link, tap node or lease.
 import assert from "node:assert/strict";
-import { expectResult, expectSuccess } from "../conformance/harness/expect.ts";
+import { expectResult, expectSuccess } from "../testing/expect.ts";
 import { hostLocalIpam } from "../integration/harness/host_local.ts";
 import { globalAddresses, linkNames, tapNode } from "../integration/harness/pod_view.ts";
 import { macvtapConfig } from "../integration/harness/test_node.ts";

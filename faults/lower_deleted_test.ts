@@ -4,7 +4,7 @@
 // run no IPAM (no lease), leave nothing in the pod, on the node or in /dev; DEL afterwards succeeds. The
 // daemon, meanwhile, reports the resource's devices Unhealthy instead of crashing.
 import assert from "node:assert/strict";
-import { expectError, expectSuccess } from "../conformance/harness/expect.ts";
+import { expectError, expectSuccess } from "../testing/expect.ts";
 import { hostLocalIpam } from "../integration/harness/host_local.ts";
 import { linkNames } from "../integration/harness/pod_view.ts";
 import { LOWER_LINK, macvtapConfig } from "../integration/harness/test_node.ts";

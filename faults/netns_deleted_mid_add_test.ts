@@ -8,7 +8,7 @@
 // with the device's ifindex exists anywhere (its /dev/tapN is global, so it would show), except the temp
 // link back on the node; DEL with the vanished CNI_NETNS succeeds and releases the lease.
 import assert from "node:assert/strict";
-import { describeRun, type PluginRun } from "../conformance/harness/runner.ts";
+import { describeRun, type PluginRun } from "../testing/plugin_exec.ts";
 import { hostLocalIpam } from "../integration/harness/host_local.ts";
 import {
   type Allocation,

@@ -9,7 +9,7 @@
 // - sandbox re-creation: DEL in the old sandbox deletes the macvtap, the pod still holds the device, the
 //   daemon re-creates the link at the same ifindex and ADD into the new sandbox works.
 import assert from "node:assert/strict";
-import { expectResult, expectSuccess } from "../conformance/harness/expect.ts";
+import { expectResult, expectSuccess } from "../testing/expect.ts";
 import { linkNames } from "../integration/harness/pod_view.ts";
 import { type Attachment, macvtapConfig } from "../integration/harness/test_node.ts";
 import { PodResourcesDouble } from "../daemon/testing/pod_resources_double.ts";

@@ -2,8 +2,8 @@
 // interface, address or route — is missing or in an invalid state): each mutation below makes CHECK fail with
 // 105 naming what changed, and undoing it makes CHECK pass again. Debian's macvlan catches a deleted IPAM
 // route the same way (ip.ValidateExpectedRoute); the control case shows it.
-import { expectError, expectResult, expectSuccess } from "../conformance/harness/expect.ts";
-import { execPlugin, type PluginRun } from "../conformance/harness/runner.ts";
+import { expectError, expectResult, expectSuccess } from "../testing/expect.ts";
+import { execPlugin, type PluginRun } from "../testing/plugin_exec.ts";
 import type { TestNetns } from "../testing/netns.ts";
 import { hostLocalIpam } from "./harness/host_local.ts";
 import { integrationTest } from "./harness/register.ts";

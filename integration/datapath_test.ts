@@ -5,7 +5,7 @@
 // link reach each other tap to tap (bridge mode). /dev/tapN is 0600 and owned by 107:107, so any other uid
 // is refused.
 import { deepEqual, equal } from "node:assert/strict";
-import { expectResult } from "../conformance/harness/expect.ts";
+import { expectResult } from "../testing/expect.ts";
 import { carriesMarker, markedFrame, parseEthernet } from "./harness/ethernet.ts";
 import {
   type Credentials,

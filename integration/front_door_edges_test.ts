@@ -6,7 +6,7 @@
 //   with code 4 and nothing moves; DEL of it succeeds, touching nothing;
 // - a config over the 4 MiB stdin limit: code 6 naming the limit, nothing moves.
 import { deepEqual, equal } from "node:assert/strict";
-import { ensure, expectError, expectResult, expectSuccess } from "../conformance/harness/expect.ts";
+import { ensure, expectError, expectResult, expectSuccess } from "../testing/expect.ts";
 import { runDriver } from "../conformance/harness/libcni.ts";
 import { hostLocalIpam, leases } from "./harness/host_local.ts";
 import { expectBackOnNode, expectEmptyPod, globalAddresses } from "./harness/pod_view.ts";

@@ -4,7 +4,7 @@
 // cleanly: the pod's own link with that ifindex untouched, no macvtap left in the pod, and the macvtap back
 // on the node as the device plugin left it (temp name, ifindex, MAC, MTU, up).
 import { deepEqual, equal, notEqual } from "node:assert/strict";
-import { expectError } from "../conformance/harness/expect.ts";
+import { expectError } from "../testing/expect.ts";
 import { carriesMarker, markedFrame } from "./harness/ethernet.ts";
 import { type Credentials, FrameCapture, PYTHON, sendOnTapPath } from "./harness/frames.ts";
 import { expectBackOnNode } from "./harness/pod_view.ts";

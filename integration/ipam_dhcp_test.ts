@@ -4,10 +4,10 @@
 // inside the pod netns on CNI_IFNAME, so the interface must be there when IPAM ADD runs. Control: Debian's
 // macvlan + dhcp on the same node get a lease (so the setup itself works).
 import { ok } from "node:assert/strict";
-import { ensure, expectResult, expectSuccess } from "../conformance/harness/expect.ts";
+import { ensure, expectResult, expectSuccess } from "../testing/expect.ts";
 import { configuredRoutes, expectEmptyPod, globalAddresses } from "./harness/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
-import { execPlugin } from "../conformance/harness/runner.ts";
+import { execPlugin } from "../testing/plugin_exec.ts";
 import { DEBIAN_CNI_DIR, LOWER_LINK, macvtapConfig, TestNode, WIRE_LINK } from "./harness/test_node.ts";
 import { waitFor } from "../testing/wait.ts";
 

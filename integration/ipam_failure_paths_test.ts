@@ -3,8 +3,8 @@
 // DEL, no lease is left, nothing is left in the pod, and the device plugin's temp link is back on the node
 // under its temp name with its ifindex (so /dev/tapN still names it).
 import { deepEqual, equal } from "node:assert/strict";
-import { ensure, expectError, expectResult, expectSuccess } from "../conformance/harness/expect.ts";
-import type { PluginRun } from "../conformance/harness/runner.ts";
+import { ensure, expectError, expectResult, expectSuccess } from "../testing/expect.ts";
+import type { PluginRun } from "../testing/plugin_exec.ts";
 import {
   installPrintingIpam,
   installSleepingIpam,

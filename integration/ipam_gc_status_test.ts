@@ -3,7 +3,7 @@
 // recording IPAM double shows what reaches it; the environment is libcni's for these verbs (only
 // CNI_COMMAND and CNI_PATH carry values).
 import { deepEqual, equal } from "node:assert/strict";
-import { expectResult, expectSuccess } from "../conformance/harness/expect.ts";
+import { expectResult, expectSuccess } from "../testing/expect.ts";
 import { installPrintingIpam, scriptIpamCalls, scriptIpamStdin } from "./doubles/install.ts";
 import { integrationTest } from "./harness/register.ts";
 import { macvtapConfig, TestNode } from "./harness/test_node.ts";

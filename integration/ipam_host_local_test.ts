@@ -2,14 +2,8 @@
 // routes end up on the pod-side macvtap, the Result reports them against our interface, DEL releases the
 // lease (also with the sandbox gone), CHECK is forwarded to host-local.
 import { deepEqual } from "node:assert/strict";
-import {
-  type CniResult,
-  ensure,
-  expectError,
-  expectResult,
-  expectSuccess,
-} from "../conformance/harness/expect.ts";
-import type { PluginRun } from "../conformance/harness/runner.ts";
+import { type CniResult, ensure, expectError, expectResult, expectSuccess } from "../testing/expect.ts";
+import type { PluginRun } from "../testing/plugin_exec.ts";
 import { versionHasIpVersion } from "../conformance/harness/profile.ts";
 import { deleteNetns, type TestNetns } from "../testing/netns.ts";
 import { hostLocalIpam, leases } from "./harness/host_local.ts";

@@ -4,7 +4,7 @@
 // (1.1.1) predate the 1.1.0 route fields, so a printing IPAM double answers with them; the host-bits case
 // also runs through Debian's real static plugin.
 import { deepEqual, equal } from "node:assert/strict";
-import { expectResult, expectSuccess } from "../conformance/harness/expect.ts";
+import { expectResult, expectSuccess } from "../testing/expect.ts";
 import type { TestNetns } from "../testing/netns.ts";
 import { installPrintingIpam } from "./doubles/install.ts";
 import { expectEmptyPod } from "./harness/pod_view.ts";

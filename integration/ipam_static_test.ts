@@ -2,7 +2,7 @@
 // gateway (a route without gw goes via the ips[] gateway of its family, as ipam.ConfigureIface does) and
 // DNS from the IPAM config, on the pod macvtap and in the Result; CHECK is forwarded to static.
 import { deepEqual } from "node:assert/strict";
-import { expectResult, expectSuccess } from "../conformance/harness/expect.ts";
+import { expectResult, expectSuccess } from "../testing/expect.ts";
 import { versionHasIpVersion } from "../conformance/harness/profile.ts";
 import { configuredRoutes, expectEmptyPod, globalAddresses } from "./harness/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";

@@ -6,8 +6,8 @@
 // network with code 1. Neither answer may reach the runtime as ours: STATUS says 50 and why (ADD cannot
 // succeed), GC succeeds (that plugin holds no lease of a version it refuses).
 import { deepEqual, equal } from "node:assert/strict";
-import { expectError, expectSuccess } from "../conformance/harness/expect.ts";
-import type { PluginRun } from "../conformance/harness/runner.ts";
+import { expectError, expectSuccess } from "../testing/expect.ts";
+import type { PluginRun } from "../testing/plugin_exec.ts";
 import {
   answeringIpamCalls,
   errorAnswer,

@@ -4,8 +4,8 @@
 // config and the pod's K8S_POD_* args, its code 11 reaches the runtime unchanged, and DEL/CHECK are forwarded
 // to it.
 import { deepEqual, equal } from "node:assert/strict";
-import { ensure, expectError, expectResult, expectSuccess } from "../conformance/harness/expect.ts";
-import { PLUGIN_PATH } from "../conformance/harness/runner.ts";
+import { ensure, expectError, expectResult, expectSuccess } from "../testing/expect.ts";
+import { PLUGIN_PATH } from "../testing/plugin_exec.ts";
 import { deleteNetns } from "../testing/netns.ts";
 import type { KubeOvnPlan } from "./doubles/kube_ovn_ipam_double.ts";
 import { installKubeOvnDouble, kubeOvnCalls } from "./doubles/install.ts";

@@ -3,7 +3,7 @@
 // k8s.v1.cni.cncf.io/resourceName, then run against the built plugin in throwaway netns. Each test names the
 // Multus / KubeVirt behaviour it mirrors.
 import { deepEqual, equal } from "node:assert/strict";
-import { type CniResult, ensure, expectResult, expectSuccess } from "../conformance/harness/expect.ts";
+import { type CniResult, ensure, expectResult, expectSuccess } from "../testing/expect.ts";
 import { hostLocalIpam, leases } from "./harness/host_local.ts";
 import {
   type DelegateRequest,

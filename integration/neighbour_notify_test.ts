@@ -4,7 +4,7 @@
 // switches and peers on the wire learn the pod's new MAC at once, which matters when a VM's address moves to
 // another node (live migration) or kube-ovn reuses an address.
 import { equal } from "node:assert/strict";
-import { expectResult } from "../conformance/harness/expect.ts";
+import { expectResult } from "../testing/expect.ts";
 import { parseArp, parseNeighbourAdvert } from "./harness/ethernet.ts";
 import { FrameCapture, PYTHON } from "./harness/frames.ts";
 import { netSysctl } from "./harness/pod_view.ts";

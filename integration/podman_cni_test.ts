@@ -6,7 +6,7 @@
 // except libcni's result cache (podman hard-codes /var/lib/cni) and runc's /run/runc: the test removes what
 // it made there.
 import { deepEqual, equal } from "node:assert/strict";
-import { ensure } from "../conformance/harness/expect.ts";
+import { ensure } from "../testing/expect.ts";
 import { leases } from "./harness/host_local.ts";
 import { linkNames, tapNode } from "./harness/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";

@@ -4,7 +4,7 @@
 // at all. "Never moved" is read off /dev/tapN: the kernel re-creates a macvtap's character device (new inode)
 // whenever the link changes netns, even there and back.
 import { deepEqual, equal } from "node:assert/strict";
-import { ensure, expectError } from "../conformance/harness/expect.ts";
+import { ensure, expectError } from "../testing/expect.ts";
 import { installPrintingIpam, scriptIpamCalls } from "./doubles/install.ts";
 import { expectBackOnNode, expectEmptyPod } from "./harness/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";

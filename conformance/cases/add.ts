@@ -7,7 +7,7 @@ import {
   resultRoutes,
 } from "../harness/addressing.ts";
 import { type CaseSpec, notApplicable } from "../harness/cases.ts";
-import { ensure, expectError, fail, sameMac } from "../harness/expect.ts";
+import { ensure, expectError, fail, sameMac } from "../../testing/expect.ts";
 import { versionHasIpVersion } from "../harness/profile.ts";
 import { resultShapeProblems } from "../harness/result_shape.ts";
 import {

@@ -7,7 +7,7 @@ import {
   resultRoutes,
 } from "../harness/addressing.ts";
 import { type CaseSpec, notApplicable } from "../harness/cases.ts";
-import { ensure, expectError, expectSuccess } from "../harness/expect.ts";
+import { ensure, expectError, expectSuccess } from "../../testing/expect.ts";
 import { versionHasCheck } from "../harness/profile.ts";
 import { addAttachment, requireIps } from "../harness/steps.ts";
 

@@ -1,6 +1,6 @@
 // Concurrent attachments of different containers (rule ADD-concurrent).
 import { type CaseSpec } from "../harness/cases.ts";
-import { ensure, expectSuccess, podInterface } from "../harness/expect.ts";
+import { ensure, expectSuccess, podInterface } from "../../testing/expect.ts";
 import { versionHasInterfaces } from "../harness/profile.ts";
 import { expectAddResult, prevResultForDel, requireLink } from "../harness/steps.ts";
 

@@ -1,7 +1,7 @@
 // stdin decoding, the network name, and the shape of error output (rules CONF-*, ERR-*).
 import { ANY_VERSION, type CaseSpec } from "../harness/cases.ts";
-import { ensure, expectError } from "../harness/expect.ts";
-import type { PluginRun } from "../harness/runner.ts";
+import { ensure, expectError } from "../../testing/expect.ts";
+import type { PluginRun } from "../../testing/plugin_exec.ts";
 import type { Sandbox } from "../harness/sandbox.ts";
 
 const cases: CaseSpec[] = [];

@@ -1,8 +1,8 @@
 // DEL (rules DEL-*): removes the interface, and succeeds whenever there is nothing left to remove.
 import { ANY_VERSION, type CaseSpec } from "../harness/cases.ts";
-import { ensure, expectSuccess, fail } from "../harness/expect.ts";
+import { ensure, expectSuccess, fail } from "../../testing/expect.ts";
 import { compareVersions, versionHasCheck } from "../harness/profile.ts";
-import { probeVersion, supportedVersionsOf } from "../harness/runner.ts";
+import { probeVersion, supportedVersionsOf } from "../harness/plugin_version.ts";
 import {
   addAttachment,
   expectAddResult,

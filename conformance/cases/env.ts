@@ -1,8 +1,8 @@
 // The CNI_* environment (rules ENV-*): required variables, container ID and ifname syntax, unknown verbs.
 import { ANY_VERSION, type CaseContext, type CaseSpec } from "../harness/cases.ts";
-import { ensure, expectError, fail } from "../harness/expect.ts";
+import { ensure, expectError, fail } from "../../testing/expect.ts";
 import { versionHasCheck, versionHasGcStatus } from "../harness/profile.ts";
-import type { PluginRun } from "../harness/runner.ts";
+import type { PluginRun } from "../../testing/plugin_exec.ts";
 import { addAttachment, nodeLinkNames, otherPodLinks, prevResultForDel, warmUp } from "../harness/steps.ts";
 import { requireGcStatus } from "./gc_status.ts";
 

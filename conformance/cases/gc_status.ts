@@ -1,8 +1,8 @@
 // The 1.1.0 verbs GC and STATUS (rules GC-*, STATUS-*), for profiles that implement them.
 import { type CaseContext, type CaseSpec, notApplicable } from "../harness/cases.ts";
-import { ensure, expectError, expectSuccess, sameMac } from "../harness/expect.ts";
+import { ensure, expectError, expectSuccess, sameMac } from "../../testing/expect.ts";
 import { versionHasGcStatus } from "../harness/profile.ts";
-import type { PluginRun } from "../harness/runner.ts";
+import type { PluginRun } from "../../testing/plugin_exec.ts";
 import { addAttachment, gc, requireLink, runtimeEnv } from "../harness/steps.ts";
 
 const cases: CaseSpec[] = [];

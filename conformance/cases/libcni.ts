@@ -1,7 +1,7 @@
 // Interop through the real libcni (rules LIBCNI-*): Debian's libcni 1.1.2 drives each profile's plugin
 // from a conflist, as kubelet runtimes, Multus and podman do. libcni 1.1.2 speaks spec <= 1.0.0 only.
 import { type CaseContext, type CaseSpec, notApplicable } from "../harness/cases.ts";
-import { ensure, fail, sameMac } from "../harness/expect.ts";
+import { ensure, fail, sameMac } from "../../testing/expect.ts";
 import { type DriverRequest, type DriverResponse, libcniMissing, runDriver } from "../harness/libcni.ts";
 import {
   cniPathOf,

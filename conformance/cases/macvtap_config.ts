@@ -1,7 +1,7 @@
 // Macvtap group, configuration (the project's contract in harness/rules_macvtap.ts): validation before
 // anything moves, old versions, MAC precedence, /dev/tapN ownership, mtu and promiscMode.
 import { type CaseSpec } from "../harness/cases.ts";
-import { ensure, expectError, expectSuccess, sameMac } from "../harness/expect.ts";
+import { ensure, expectError, expectSuccess, sameMac } from "../../testing/expect.ts";
 import { linkNames, macvtapVersions, tapOwner, tempNameOf } from "../harness/macvtap_node.ts";
 import { addAttachment, requireLink } from "../harness/steps.ts";
 

@@ -1,7 +1,7 @@
 // Macvtap group, finding and moving the device (the project's contract in harness/rules_macvtap.ts): temp
 // name, fallback, deviceID sources, refusing non-macvtap links, double ADD, DEL leaving nothing behind.
 import { type CaseSpec } from "../harness/cases.ts";
-import { ensure, expectError, expectResult, expectSuccess, podInterface } from "../harness/expect.ts";
+import { ensure, expectError, expectResult, expectSuccess, podInterface } from "../../testing/expect.ts";
 import {
   linkNames,
   macvtapVersions,
@@ -9,7 +9,7 @@ import {
   tapOwner,
   tempNameOf,
 } from "../harness/macvtap_node.ts";
-import type { PluginRun } from "../harness/runner.ts";
+import type { PluginRun } from "../../testing/plugin_exec.ts";
 import type { Attachment, Sandbox } from "../harness/sandbox.ts";
 import { addAttachment, prevResultForDel, requireLink } from "../harness/steps.ts";
 import { tempLinkName } from "../../daemon/macvtap/temp_link_name.ts";

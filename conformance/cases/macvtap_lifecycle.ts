@@ -1,7 +1,7 @@
 // Macvtap group, life cycle (the project's contract in harness/rules_macvtap.ts): rollback after a failed
 // ADD, CHECK against the kernel, GC that leaves node links alone.
 import { type CaseSpec } from "../harness/cases.ts";
-import { ensure, expectError, expectSuccess } from "../harness/expect.ts";
+import { ensure, expectError, expectSuccess } from "../../testing/expect.ts";
 import { linkNames, macvtapCheckVersions, macvtapVersions, tempNameOf } from "../harness/macvtap_node.ts";
 import { LOWER_LINK, versionHasGcStatus } from "../harness/profile.ts";
 import type { Sandbox } from "../harness/sandbox.ts";

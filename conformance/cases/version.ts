@@ -1,7 +1,8 @@
 // VERSION probing and version negotiation (rules VERSION-*).
 import { ANY_VERSION, type CaseContext, type CaseSpec } from "../harness/cases.ts";
-import { ensure, expectError, expectSuccess } from "../harness/expect.ts";
-import { type PluginRun, probeVersion } from "../harness/runner.ts";
+import { ensure, expectError, expectSuccess } from "../../testing/expect.ts";
+import type { PluginRun } from "../../testing/plugin_exec.ts";
+import { probeVersion } from "../harness/plugin_version.ts";
 
 const cases: CaseSpec[] = [];
 

@@ -8,7 +8,7 @@
  * @module
  */
 import type { TestNetns } from "../../testing/netns.ts";
-import type { CniResult, CniRoute } from "./expect.ts";
+import type { CniResult, CniRoute } from "../../testing/expect.ts";
 import { versionHasInterfaces } from "./profile.ts";
 import { ipFamily } from "./result_shape.ts";
 

@@ -17,7 +17,8 @@ import {
   versionHasGcStatus,
 } from "./profile.ts";
 import { rule } from "./rules.ts";
-import { PLUGIN_PATH, PLUGIN_TIMEOUT_MS, probeVersion, supportedVersionsOf } from "./runner.ts";
+import { PLUGIN_PATH, PLUGIN_TIMEOUT_MS } from "../../testing/plugin_exec.ts";
+import { probeVersion, supportedVersionsOf } from "./plugin_version.ts";
 
 /** What the profile is made of (paths absolute, files not yet read). */
 export interface CliPluginOptions {

@@ -11,7 +11,7 @@
  */
 import { fileURLToPath } from "node:url";
 import type { TestNetns } from "../../testing/netns.ts";
-import { PLUGIN_PATH } from "./runner.ts";
+import { PLUGIN_PATH } from "../../testing/plugin_exec.ts";
 
 const DRIVER_DIR = fileURLToPath(new URL("../libcni_driver", import.meta.url));
 const CACHE_DIR = fileURLToPath(new URL("../../.cache/conformance", import.meta.url));

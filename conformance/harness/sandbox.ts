@@ -10,7 +10,7 @@
  */
 import { TestNetns } from "../../testing/netns.ts";
 import { cniPathOf, type NodeContext, type PluginProfile } from "./profile.ts";
-import { execPlugin, type PluginRun } from "./runner.ts";
+import { execPlugin, type PluginRun } from "../../testing/plugin_exec.ts";
 
 /** One (CNI_CONTAINERID, CNI_IFNAME) pair in a pod, plus the config keys the profile prepared for it. */
 export interface Attachment {

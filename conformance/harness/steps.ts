@@ -6,9 +6,15 @@
  */
 import type { IpLink, TestNetns } from "../../testing/netns.ts";
 import { type CaseContext, notApplicable } from "./cases.ts";
-import { type CniErrorJson, type CniResult, ensure, expectResult, podInterface } from "./expect.ts";
+import {
+  type CniErrorJson,
+  type CniResult,
+  ensure,
+  expectResult,
+  podInterface,
+} from "../../testing/expect.ts";
 import { cniPathOf, type PluginProfile, versionHasCheck, versionHasInterfaces } from "./profile.ts";
-import type { PluginRun } from "./runner.ts";
+import type { PluginRun } from "../../testing/plugin_exec.ts";
 import type { Attachment, RunOptions, Sandbox } from "./sandbox.ts";
 
 /** A successful ADD and everything needed to continue the attachment's life. */

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { ensure } from "../../conformance/harness/expect.ts";
-import type { PluginRun } from "../../conformance/harness/runner.ts";
+import { ensure } from "../../testing/expect.ts";
+import type { PluginRun } from "../../testing/plugin_exec.ts";
 import type { TestNetns } from "../../testing/netns.ts";
 import type { Allocation, TestNode } from "./test_node.ts";
 

@@ -17,7 +17,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { tempLinkName } from "../../daemon/macvtap/temp_link_name.ts";
-import { execPlugin, type PluginRun } from "../../conformance/harness/runner.ts";
+import { execPlugin, type PluginRun } from "../../testing/plugin_exec.ts";
 import { TestNetns } from "../../testing/netns.ts";
 
 /** The built plugin folder (`deno task build`). */

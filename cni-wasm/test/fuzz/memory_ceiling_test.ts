@@ -7,8 +7,8 @@
 // DEL then succeeds. Before the JSON module had bounds, 500 routes took 184 MB and 1,500 interfaces trapped
 // at 2.1 GB with net1 left up.
 import { deepEqual, equal, notEqual } from "node:assert/strict";
-import { ensure } from "../../../conformance/harness/expect.ts";
-import type { PluginRun } from "../../../conformance/harness/runner.ts";
+import { ensure } from "../../../testing/expect.ts";
+import type { PluginRun } from "../../../testing/plugin_exec.ts";
 import { installPrintingIpam, scriptIpamCalls } from "../../../integration/doubles/install.ts";
 import { expectBackOnNode, expectEmptyPod } from "../../../integration/harness/pod_view.ts";
 import { integrationTest } from "../../../integration/harness/register.ts";

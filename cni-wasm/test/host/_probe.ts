@@ -1,7 +1,8 @@
 /**
  * Test helpers: the host probe (cni-wasm/test/modules/host_probe.ts) compiled ahead of time with the
  * native host exactly as dist/cni/macvtap is (tools/native.ts), once in CNI mode and once in stream mode
- * (the link broker's), and ways to run it as a runtime would: a clean environment, stdin, any cwd.
+ * (the link broker's), and a way to run it as a runtime would (testing/run_program.ts): a clean environment,
+ * stdin, any cwd.
  *
  * The executables live in cni-wasm/build/test/ (build output) and are rebuilt once per test process
  * when their inputs changed.
@@ -12,6 +13,7 @@
  */
 import { CNI_WASM_DIR, compileAssembly } from "../../../tools/asc.ts";
 import { compileNative } from "../../../tools/native.ts";
+import { type RunOptions as ProgramOptions, runProgram } from "../../../testing/run_program.ts";
 
 /** The probe module: a WASI command like the plugin (asconfig.json, release target). */
 export const PROBE_MODULE = { entry: "test/modules/host_probe.ts", outFile: "build/test/host_probe.wasm" };
@@ -44,40 +46,18 @@ export interface ProbeRun {
   values: Map<string, string>;
 }
 
-/** How to run. */
-export interface RunOptions {
-  /** The whole environment (the process starts with exactly this, like `env -i`). */
-  env?: Record<string, string>;
-  stdin?: string;
-  cwd?: string;
+/** How to run: as {@link runProgram} (the whole environment, stdin, cwd), in CNI or stream mode. */
+export interface RunOptions extends Pick<ProgramOptions, "env" | "stdin" | "cwd"> {
   /** Run the stream-mode probe (the link broker's mode). */
   stream?: boolean;
 }
 
-/** Runs the probe with `args` (argv[1] is the scenario). */
+/** Runs the probe with `args` (argv[1] is the scenario), from `/` unless `options.cwd` says otherwise. */
 export async function runProbe(args: string[], options: RunOptions = {}): Promise<ProbeRun> {
   await buildProbes();
-  return await run(options.stream ? STREAM_PROBE : PROBE, args, options);
-}
-
-/** Runs a program with exactly `options.env`, feeding `options.stdin`. */
-export async function run(program: string, args: string[], options: RunOptions = {}): Promise<ProbeRun> {
-  const child = new Deno.Command(program, {
-    args,
-    cwd: options.cwd ?? "/",
-    clearEnv: true,
-    env: options.env ?? {},
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  // A program that exits without reading its stdin closes the pipe: that is not the test's failure.
-  await writer.write(new TextEncoder().encode(options.stdin ?? "")).catch(() => {});
-  await writer.close().catch(() => {});
-  const out = await child.output();
-  const stdout = new TextDecoder().decode(out.stdout);
-  return { code: out.code, stdout, stderr: new TextDecoder().decode(out.stderr), values: keyValues(stdout) };
+  const program = options.stream ? STREAM_PROBE : PROBE;
+  const { code, stdout, stderr } = await runProgram(program, args, { ...options, cwd: options.cwd ?? "/" });
+  return { code, stdout, stderr, values: keyValues(stdout) };
 }
 
 function keyValues(stdout: string): Map<string, string> {

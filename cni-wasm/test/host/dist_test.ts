@@ -3,7 +3,7 @@
 // and writes nothing to disk.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { run } from "./_probe.ts";
+import { runProgram } from "../../../testing/run_program.ts";
 
 const DIST = fileURLToPath(new URL("../../../dist/cni", import.meta.url));
 const PLUGIN = `${DIST}/macvtap`;
@@ -46,7 +46,7 @@ Deno.test("dist: copied into another bin dir, runs from a foreign cwd under env 
   await Deno.chmod(`${bin.path}/macvtap`, 0o755);
   await Deno.writeTextFile(`${cwd.path}/deno.json`, '{"imports": {"x": "./nope.ts"}}');
   const cacheBefore = await Deno.stat("/var/cache/macvtap-cni").then(() => true, () => false);
-  const result = await run("/usr/bin/env", [
+  const result = await runProgram("/usr/bin/env", [
     "-i",
     "CNI_COMMAND=VERSION",
     `${bin.path}/macvtap`,
@@ -75,7 +75,8 @@ Deno.test("dist: copied into another bin dir, runs from a foreign cwd under env 
 Deno.test("dist: a symlink to the plugin (e.g. from another bin dir) runs it", async () => {
   await using elsewhere = await tempDir("mvtest-link-");
   await Deno.symlink(PLUGIN, `${elsewhere.path}/macvtap`);
-  const result = await run(`${elsewhere.path}/macvtap`, [], {
+  const result = await runProgram(`${elsewhere.path}/macvtap`, [], {
+    cwd: "/",
     env: { CNI_COMMAND: "VERSION" },
     stdin: '{"cniVersion":"0.4.0"}',
   });

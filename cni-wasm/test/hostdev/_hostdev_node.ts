@@ -9,7 +9,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { execPlugin, type PluginRun } from "../../../conformance/harness/runner.ts";
+import { execPlugin, type PluginRun } from "../../../testing/plugin_exec.ts";
 import { ip, TestNetns } from "../../../testing/netns.ts";
 
 /** The built plugin. */

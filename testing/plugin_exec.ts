@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { runProgram } from "./run_program.ts";
 
 /**
  * PATH handed to plugins, as a runtime's environment has one (Debian's plugins and the IPAM plugins ours
@@ -19,8 +20,6 @@ export const PLUGIN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/s
 
 /** A plugin that has not answered after this long is killed and reported. */
 export const PLUGIN_TIMEOUT_MS = 60_000;
-
-const NSENTER = "/usr/bin/nsenter";
 
 /** One exec of a plugin. */
 export interface PluginRequest {
@@ -53,59 +52,20 @@ export interface PluginRun {
  * @returns exit code, output and the parsed stdout
  */
 export async function execPlugin(request: PluginRequest): Promise<PluginRun> {
-  const env = { PATH: PLUGIN_PATH, ...request.env };
-  const [command, args] = request.netnsPath
-    ? [NSENTER, [`--net=${request.netnsPath}`, "--", request.binary]]
-    : [request.binary, []];
-  // A hung plugin is killed and shows up as exit 137 instead of stalling the suite.
-  const watchdog = new AbortController();
-  const timer = setTimeout(() => watchdog.abort(), PLUGIN_TIMEOUT_MS);
-  const child = new Deno.Command(command, {
-    args,
-    env,
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    signal: watchdog.signal,
-  }).spawn();
-  let out: Deno.CommandOutput;
-  try {
-    const writer = child.stdin.getWriter();
-    // A plugin may exit without reading stdin (VERSION); a broken pipe then is not our failure.
-    await writer.write(new TextEncoder().encode(request.stdin)).catch(() => {});
-    await writer.close().catch(() => {});
-    out = await child.output();
-  } finally {
-    clearTimeout(timer);
-  }
-  const stdout = new TextDecoder().decode(out.stdout);
+  const out = await runProgram(request.binary, [], {
+    env: { PATH: PLUGIN_PATH, ...request.env },
+    stdin: request.stdin,
+    netnsPath: request.netnsPath,
+    // A hung plugin is killed and shows up as exit 143 instead of stalling the suite.
+    timeoutMs: PLUGIN_TIMEOUT_MS,
+  });
   return {
     code: out.signal ? 128 + signalNumber(out.signal) : out.code,
-    stdout,
-    stderr: new TextDecoder().decode(out.stderr),
-    json: parseJsonOrNull(stdout),
+    stdout: out.stdout,
+    stderr: out.stderr,
+    json: parseJsonOrNull(out.stdout),
     request,
   };
-}
-
-/**
- * VERSION exactly as libcni's GetVersionInfo sends it: dummy NETNS/IFNAME/PATH, no CNI_CONTAINERID, a
- * config holding only `cniVersion`.
- */
-export function probeVersion(binary: string, cniVersion: string): Promise<PluginRun> {
-  return execPlugin({
-    binary,
-    env: { CNI_COMMAND: "VERSION", CNI_NETNS: "dummy", CNI_IFNAME: "dummy", CNI_PATH: "dummy" },
-    stdin: JSON.stringify({ cniVersion }),
-  });
-}
-
-/** The supportedVersions of a VERSION answer, or null when the answer has no list of strings. */
-export function supportedVersionsOf(run: PluginRun): string[] | null {
-  if (run.code !== 0) return null;
-  const list = (run.json as { supportedVersions?: unknown } | null)?.supportedVersions;
-  return Array.isArray(list) && list.every((v) => typeof v === "string") ? list : null;
 }
 
 function parseJsonOrNull(text: string): unknown {

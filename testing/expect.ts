@@ -5,7 +5,7 @@
  * @module
  */
 import { AssertionError } from "node:assert/strict";
-import { describeRun, type PluginRun } from "./runner.ts";
+import { describeRun, type PluginRun } from "./plugin_exec.ts";
 
 /** A route in a result. */
 export interface CniRoute {
