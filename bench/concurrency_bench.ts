@@ -15,9 +15,9 @@
  *
  * @module
  */
-import { DaemonNode } from "../faults/harness/daemon_node.ts";
-import { tapExists } from "../faults/harness/leaks.ts";
-import type { Allocation } from "../integration/harness/test_node.ts";
+import { DaemonNode } from "../daemon/testing/daemon_node.ts";
+import { tapExists } from "../testing/leaks.ts";
+import type { Allocation } from "../testing/test_node.ts";
 import { TestNetns } from "../testing/netns.ts";
 import { type Bench, floorCycle, pluginJob, Samples, type Side } from "./cni_bench.ts";
 import { type Batch, ExecTimer, mustSucceed } from "./exec_timer.ts";

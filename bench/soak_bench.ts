@@ -17,12 +17,12 @@
  * @module
  */
 import { describeRun, type PluginRun } from "../testing/plugin_exec.ts";
-import { DaemonNode } from "../faults/harness/daemon_node.ts";
-import { leaseFiles, macvtapsIn, tapExists } from "../faults/harness/leaks.ts";
-import { rssMiB } from "../faults/harness/processes.ts";
-import { hostLocalIpam } from "../integration/harness/host_local.ts";
-import { linkNames } from "../integration/harness/pod_view.ts";
-import { macvtapConfig } from "../integration/harness/test_node.ts";
+import { DaemonNode } from "../daemon/testing/daemon_node.ts";
+import { macvtapsIn, tapExists } from "../testing/leaks.ts";
+import { rssMiB } from "../testing/processes.ts";
+import { hostLocalIpam, leaseFiles } from "../testing/host_local.ts";
+import { linkNames } from "../testing/pod_view.ts";
+import { macvtapConfig } from "../testing/test_node.ts";
 import { TestNetns } from "../testing/netns.ts";
 import { describe, summarize, type Summary } from "./stats.ts";
 

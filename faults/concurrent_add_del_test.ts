@@ -15,16 +15,16 @@
 import assert from "node:assert/strict";
 import type { CniResult } from "../testing/expect.ts";
 import { describeRun, type PluginRun } from "../testing/plugin_exec.ts";
-import { hostLocalIpam } from "../integration/harness/host_local.ts";
-import { linkNames } from "../integration/harness/pod_view.ts";
+import { hostLocalIpam, leaseFiles } from "../testing/host_local.ts";
+import { linkNames } from "../testing/pod_view.ts";
 import {
   type Allocation,
   type Attachment,
   DEBIAN_CNI_DIR,
   macvtapConfig,
   TestNode,
-} from "../integration/harness/test_node.ts";
-import { leaseFiles, tapExists } from "./harness/leaks.ts";
+} from "../testing/test_node.ts";
+import { tapExists } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
 import { faultTest } from "./harness/register.ts";
 

@@ -5,11 +5,11 @@
 // chowned, the 20 addresses are distinct; then 20 concurrent DELs leave no link, tap node or lease.
 import assert from "node:assert/strict";
 import { expectResult, expectSuccess } from "../testing/expect.ts";
-import { hostLocalIpam } from "../integration/harness/host_local.ts";
-import { globalAddresses, linkNames, tapNode } from "../integration/harness/pod_view.ts";
-import { macvtapConfig } from "../integration/harness/test_node.ts";
-import { DaemonNode } from "./harness/daemon_node.ts";
-import { leaseFiles, macvtapsIn, tapExists } from "./harness/leaks.ts";
+import { hostLocalIpam, leaseFiles } from "../testing/host_local.ts";
+import { globalAddresses, linkNames, tapNode } from "../testing/pod_view.ts";
+import { macvtapConfig } from "../testing/test_node.ts";
+import { DaemonNode } from "../daemon/testing/daemon_node.ts";
+import { macvtapsIn, tapExists } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
 import { faultTest } from "./harness/register.ts";
 

@@ -5,9 +5,9 @@
 // by rename, as editors and ConfigMap volumes do it (a new inode), except the truncation, which is in place.
 import assert from "node:assert/strict";
 import type { LogRecord } from "../daemon/log.ts";
-import { LOWER_LINK } from "../integration/harness/test_node.ts";
-import { DaemonNode } from "./harness/daemon_node.ts";
-import { isRunning } from "./harness/processes.ts";
+import { LOWER_LINK } from "../testing/test_node.ts";
+import { DaemonNode } from "../daemon/testing/daemon_node.ts";
+import { isRunning } from "../testing/processes.ts";
 import { faultTest } from "./harness/register.ts";
 
 const INVALID = "invalid config file; keeping the last good config";

@@ -8,10 +8,10 @@
 import assert from "node:assert/strict";
 import { PodResourcesDouble } from "../daemon/testing/pod_resources_double.ts";
 import { ip } from "../testing/netns.ts";
-import { DaemonNode, RESOURCE } from "./harness/daemon_node.ts";
-import { tapExists, tempLinksIn } from "./harness/leaks.ts";
+import { DaemonNode, RESOURCE } from "../daemon/testing/daemon_node.ts";
+import { tapExists, tempLinksIn } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
-import { commandLine, isRunning } from "./harness/processes.ts";
+import { commandLine, isRunning } from "../testing/processes.ts";
 import { faultTest } from "./harness/register.ts";
 
 const IN_FLIGHT = 50;

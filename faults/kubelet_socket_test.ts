@@ -5,10 +5,10 @@
 // open (an operator cleaning the directory, a half-finished restart).
 import assert from "node:assert/strict";
 import { KUBELET_SOCKET_NAME } from "../daemon/kubelet/api_types.ts";
-import { DaemonNode, RESOURCE } from "./harness/daemon_node.ts";
-import { tapExists } from "./harness/leaks.ts";
+import { DaemonNode, RESOURCE } from "../daemon/testing/daemon_node.ts";
+import { tapExists } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
-import { isRunning } from "./harness/processes.ts";
+import { isRunning } from "../testing/processes.ts";
 import { faultTest } from "./harness/register.ts";
 
 const CAPACITY = 4;

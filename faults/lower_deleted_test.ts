@@ -5,13 +5,13 @@
 // daemon, meanwhile, reports the resource's devices Unhealthy instead of crashing.
 import assert from "node:assert/strict";
 import { expectError, expectSuccess } from "../testing/expect.ts";
-import { hostLocalIpam } from "../integration/harness/host_local.ts";
-import { linkNames } from "../integration/harness/pod_view.ts";
-import { LOWER_LINK, macvtapConfig } from "../integration/harness/test_node.ts";
-import { DaemonNode, RESOURCE } from "./harness/daemon_node.ts";
-import { leaseFiles, macvtapsIn, tapExists } from "./harness/leaks.ts";
+import { hostLocalIpam, leaseFiles } from "../testing/host_local.ts";
+import { linkNames } from "../testing/pod_view.ts";
+import { LOWER_LINK, macvtapConfig } from "../testing/test_node.ts";
+import { DaemonNode, RESOURCE } from "../daemon/testing/daemon_node.ts";
+import { macvtapsIn, tapExists } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
-import { isRunning } from "./harness/processes.ts";
+import { isRunning } from "../testing/processes.ts";
 import { faultTest } from "./harness/register.ts";
 
 const NETWORK = "fault-lower";

@@ -9,15 +9,10 @@
 // link back on the node; DEL with the vanished CNI_NETNS succeeds and releases the lease.
 import assert from "node:assert/strict";
 import { describeRun, type PluginRun } from "../testing/plugin_exec.ts";
-import { hostLocalIpam } from "../integration/harness/host_local.ts";
-import {
-  type Allocation,
-  DEBIAN_CNI_DIR,
-  macvtapConfig,
-  TestNode,
-} from "../integration/harness/test_node.ts";
+import { hostLocalIpam, leaseFiles } from "../testing/host_local.ts";
+import { type Allocation, DEBIAN_CNI_DIR, macvtapConfig, TestNode } from "../testing/test_node.ts";
 import { deleteNetns, type TestNetns } from "../testing/netns.ts";
-import { leaseFiles, tapExists } from "./harness/leaks.ts";
+import { tapExists } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
 import { faultTest } from "./harness/register.ts";
 

@@ -10,11 +10,11 @@
 //   daemon re-creates the link at the same ifindex and ADD into the new sandbox works.
 import assert from "node:assert/strict";
 import { expectResult, expectSuccess } from "../testing/expect.ts";
-import { linkNames } from "../integration/harness/pod_view.ts";
-import { type Attachment, macvtapConfig } from "../integration/harness/test_node.ts";
+import { linkNames } from "../testing/pod_view.ts";
+import { type Attachment, macvtapConfig } from "../testing/test_node.ts";
 import { PodResourcesDouble } from "../daemon/testing/pod_resources_double.ts";
-import { DaemonNode, RESOURCE } from "./harness/daemon_node.ts";
-import { tapExists, tempLinksIn } from "./harness/leaks.ts";
+import { DaemonNode, RESOURCE } from "../daemon/testing/daemon_node.ts";
+import { tapExists, tempLinksIn } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
 import { faultTest } from "./harness/register.ts";
 

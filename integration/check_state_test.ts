@@ -5,9 +5,9 @@
 import { expectError, expectResult, expectSuccess } from "../testing/expect.ts";
 import { execPlugin, type PluginRun } from "../testing/plugin_exec.ts";
 import type { TestNetns } from "../testing/netns.ts";
-import { hostLocalIpam } from "./harness/host_local.ts";
+import { hostLocalIpam } from "../testing/host_local.ts";
 import { integrationTest } from "./harness/register.ts";
-import { type Attachment, macvtapConfig, TestNode } from "./harness/test_node.ts";
+import { type Attachment, macvtapConfig, TestNode } from "../testing/test_node.ts";
 
 const NEEDS = { programs: ["/usr/lib/cni/host-local"] };
 

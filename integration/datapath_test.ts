@@ -15,9 +15,9 @@ import {
   sendOnTap,
   tapOpenError,
 } from "./harness/frames.ts";
-import { tapNode } from "./harness/pod_view.ts";
+import { tapNode } from "../testing/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
-import { type Allocation, macvtapConfig, TestNode, WIRE_LINK } from "./harness/test_node.ts";
+import { type Allocation, macvtapConfig, TestNode, WIRE_LINK } from "../testing/test_node.ts";
 
 const QEMU: Credentials = { uid: 107, gid: 107 };
 const NEEDS = { programs: [PYTHON] };

@@ -8,10 +8,10 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { ensure, expectError, expectResult, expectSuccess } from "../testing/expect.ts";
 import { runDriver } from "../conformance/harness/libcni.ts";
-import { hostLocalIpam, leases } from "./harness/host_local.ts";
-import { expectBackOnNode, expectEmptyPod, globalAddresses } from "./harness/pod_view.ts";
+import { hostLocalIpam, leases } from "../testing/host_local.ts";
+import { expectBackOnNode, expectEmptyPod, globalAddresses } from "../testing/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
-import { CNI_DIST_DIR, DEBIAN_CNI_DIR, macvtapConfig, TestNode } from "./harness/test_node.ts";
+import { CNI_DIST_DIR, DEBIAN_CNI_DIR, macvtapConfig, TestNode } from "../testing/test_node.ts";
 
 integrationTest('"mtu": 0 means not set: ADD keeps the lower\'s MTU, DEL succeeds', async () => {
   await using node = await TestNode.create("mtu0");

@@ -7,9 +7,9 @@ import { deepEqual, equal, notEqual } from "node:assert/strict";
 import { expectError } from "../testing/expect.ts";
 import { carriesMarker, markedFrame } from "./harness/ethernet.ts";
 import { type Credentials, FrameCapture, PYTHON, sendOnTapPath } from "./harness/frames.ts";
-import { expectBackOnNode } from "./harness/pod_view.ts";
+import { expectBackOnNode } from "../testing/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
-import { LOWER_LINK, macvtapConfig, TestNode, WIRE_LINK } from "./harness/test_node.ts";
+import { LOWER_LINK, macvtapConfig, TestNode, WIRE_LINK } from "../testing/test_node.ts";
 import { ip, type IpLink, type TestNetns, uniqueIfindex } from "../testing/netns.ts";
 
 const QEMU: Credentials = { uid: 107, gid: 107 };

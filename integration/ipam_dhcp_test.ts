@@ -5,10 +5,10 @@
 // macvlan + dhcp on the same node get a lease (so the setup itself works).
 import { ok } from "node:assert/strict";
 import { ensure, expectResult, expectSuccess } from "../testing/expect.ts";
-import { configuredRoutes, expectEmptyPod, globalAddresses } from "./harness/pod_view.ts";
+import { configuredRoutes, expectEmptyPod, globalAddresses } from "../testing/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
 import { execPlugin } from "../testing/plugin_exec.ts";
-import { DEBIAN_CNI_DIR, LOWER_LINK, macvtapConfig, TestNode, WIRE_LINK } from "./harness/test_node.ts";
+import { DEBIAN_CNI_DIR, LOWER_LINK, macvtapConfig, TestNode, WIRE_LINK } from "../testing/test_node.ts";
 import { waitFor } from "../testing/wait.ts";
 
 const NEEDS = { programs: ["/usr/lib/cni/dhcp", "/usr/sbin/dnsmasq"] };

@@ -11,8 +11,8 @@ import {
   scriptIpamCalls,
   scriptIpamStdin,
 } from "./doubles/install.ts";
-import { hostLocalIpam, leases } from "./harness/host_local.ts";
-import { expectBackOnNode, expectEmptyPod } from "./harness/pod_view.ts";
+import { hostLocalIpam, leases } from "../testing/host_local.ts";
+import { expectBackOnNode, expectEmptyPod } from "../testing/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
 import {
   type Allocation,
@@ -20,7 +20,7 @@ import {
   CNI_DIST_DIR,
   macvtapConfig,
   TestNode,
-} from "./harness/test_node.ts";
+} from "../testing/test_node.ts";
 
 const VERSION = "1.0.0";
 const NETWORK = "rollback-net";

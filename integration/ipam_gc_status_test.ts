@@ -6,7 +6,7 @@ import { deepEqual, equal } from "node:assert/strict";
 import { expectResult, expectSuccess } from "../testing/expect.ts";
 import { installPrintingIpam, scriptIpamCalls, scriptIpamStdin } from "./doubles/install.ts";
 import { integrationTest } from "./harness/register.ts";
-import { macvtapConfig, TestNode } from "./harness/test_node.ts";
+import { macvtapConfig, TestNode } from "../testing/test_node.ts";
 
 const ANSWER = { cniVersion: "1.1.0", ips: [{ address: "10.60.0.2/24", gateway: "10.60.0.1" }] };
 

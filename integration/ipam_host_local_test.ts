@@ -6,10 +6,10 @@ import { type CniResult, ensure, expectError, expectResult, expectSuccess } from
 import type { PluginRun } from "../testing/plugin_exec.ts";
 import { versionHasIpVersion } from "../conformance/harness/profile.ts";
 import { deleteNetns, type TestNetns } from "../testing/netns.ts";
-import { hostLocalIpam, leases } from "./harness/host_local.ts";
-import { configuredRoutes, expectEmptyPod, globalAddresses, tapNode } from "./harness/pod_view.ts";
+import { hostLocalIpam, leases } from "../testing/host_local.ts";
+import { configuredRoutes, expectEmptyPod, globalAddresses, tapNode } from "../testing/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
-import { type Attachment, macvtapConfig, TestNode } from "./harness/test_node.ts";
+import { type Attachment, macvtapConfig, TestNode } from "../testing/test_node.ts";
 
 const NETWORK = "hostlocal-net";
 const NEEDS = { programs: ["/usr/lib/cni/host-local"] };

@@ -7,9 +7,9 @@ import { deepEqual, equal } from "node:assert/strict";
 import { expectResult, expectSuccess } from "../testing/expect.ts";
 import type { TestNetns } from "../testing/netns.ts";
 import { installPrintingIpam } from "./doubles/install.ts";
-import { expectEmptyPod } from "./harness/pod_view.ts";
+import { expectEmptyPod } from "../testing/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
-import { macvtapConfig, TestNode } from "./harness/test_node.ts";
+import { macvtapConfig, TestNode } from "../testing/test_node.ts";
 
 /** A route of any table as `ip -j -d route show table all` reports it. */
 interface DetailedRoute {

@@ -4,9 +4,9 @@
 import { deepEqual } from "node:assert/strict";
 import { expectResult, expectSuccess } from "../testing/expect.ts";
 import { versionHasIpVersion } from "../conformance/harness/profile.ts";
-import { configuredRoutes, expectEmptyPod, globalAddresses } from "./harness/pod_view.ts";
+import { configuredRoutes, expectEmptyPod, globalAddresses } from "../testing/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
-import { macvtapConfig, TestNode } from "./harness/test_node.ts";
+import { macvtapConfig, TestNode } from "../testing/test_node.ts";
 
 const DNS = { nameservers: ["192.0.2.53"], domain: "example.test", search: ["example.test"] };
 

@@ -14,9 +14,9 @@ import {
   installAnsweringIpam,
   versionReport,
 } from "./doubles/answering_ipam.ts";
-import { hostLocalIpam } from "./harness/host_local.ts";
+import { hostLocalIpam } from "../testing/host_local.ts";
 import { integrationTest } from "./harness/register.ts";
-import { macvtapConfig, TestNode } from "./harness/test_node.ts";
+import { macvtapConfig, TestNode } from "../testing/test_node.ts";
 
 const SPEAKS_1_1 = versionReport(["0.4.0", "1.0.0", "1.1.0"]);
 

@@ -10,9 +10,9 @@ import { deleteNetns } from "../testing/netns.ts";
 import type { KubeOvnPlan } from "./doubles/kube_ovn_ipam_double.ts";
 import { installKubeOvnDouble, kubeOvnCalls } from "./doubles/install.ts";
 import { type DelegateRequest, multusDelegate, type Nad, type PodSandbox } from "./harness/multus.ts";
-import { configuredRoutes, expectBackOnNode, expectEmptyPod, globalAddresses } from "./harness/pod_view.ts";
+import { configuredRoutes, expectBackOnNode, expectEmptyPod, globalAddresses } from "../testing/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
-import { type Allocation, type ExecOptions, TestNode } from "./harness/test_node.ts";
+import { type Allocation, type ExecOptions, TestNode } from "../testing/test_node.ts";
 
 const RESERVED_MAC = "00:00:00:4b:0e:01";
 const KUBEMACPOOL_MAC = "02:00:00:00:0b:02";

@@ -4,7 +4,7 @@
 // Multus / KubeVirt behaviour it mirrors.
 import { deepEqual, equal } from "node:assert/strict";
 import { type CniResult, ensure, expectResult, expectSuccess } from "../testing/expect.ts";
-import { hostLocalIpam, leases } from "./harness/host_local.ts";
+import { hostLocalIpam, leases } from "../testing/host_local.ts";
 import {
   type DelegateRequest,
   kubevirtPodIfname,
@@ -13,9 +13,15 @@ import {
   networkStatuses,
   type PodSandbox,
 } from "./harness/multus.ts";
-import { expectBackOnNode, expectEmptyPod, globalAddresses, linkNames, tapNode } from "./harness/pod_view.ts";
+import {
+  expectBackOnNode,
+  expectEmptyPod,
+  globalAddresses,
+  linkNames,
+  tapNode,
+} from "../testing/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
-import { TestNode } from "./harness/test_node.ts";
+import { TestNode } from "../testing/test_node.ts";
 
 const KUBEMACPOOL_MAC = "02:00:00:5e:10:01";
 const STATIC = { programs: ["/usr/lib/cni/static"] };

@@ -7,9 +7,9 @@ import { equal } from "node:assert/strict";
 import { expectResult } from "../testing/expect.ts";
 import { parseArp, parseNeighbourAdvert } from "./harness/ethernet.ts";
 import { FrameCapture, PYTHON } from "./harness/frames.ts";
-import { netSysctl } from "./harness/pod_view.ts";
+import { netSysctl } from "../testing/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
-import { macvtapConfig, TestNode, WIRE_LINK } from "./harness/test_node.ts";
+import { macvtapConfig, TestNode, WIRE_LINK } from "../testing/test_node.ts";
 
 const MAC = "02:00:00:a4:00:01";
 const NEEDS = { programs: [PYTHON, "/usr/lib/cni/static"] };

@@ -7,10 +7,10 @@
 // it made there.
 import { deepEqual, equal } from "node:assert/strict";
 import { ensure } from "../testing/expect.ts";
-import { leases } from "./harness/host_local.ts";
-import { linkNames, tapNode } from "./harness/pod_view.ts";
+import { leases } from "../testing/host_local.ts";
+import { linkNames, tapNode } from "../testing/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
-import { CNI_DIST_DIR, DEBIAN_CNI_DIR, LOWER_LINK, TestNode } from "./harness/test_node.ts";
+import { CNI_DIST_DIR, DEBIAN_CNI_DIR, LOWER_LINK, TestNode } from "../testing/test_node.ts";
 
 const NETWORK = "mvtpod";
 const MAC = "02:11:22:33:44:55";

@@ -6,9 +6,9 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { ensure, expectError } from "../testing/expect.ts";
 import { installPrintingIpam, scriptIpamCalls } from "./doubles/install.ts";
-import { expectBackOnNode, expectEmptyPod } from "./harness/pod_view.ts";
+import { expectBackOnNode, expectEmptyPod } from "../testing/pod_view.ts";
 import { integrationTest } from "./harness/register.ts";
-import { type Allocation, macvtapConfig, TestNode } from "./harness/test_node.ts";
+import { type Allocation, macvtapConfig, TestNode } from "../testing/test_node.ts";
 import type { IpLink } from "../testing/netns.ts";
 
 /** What the device plugin set on its temp link, and what ADD changes in the pod. */

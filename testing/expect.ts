@@ -55,6 +55,11 @@ export function expectSuccess(run: PluginRun, what: string): PluginRun {
   return run;
 }
 
+/** The run exited 0: its stdout as JSON (null when empty or not JSON). */
+export function expectOk(run: PluginRun): Record<string, unknown> | null {
+  return expectSuccess(run, "the plugin").json as Record<string, unknown> | null;
+}
+
 /** The run exited 0 with a JSON Result in `version`. */
 export function expectResult(run: PluginRun, version: string, what = "ADD"): CniResult {
   expectSuccess(run, what);

@@ -2,7 +2,8 @@
 // anything moves, old versions, MAC precedence, /dev/tapN ownership, mtu and promiscMode.
 import { type CaseSpec } from "../harness/cases.ts";
 import { ensure, expectError, expectSuccess, sameMac } from "../../testing/expect.ts";
-import { linkNames, macvtapVersions, tapOwner, tempNameOf } from "../harness/macvtap_node.ts";
+import { macvtapVersions, tempNameOf } from "../harness/macvtap_node.ts";
+import { linkNames, tapNode } from "../../testing/pod_view.ts";
 import { addAttachment, requireLink } from "../harness/steps.ts";
 
 const cases: CaseSpec[] = [];
@@ -95,7 +96,7 @@ cases.push({
     for (const [patch, uid, gid] of cases) {
       const { attachment, run } = await addAttachment(ctx, { patch });
       const { ifindex } = await requireLink(attachment.pod, attachment.ifname, run);
-      const owner = tapOwner(ifindex);
+      const owner = tapNode(ifindex);
       ensure(owner, `/dev/tap${ifindex} does not exist`, run);
       ensure(owner.uid === uid && owner.gid === gid, `/dev/tap${ifindex} is ${owner.uid}:${owner.gid}`, run);
     }

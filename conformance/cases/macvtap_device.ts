@@ -2,13 +2,8 @@
 // name, fallback, deviceID sources, refusing non-macvtap links, double ADD, DEL leaving nothing behind.
 import { type CaseSpec } from "../harness/cases.ts";
 import { ensure, expectError, expectResult, expectSuccess, podInterface } from "../../testing/expect.ts";
-import {
-  linkNames,
-  macvtapVersions,
-  stagedAttachment,
-  tapOwner,
-  tempNameOf,
-} from "../harness/macvtap_node.ts";
+import { macvtapVersions, stagedAttachment, tempNameOf } from "../harness/macvtap_node.ts";
+import { linkNames, tapNode } from "../../testing/pod_view.ts";
 import type { PluginRun } from "../../testing/plugin_exec.ts";
 import type { Attachment, Sandbox } from "../harness/sandbox.ts";
 import { addAttachment, prevResultForDel, requireLink } from "../harness/steps.ts";
@@ -151,7 +146,7 @@ cases.push({
     ensure((await linkNames(attachment.pod)).length === 0, "links left in the pod", run);
     const onNode = (await sandbox.node.node.links()).find((l) => l.ifindex === ifindex);
     ensure(!onNode, `the macvtap went back to the node as ${onNode?.ifname}`, run);
-    ensure(tapOwner(ifindex) === null, `/dev/tap${ifindex} still exists`, run);
+    ensure(tapNode(ifindex) === null, `/dev/tap${ifindex} still exists`, run);
   },
 });
 

@@ -2,7 +2,8 @@
 // ADD, CHECK against the kernel, GC that leaves node links alone.
 import { type CaseSpec } from "../harness/cases.ts";
 import { ensure, expectError, expectSuccess } from "../../testing/expect.ts";
-import { linkNames, macvtapCheckVersions, macvtapVersions, tempNameOf } from "../harness/macvtap_node.ts";
+import { macvtapCheckVersions, macvtapVersions, tempNameOf } from "../harness/macvtap_node.ts";
+import { linkNames } from "../../testing/pod_view.ts";
 import { LOWER_LINK, versionHasGcStatus } from "../harness/profile.ts";
 import type { Sandbox } from "../harness/sandbox.ts";
 import { addAttachment, gc, requireLink } from "../harness/steps.ts";

@@ -1,12 +1,11 @@
 /**
- * Node-side helpers for the macvtap group: staging the links a device plugin would create, and reading
- * back where links and /dev/tapN ended up.
+ * Node-side helpers for the macvtap group: staging the links a device plugin would create. (Where links
+ * and /dev/tapN ended up: testing/pod_view.ts.)
  *
- * Requires root, `--allow-run=ip` and `--allow-read=/dev`.
+ * Requires root and `--allow-run=ip`.
  *
  * @module
  */
-import type { TestNetns } from "../../testing/netns.ts";
 import type { CaseContext } from "./cases.ts";
 import { compareVersions } from "./profile.ts";
 import type { Attachment, Sandbox } from "./sandbox.ts";
@@ -43,20 +42,4 @@ export async function stagedAttachment(
 /** The node-side temp link name of a prepared attachment. */
 export function tempNameOf(attachment: Attachment): string {
   return tempLinkName(String(attachment.config.deviceID));
-}
-
-/** Names of the links in `netns` other than lo. */
-export async function linkNames(netns: TestNetns): Promise<string[]> {
-  return (await netns.links()).map((l) => l.ifname).filter((name) => name !== "lo");
-}
-
-/** Owner of /dev/tap<ifindex>, or null when the node does not exist. */
-export function tapOwner(ifindex: number): { uid: number | null; gid: number | null } | null {
-  try {
-    const info = Deno.statSync(`/dev/tap${ifindex}`);
-    return { uid: info.uid, gid: info.gid };
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return null;
-    throw error;
-  }
 }

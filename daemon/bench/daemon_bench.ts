@@ -20,7 +20,7 @@ import { KubeletDouble } from "../testing/kubelet_double.ts";
 import { writeFakeBrokerScript, writeLinkBrokerScript } from "../testing/broker_scripts.ts";
 import { isRoot, TestNetns } from "../../testing/netns.ts";
 import { summarize } from "../../bench/stats.ts";
-import { childPids, commandLine, isRunning } from "../../faults/harness/processes.ts";
+import { childPids, commandLine, isRunning } from "../../testing/processes.ts";
 
 const ALLOCATIONS = 200;
 const HEALTH_FLIPS = 40;

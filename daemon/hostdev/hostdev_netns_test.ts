@@ -14,7 +14,8 @@ import { PodResourcesDouble } from "../testing/pod_resources_double.ts";
 import { writeLinkBrokerScript } from "../testing/broker_scripts.ts";
 import type { Device } from "../kubelet/api_types.ts";
 import { isRoot } from "../../testing/netns.ts";
-import { expectOk, HostdevNode, machineEth0 } from "../../cni-wasm/test/hostdev/_hostdev_node.ts";
+import { HostdevNode, machineEth0 } from "../../testing/hostdev_node.ts";
+import { expectOk } from "../../testing/expect.ts";
 
 const NICS = "macvtap.network.kubevirt.io/nics";
 const VIRTIO = "macvtap.network.kubevirt.io/virtio";

@@ -5,7 +5,7 @@
  * @module
  */
 import { isRoot, NEEDS_ROOT } from "../../testing/netns.ts";
-import { CNI_DIST_DIR } from "./test_node.ts";
+import { CNI_DIST_DIR } from "../../testing/test_node.ts";
 
 /** What a test needs on the machine besides the built plugin: absolute paths of executables. */
 export interface Needs {

@@ -10,9 +10,9 @@ import { deepEqual, equal, notEqual } from "node:assert/strict";
 import { ensure } from "../../../testing/expect.ts";
 import type { PluginRun } from "../../../testing/plugin_exec.ts";
 import { installPrintingIpam, scriptIpamCalls } from "../../../integration/doubles/install.ts";
-import { expectBackOnNode, expectEmptyPod } from "../../../integration/harness/pod_view.ts";
+import { expectBackOnNode, expectEmptyPod } from "../../../testing/pod_view.ts";
 import { integrationTest } from "../../../integration/harness/register.ts";
-import { type Attachment, TestNode } from "../../../integration/harness/test_node.ts";
+import { type Attachment, TestNode } from "../../../testing/test_node.ts";
 import { fuzzIterations } from "./_inputs.ts";
 import {
   assertWithinLimit,

@@ -6,7 +6,8 @@
 // back its addresses and routes, also when the pod netns is already gone.
 import assert from "node:assert/strict";
 import { ip, isRoot, TestNetns } from "../../../testing/netns.ts";
-import { expectOk, HostdevNode, machineEth0 } from "./_hostdev_node.ts";
+import { HostdevNode, machineEth0 } from "../../../testing/hostdev_node.ts";
+import { expectOk } from "../../../testing/expect.ts";
 
 const CONFIG = {
   cniVersion: "1.0.0",

@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { ip, isRoot } from "../../../testing/netns.ts";
 import { waitFor } from "../../../testing/wait.ts";
-import { expectOk, HostdevNode, machineEth0, NIC_ALIAS, NIC_MAC } from "./_hostdev_node.ts";
+import { HostdevNode, machineEth0, NIC_ALIAS, NIC_MAC } from "../../../testing/hostdev_node.ts";
+import { expectOk } from "../../../testing/expect.ts";
 
 const CONFIG = {
   cniVersion: "1.0.0", // Debian's static IPAM plugin speaks up to 1.0.0

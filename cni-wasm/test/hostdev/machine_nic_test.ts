@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { isRoot } from "../../../testing/netns.ts";
 import { NativeModule } from "../native_module.ts";
-import { machineEth0 } from "./_hostdev_node.ts";
+import { machineEth0 } from "../../../testing/hostdev_node.ts";
 
 /** eth0's PCI address from sysfs as Deno reads it (the nearest PCI device above its parent), or null. */
 async function eth0PciAddress(): Promise<string | null> {

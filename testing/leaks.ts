@@ -1,13 +1,14 @@
 /**
  * Looking for what a fault may have left behind: macvtaps (in a netns, or anywhere on the machine through
- * their /dev/tapN), temp links, host-local leases.
+ * their /dev/tapN), temp links. (host-local's leases: host_local.ts.)
  *
  * Requires root, `--allow-run=ip`, `--allow-read` (/dev, the IPAM dataDir).
  *
  * @module
  */
-import type { IpLink, TestNetns } from "../../testing/netns.ts";
-import { TEMP_LINK_PATTERN } from "../../daemon/macvtap/temp_link_name.ts";
+import type { IpLink, TestNetns } from "./netns.ts";
+import { TEMP_LINK_PATTERN } from "../daemon/macvtap/temp_link_name.ts";
+import { tapNode } from "./pod_view.ts";
 
 /** Every macvtap in `netns`. */
 export async function macvtapsIn(netns: TestNetns): Promise<IpLink[]> {
@@ -24,13 +25,7 @@ export async function tempLinksIn(netns: TestNetns): Promise<IpLink[]> {
  * macvtap with that ifindex in ANY netns, also one whose netns has lost its name (deleted while in use).
  */
 export function tapExists(ifindex: number): boolean {
-  try {
-    Deno.statSync(`/dev/tap${ifindex}`);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
+  return tapNode(ifindex) !== null;
 }
 
 /** The N of every /dev/tapN on the machine. */
@@ -39,20 +34,4 @@ export function tapNumbers(): number[] {
     .map((e) => /^tap(\d+)$/.exec(e.name))
     .filter((m) => m !== null)
     .map((m) => Number(m![1]));
-}
-
-/** host-local's bookkeeping files, which stay after every lease is released. */
-const HOST_LOCAL_BOOKKEEPING = /^(lock|last_reserved_ip\.\d+)$/;
-
-/** Lease files (one per address) in host-local's `<dataDir>/<network>`; none when the folder is missing. */
-export function leaseFiles(dataDir: string, network: string): string[] {
-  try {
-    return [...Deno.readDirSync(`${dataDir}/${network}`)]
-      .map((e) => e.name)
-      .filter((name) => !HOST_LOCAL_BOOKKEEPING.test(name))
-      .sort();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
 }

@@ -19,8 +19,21 @@ export interface Lease {
   ifname: string;
 }
 
-/** host-local's bookkeeping files (not leases). */
+/** host-local's bookkeeping files, which stay after every lease is released (not leases). */
 const BOOKKEEPING = /^(lock|last_reserved_ip\.\d+)$/;
+
+/** Lease files (one per address) in host-local's `<dataDir>/<network>`; none when the folder is missing. */
+export function leaseFiles(dataDir: string, network: string): string[] {
+  try {
+    return [...Deno.readDirSync(`${dataDir}/${network}`)]
+      .map((e) => e.name)
+      .filter((name) => !BOOKKEEPING.test(name))
+      .sort();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+}
 
 /** Every lease in `<dataDir>/<network>`; none when the folder does not exist yet. */
 export async function leases(dataDir: string, network: string): Promise<Lease[]> {

@@ -1,5 +1,6 @@
 /**
- * One throwaway Kubernetes node for an integration test, built from network namespaces:
+ * One throwaway Kubernetes node for a test that runs the built plugin (integration, faults, hostdev,
+ * benchmarks), built from network namespaces:
  *
  * - `node`: the runtime's (host) netns. It holds the lower link `lower0` and the `mvt<hash>` macvtaps that
  *   the device plugin's Allocate would create on it; the plugin runs here (nsenter, like a runtime).
@@ -16,12 +17,13 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { tempLinkName } from "../../daemon/macvtap/temp_link_name.ts";
-import { execPlugin, type PluginRun } from "../../testing/plugin_exec.ts";
-import { TestNetns } from "../../testing/netns.ts";
+import { tempLinkName } from "../daemon/macvtap/temp_link_name.ts";
+import { execPlugin, type PluginRun } from "./plugin_exec.ts";
+import { TestNetns } from "./netns.ts";
+import { stopChild } from "./run_program.ts";
 
 /** The built plugin folder (`deno task build`). */
-export const CNI_DIST_DIR: string = fileURLToPath(new URL("../../dist/cni", import.meta.url));
+export const CNI_DIST_DIR: string = fileURLToPath(new URL("../dist/cni", import.meta.url));
 
 /** Where Debian's containernetworking-plugins installs host-local, static, dhcp. */
 export const DEBIAN_CNI_DIR = "/usr/lib/cni";
@@ -70,19 +72,24 @@ export class TestNode implements AsyncDisposable {
     readonly wire: TestNetns,
     /** Temp dir removed on dispose. */
     readonly workDir: string,
+    /** In the netns names, so a leftover says which test made it. */
+    private readonly purpose: string,
   ) {}
 
-  /** Creates node + wire with the veth lower link between them (both ends up, MTU 1500). */
-  static async create(purpose: string): Promise<TestNode> {
-    const node = await TestNetns.create(`it-${purpose}`);
+  /**
+   * Creates node + wire with the veth lower link between them (both ends up, MTU 1500); with
+   * `lowerLink: false` node and wire stay unconnected (a test that puts its own links between them).
+   */
+  static async create(purpose: string, { lowerLink = true } = {}): Promise<TestNode> {
+    const node = await TestNetns.create(`node-${purpose}`);
     const made: AsyncDisposable[] = [node];
     try {
-      const wire = await TestNetns.create(`it-${purpose}-wire`);
+      const wire = await TestNetns.create(`wire-${purpose}`);
       made.push(wire);
-      await node.addVeth(LOWER_LINK, WIRE_LINK, wire);
-      const workDir = await Deno.makeTempDir({ prefix: "macvtap-integration-" });
+      if (lowerLink) await node.addVeth(LOWER_LINK, WIRE_LINK, wire);
+      const workDir = await Deno.makeTempDir({ prefix: "mvtest-node-" });
       await Deno.mkdir(`${workDir}/bin`);
-      return new TestNode(node, wire, workDir);
+      return new TestNode(node, wire, workDir, purpose);
     } catch (error) {
       for (const ns of made) await ns[Symbol.asyncDispose]();
       throw error;
@@ -106,7 +113,7 @@ export class TestNode implements AsyncDisposable {
 
   /** A new pod sandbox netns, deleted with the node. */
   async newPod(): Promise<TestNetns> {
-    const pod = await TestNetns.create("it-pod");
+    const pod = await TestNetns.create(`pod-${this.purpose}`);
     this.pods.push(pod);
     return pod;
   }
@@ -169,16 +176,6 @@ export class TestNode implements AsyncDisposable {
     await Deno.remove(this.workDir, { recursive: true }).catch((e) => errors.push(e));
     if (errors.length > 0) throw new AggregateError(errors, "test node cleanup failed");
   }
-}
-
-/** SIGTERM to a child this test started (ignored when it already exited), then reap it. */
-export async function stopChild(child: Deno.ChildProcess): Promise<void> {
-  try {
-    child.kill("SIGTERM");
-  } catch {
-    // already exited: nothing to stop
-  }
-  await child.status;
 }
 
 /** The config keys every macvtap NAD in these tests shares. */

@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { ensure } from "../../testing/expect.ts";
-import type { PluginRun } from "../../testing/plugin_exec.ts";
-import type { TestNetns } from "../../testing/netns.ts";
+import { ensure } from "./expect.ts";
+import type { PluginRun } from "./plugin_exec.ts";
+import type { TestNetns } from "./netns.ts";
 import type { Allocation, TestNode } from "./test_node.ts";
 
 /** One global address as `ip -j addr` reports it, written as CIDR. */

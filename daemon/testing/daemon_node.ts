@@ -12,14 +12,14 @@
  *
  * @module
  */
-import { tempLinkName } from "../../daemon/macvtap/temp_link_name.ts";
-import { writeLinkBrokerScript } from "../../daemon/testing/broker_scripts.ts";
-import { DaemonProcess } from "../../daemon/testing/daemon_process.ts";
-import { KubeletDouble } from "../../daemon/testing/kubelet_double.ts";
-import { PodResourcesDouble } from "../../daemon/testing/pod_resources_double.ts";
-import { type Allocation, LOWER_LINK, TestNode } from "../../integration/harness/test_node.ts";
+import { tempLinkName } from "../macvtap/temp_link_name.ts";
+import { writeLinkBrokerScript } from "./broker_scripts.ts";
+import { DaemonProcess } from "./daemon_process.ts";
+import { KubeletDouble } from "./kubelet_double.ts";
+import { PodResourcesDouble } from "./pod_resources_double.ts";
+import { type Allocation, LOWER_LINK, TestNode } from "../../testing/test_node.ts";
 import { waitFor } from "../../testing/wait.ts";
-import { childPids, isRunning } from "./processes.ts";
+import { childPids, isRunning } from "../../testing/processes.ts";
 
 /** The resource the node's daemon serves. */
 export const RESOURCE = `macvtap.network.kubevirt.io/${LOWER_LINK}`;
