@@ -3,10 +3,11 @@
 // The runs of a test start together (each in its own process and netns) to keep the suite's time down.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { isRoot, NEEDS_ROOT } from "../testing/netns.ts";
+import { isRoot } from "../testing/netns.ts";
 import type { RuleCell } from "./harness/report_files.ts";
 import { junitProblems, parseXml, type XmlElement } from "./harness/xml_check.ts";
 import { MAIN, RECIPES } from "./results/recipes.ts";
+import { rootTest } from "../testing/root_gate.ts";
 
 const TESTDATA = fileURLToPath(new URL("testdata", import.meta.url));
 
@@ -95,12 +96,9 @@ Deno.test("CLI: usage errors exit 2 and say what is wrong; --help exits 0", asyn
   assert.match(help.stdout, /^usage: deno task conformance/);
 });
 
-Deno.test({
-  name: `CLI: Debian bridge (1.0.0) and ptp (0.2.0) and our macvtap (1.0.0) pass with their deviations${
-    isRoot ? "" : ` (${NEEDS_ROOT})`
-  }`,
-  ignore: !isRoot,
-  fn: async (t) => {
+rootTest(
+  "CLI: Debian bridge (1.0.0) and ptp (0.2.0) and our macvtap (1.0.0) pass with their deviations",
+  async (t) => {
     const dir = await Deno.makeTempDir({ prefix: "cni-conformance-cli-" });
     const runs = {
       bridge: runCli([...RECIPES.bridge!.args, "--versions", "1.0.0"], dir, "bridge"),
@@ -158,7 +156,7 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+);
 
 /** The rules both broken plugins are run against: each must fail exactly its own. */
 const BROKEN_RULES = [
@@ -168,10 +166,9 @@ const BROKEN_RULES = [
   "1.0.0",
 ];
 
-Deno.test({
-  name: `CLI: a broken plugin fails exactly the matching rule, exit 1${isRoot ? "" : ` (${NEEDS_ROOT})`}`,
-  ignore: !isRoot,
-  fn: async (t) => {
+rootTest(
+  "CLI: a broken plugin fails exactly the matching rule, exit 1",
+  async (t) => {
     const dir = await Deno.makeTempDir({ prefix: "cni-conformance-cli-" });
     const broken = (name: string) =>
       runCli(
@@ -215,4 +212,4 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+);

@@ -3,10 +3,11 @@
 // suite by someone else is not mistaken for a leak). Run a subset with it to get that subset's table:
 //   deno test -A conformance/del_test.ts conformance/zz_report_test.ts
 import assert from "node:assert/strict";
-import { ip, isRoot } from "../testing/netns.ts";
+import { ip } from "../testing/netns.ts";
 import { readResults, renderReport, resultsPath } from "./harness/report.ts";
 import { JUNIT_ENV, REPORT_ENV, writeReportFiles } from "./harness/report_files.ts";
 import { PROFILES } from "./profiles/mod.ts";
+import { rootTest } from "../testing/root_gate.ts";
 
 /** When the results file was created: when the first case of this run finished (now, without results). */
 function firstResultTime(): Date {
@@ -32,12 +33,11 @@ Deno.test("conformance report: per-rule table, and the report files `deno task c
   }
 });
 
-Deno.test({
-  name: "conformance report: no conformance netns left behind",
-  ignore: !isRoot,
-  fn: async () => {
+rootTest(
+  "conformance report: no conformance netns left behind",
+  async () => {
     const leftovers = (await ip("netns", "list")).split("\n").map((l) => l.split(" ")[0])
       .filter((name) => name!.startsWith(`mvtest-conf${Deno.pid}-`));
     assert.deepEqual(leftovers, [], "netns left by conformance cases");
   },
-});
+);

@@ -13,18 +13,16 @@ import { PodResourcesDouble } from "./testing/pod_resources_double.ts";
 import { DaemonProcess } from "./testing/daemon_process.ts";
 import { writeLinkBrokerScript } from "./testing/broker_scripts.ts";
 import type { Device } from "./kubelet/api_types.ts";
-import { ip, isRoot, TestNetns } from "../testing/netns.ts";
+import { ip, TestNetns } from "../testing/netns.ts";
+import { rootTest } from "../testing/root_gate.ts";
 
 const LOWER0 = "macvtap.network.kubevirt.io/lower0";
 const LOWER1 = "macvtap.network.kubevirt.io/lower1";
 const healthOf = (devices: Device[]) => [...new Set(devices.map((d) => d.health))].join();
 
-Deno.test({
-  name: "sandboxed daemon + link broker in a netns: register, health, Allocate, restarts, reloads, GC",
-  ignore: !isRoot,
-  sanitizeResources: false, // child process pipes and grpc sockets close asynchronously after the steps
-  sanitizeOps: false,
-  async fn(t) {
+rootTest(
+  "sandboxed daemon + link broker in a netns: register, health, Allocate, restarts, reloads, GC",
+  async (t) => {
     await using node = await TestNetns.create("node");
     await using peer = await TestNetns.create("peer");
     await node.addVeth("lower0", "peer0", peer);
@@ -213,4 +211,5 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
-});
+  { sanitizers: false }, // child process pipes and grpc sockets close asynchronously after the steps
+);

@@ -1,14 +1,14 @@
 // `deno task demo` end to end: exits 0, shows every step, and leaves no netns, /dev/tapN or process behind.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { ip, isRoot, TEST_NETNS_PREFIX } from "../testing/netns.ts";
+import { ip, TEST_NETNS_PREFIX } from "../testing/netns.ts";
+import { rootTest } from "../testing/root_gate.ts";
 
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 
-Deno.test({
-  name: "demo: the whole pod-start path runs, every step reports, nothing is left behind",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "demo: the whole pod-start path runs, every step reports, nothing is left behind",
+  async () => {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", MAIN],
       stdout: "piped",
@@ -32,4 +32,4 @@ Deno.test({
       .output();
     assert.equal(new TextDecoder().decode(stray.stdout).trim(), "", "no daemon or broker process left");
   },
-});
+);

@@ -26,7 +26,7 @@ import {
 } from "../testing/test_node.ts";
 import { tapExists } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
-import { faultTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 
 const ROUNDS = 20;
 const VERSION = "1.0.0";
@@ -114,7 +114,7 @@ async function cleanUp(round: Round): Promise<void> {
   if (await node.link(round.allocation.tempName)) await node.ip("link", "del", round.allocation.tempName);
 }
 
-faultTest(
+rootTest(
   `concurrent ADD and DEL of one attachment, ${ROUNDS} rounds: attached or fully detached, never half`,
   async () => {
     await using node = await TestNode.create("fcaddel");
@@ -129,6 +129,7 @@ faultTest(
     }
     console.log(`outcomes over ${ROUNDS} rounds: ${JSON.stringify(outcomes)}`);
   },
+  { sanitizers: false },
 );
 
 /**
@@ -178,7 +179,7 @@ class HostLocalGate {
   }
 }
 
-faultTest("DEL runs whole while ADD waits on its IPAM ADD: the lease follows the link", async () => {
+rootTest("DEL runs whole while ADD waits on its IPAM ADD: the lease follows the link", async () => {
   await using node = await TestNode.create("fcaddelgadd");
   const gate = await HostLocalGate.install(node.binDir, "ADD");
   const round = await newRound(node, 0, gate.ipam(node.ipamDataDir));
@@ -188,9 +189,9 @@ faultTest("DEL runs whole while ADD waits on its IPAM ADD: the lease follows the
   await gate.open();
   console.log(`outcome: ${await settle(round, await adding, del)}`);
   await cleanUp(round);
-});
+}, { sanitizers: false });
 
-faultTest(
+rootTest(
   "ADD runs whole while DEL waits between its IPAM DEL and the link: the lease follows the link",
   async () => {
     await using node = await TestNode.create("fcaddelgdel");
@@ -203,6 +204,7 @@ faultTest(
     console.log(`outcome: ${await settle(round, add, await deleting)}`);
     await cleanUp(round);
   },
+  { sanitizers: false },
 );
 
 function exists(path: string): boolean {

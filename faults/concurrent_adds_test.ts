@@ -11,13 +11,13 @@ import { macvtapConfig } from "../testing/test_node.ts";
 import { DaemonNode } from "../daemon/testing/daemon_node.ts";
 import { macvtapsIn, tapExists } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
-import { faultTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 
 const PODS = 20;
 const VERSION = "1.0.0";
 const NETWORK = "fault-adds";
 
-faultTest(
+rootTest(
   `${PODS} concurrent ADDs of different devices into different pods: all succeed, own /dev/tapN each`,
   async () => {
     await using node = await DaemonNode.start("fcadds", { capacity: PODS });
@@ -60,4 +60,5 @@ faultTest(
     assert.deepEqual(leaseFiles(node.test.ipamDataDir, NETWORK), [], "every lease released");
     await waitFor("every /dev/tapN to go", () => allocations.every((a) => !tapExists(a.ifindex)));
   },
+  { sanitizers: false },
 );

@@ -8,7 +8,7 @@ import type { LogRecord } from "../daemon/log.ts";
 import { LOWER_LINK } from "../testing/test_node.ts";
 import { DaemonNode } from "../daemon/testing/daemon_node.ts";
 import { isRunning } from "../testing/processes.ts";
-import { faultTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 
 const INVALID = "invalid config file; keeping the last good config";
 
@@ -34,7 +34,7 @@ async function expectConfig(node: DaemonNode, capacity: number, mode: string, de
   assert.equal(link?.linkinfo?.info_data?.mode, mode, `${deviceId} was made in mode ${mode}`);
 }
 
-faultTest(
+rootTest(
   "config replaced by invalid JSON, an unknown mode, an empty file: old config kept, good one applied",
   async () => {
     await using node = await DaemonNode.start("fconfig", { capacity: 4 });
@@ -57,4 +57,5 @@ faultTest(
     await expectConfig(node, 6, "vepa", "lower0Mvp5");
     assert.ok(isRunning(node.daemon.pid), `the daemon never restarted:\n${node.daemon.transcript()}`);
   },
+  { sanitizers: false },
 );

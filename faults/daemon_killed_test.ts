@@ -12,11 +12,11 @@ import { DaemonNode, RESOURCE } from "../daemon/testing/daemon_node.ts";
 import { tapExists, tempLinksIn } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
 import { commandLine, isRunning } from "../testing/processes.ts";
-import { faultTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 
 const IN_FLIGHT = 50;
 
-faultTest(
+rootTest(
   `daemon SIGKILLed with ${IN_FLIGHT} Allocates in flight, restarted: GC leaves no temp link, no orphan broker`,
   async () => {
     await using node = await DaemonNode.start("fkill", { capacity: IN_FLIGHT });
@@ -81,4 +81,5 @@ faultTest(
     assert.ok(tapExists(again.ifindex), "Allocate works after the restart");
     assert.notEqual(node.brokerPid(), oldBroker);
   },
+  { sanitizers: false },
 );

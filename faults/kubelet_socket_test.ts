@@ -9,7 +9,7 @@ import { DaemonNode, RESOURCE } from "../daemon/testing/daemon_node.ts";
 import { tapExists } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
 import { isRunning } from "../testing/processes.ts";
-import { faultTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 
 const CAPACITY = 4;
 
@@ -28,7 +28,7 @@ async function expectServedAgain(node: DaemonNode, deviceId: string): Promise<vo
   assert.ok(isRunning(node.daemon.pid), `the daemon still runs:\n${node.daemon.transcript()}`);
 }
 
-faultTest(
+rootTest(
   "kubelet stopped under an open ListAndWatch, back 4 s later: the daemon re-registers once",
   async () => {
     await using node = await DaemonNode.start("fkubelet", { capacity: CAPACITY });
@@ -51,9 +51,10 @@ faultTest(
     await node.startKubelet();
     await expectServedAgain(node, "lower0Mvp1");
   },
+  { sanitizers: false },
 );
 
-faultTest(
+rootTest(
   "kubelet.sock deleted while ListAndWatch stays open, then the kubelet restarts: re-registered",
   async () => {
     await using node = await DaemonNode.start("fkubesock", { capacity: CAPACITY });
@@ -68,4 +69,5 @@ faultTest(
     await node.startKubelet();
     await expectServedAgain(node, "lower0Mvp2");
   },
+  { sanitizers: false },
 );

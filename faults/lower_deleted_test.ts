@@ -12,11 +12,11 @@ import { DaemonNode, RESOURCE } from "../daemon/testing/daemon_node.ts";
 import { macvtapsIn, tapExists } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
 import { isRunning } from "../testing/processes.ts";
-import { faultTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 
 const NETWORK = "fault-lower";
 
-faultTest(
+rootTest(
   "lower link deleted between Allocate and ADD: code 100 naming the device, nothing leaks",
   async () => {
     await using node = await DaemonNode.start("flower", { capacity: 4 });
@@ -52,4 +52,5 @@ faultTest(
 ${node.daemon.transcript()}`,
     );
   },
+  { sanitizers: false },
 );

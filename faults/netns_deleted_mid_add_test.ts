@@ -14,7 +14,7 @@ import { type Allocation, DEBIAN_CNI_DIR, macvtapConfig, TestNode } from "../tes
 import { deleteNetns, type TestNetns } from "../testing/netns.ts";
 import { tapExists } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
-import { faultTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 
 const ATTEMPTS = 40;
 /** DEL offsets run from 0 to this (ms after the ADD's exec): past a typical ADD with host-local. */
@@ -56,7 +56,7 @@ async function verify(
   return back ? "ADD failed, link back on node" : "ADD failed, link gone";
 }
 
-faultTest(
+rootTest(
   `pod netns deleted racing ADD, ${ATTEMPTS} attempts: clean success or failure, no macvtap left`,
   async () => {
     await using node = await TestNode.create("fnetns");
@@ -75,6 +75,7 @@ faultTest(
     }
     console.log(`outcomes over ${ATTEMPTS} attempts: ${JSON.stringify(outcomes)}`);
   },
+  { sanitizers: false },
 );
 
 /**
@@ -101,7 +102,7 @@ async function installNetnsDeletingIpam(binDir: string): Promise<string> {
   return victim;
 }
 
-faultTest(
+rootTest(
   "pod netns deleted while the plugin holds it (during IPAM): clean outcome, no macvtap left",
   async () => {
     await using node = await TestNode.create("fnetnspin");
@@ -118,4 +119,5 @@ faultTest(
     await assert.rejects(Deno.stat(attachment.pod.path), Deno.errors.NotFound, "the IPAM wrapper deleted it");
     console.log(`outcome: ${await verify(node, allocation, attachment.pod, add, config)}`);
   },
+  { sanitizers: false },
 );

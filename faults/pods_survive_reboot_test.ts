@@ -16,12 +16,12 @@ import { PodResourcesDouble } from "../daemon/testing/pod_resources_double.ts";
 import { DaemonNode, RESOURCE } from "../daemon/testing/daemon_node.ts";
 import { tapExists, tempLinksIn } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
-import { faultTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 
 const VERSION = "1.0.0";
 const DEVICE = "lower0Mvp1";
 
-faultTest(
+rootTest(
   "reboot and sandbox re-creation: the daemon re-creates the temp link at its ifindex; ADD against the old /dev/tapN works",
   async () => {
     await using node = await DaemonNode.start("freboot", {
@@ -62,6 +62,7 @@ faultTest(
     await addAt(node, second, config, allocation.ifindex, "ADD into the new sandbox");
     expectSuccess(await node.test.run("DEL", second, config), "DEL at the end");
   },
+  { sanitizers: false },
 );
 
 /** ADD into `pod`; the pod's net1 must be our macvtap at `ifindex`, with /dev/tap<ifindex>. */

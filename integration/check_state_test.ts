@@ -6,7 +6,7 @@ import { expectError, expectResult, expectSuccess } from "../testing/expect.ts";
 import { execPlugin, type PluginRun } from "../testing/plugin_exec.ts";
 import type { TestNetns } from "../testing/netns.ts";
 import { hostLocalIpam } from "../testing/host_local.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { type Attachment, macvtapConfig, TestNode } from "../testing/test_node.ts";
 
 const NEEDS = { programs: ["/usr/lib/cni/host-local"] };
@@ -96,7 +96,7 @@ function macvlan(node: TestNode, command: string, attachment: Attachment, stdin:
   return execPlugin({ binary, env: node.env(command, attachment), stdin, netnsPath: node.node.path });
 }
 
-integrationTest(
+rootTest(
   "CHECK: a deleted or changed route, promisc off, a changed prefix length each fail 105",
   async () => {
     await using node = await TestNode.create("checkst");
@@ -119,7 +119,7 @@ integrationTest(
   NEEDS,
 );
 
-integrationTest(
+rootTest(
   "CHECK control: Debian macvlan + host-local also fails CHECK once an IPAM route is deleted",
   async () => {
     await using node = await TestNode.create("checkmv");

@@ -16,7 +16,7 @@ import {
   tapOpenError,
 } from "./harness/frames.ts";
 import { tapNode } from "../testing/pod_view.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { type Allocation, macvtapConfig, TestNode, WIRE_LINK } from "../testing/test_node.ts";
 
 const QEMU: Credentials = { uid: 107, gid: 107 };
@@ -35,7 +35,7 @@ async function wireMac(node: TestNode): Promise<string> {
   return (await node.wire.link(WIRE_LINK))!.address;
 }
 
-integrationTest("datapath: a frame uid 107 writes to /dev/tapN leaves through the lower link", async () => {
+rootTest("datapath: a frame uid 107 writes to /dev/tapN leaves through the lower link", async () => {
   await using node = await TestNode.create("dptx");
   const mac = "02:00:00:d0:00:01";
   const { allocation } = await attach(node, "dpMvp0", mac);
@@ -46,7 +46,7 @@ integrationTest("datapath: a frame uid 107 writes to /dev/tapN leaves through th
   equal(parseEthernet(seen)?.src, mac);
 }, NEEDS);
 
-integrationTest(
+rootTest(
   "datapath: uid 107 reads from /dev/tapN the frame the wire sent to the macvtap's MAC",
   async () => {
     await using node = await TestNode.create("dprx");
@@ -68,7 +68,7 @@ integrationTest(
   NEEDS,
 );
 
-integrationTest("datapath: bridge mode, two pods on one lower link exchange frames tap to tap", async () => {
+rootTest("datapath: bridge mode, two pods on one lower link exchange frames tap to tap", async () => {
   await using node = await TestNode.create("dpbr");
   const macA = "02:00:00:d0:00:0a";
   const macB = "02:00:00:d0:00:0b";
@@ -100,7 +100,7 @@ async function exchange(node: TestNode, from: [Allocation, string], to: [Allocat
   deepEqual(onWire, outward.frame, "a frame between two local macvtaps leaked onto the lower link");
 }
 
-integrationTest(
+rootTest(
   "datapath: /dev/tapN is 0600 107:107 after ADD; uid 108 is refused, uid 107 is not",
   async () => {
     await using node = await TestNode.create("dpperm");
@@ -114,7 +114,7 @@ integrationTest(
   NEEDS,
 );
 
-integrationTest("datapath: owner/group from the NAD decide who may open /dev/tapN", async () => {
+rootTest("datapath: owner/group from the NAD decide who may open /dev/tapN", async () => {
   await using node = await TestNode.create("dpowner");
   const { allocation } = await attach(node, "dpMvp0", "02:00:00:d0:00:04", { owner: 2000, group: 2000 });
   deepEqual(tapNode(allocation.ifindex), { uid: 2000, gid: 2000, mode: 0o600 });

@@ -10,10 +10,10 @@ import { ensure, expectError, expectResult, expectSuccess } from "../testing/exp
 import { runDriver } from "../conformance/harness/libcni.ts";
 import { hostLocalIpam, leases } from "../testing/host_local.ts";
 import { expectBackOnNode, expectEmptyPod, globalAddresses } from "../testing/pod_view.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { CNI_DIST_DIR, DEBIAN_CNI_DIR, macvtapConfig, TestNode } from "../testing/test_node.ts";
 
-integrationTest('"mtu": 0 means not set: ADD keeps the lower\'s MTU, DEL succeeds', async () => {
+rootTest('"mtu": 0 means not set: ADD keeps the lower\'s MTU, DEL succeeds', async () => {
   await using node = await TestNode.create("mtu0");
   const allocation = await node.allocate("mtuMvp0");
   const pod = await node.attachment();
@@ -25,7 +25,7 @@ integrationTest('"mtu": 0 means not set: ADD keeps the lower\'s MTU, DEL succeed
   await expectEmptyPod(pod.pod);
 });
 
-integrationTest(
+rootTest(
   "cniVersion 0.2.0 through libcni + Debian host-local: ip4/dns Result, lease on the pod link",
   async () => {
     await using node = await TestNode.create("v020");
@@ -64,7 +64,7 @@ integrationTest(
   { programs: ["/usr/lib/cni/host-local"] },
 );
 
-integrationTest(
+rootTest(
   "cniVersion 0.1.0/0.2.0 without IPAM: ADD is code 1 and nothing moves; DEL succeeds",
   async () => {
     await using node = await TestNode.create("v010");
@@ -87,7 +87,7 @@ integrationTest(
   },
 );
 
-integrationTest('CNI_IFNAME "net%d": ADD and CHECK are code 4 and nothing moves; DEL succeeds', async () => {
+rootTest('CNI_IFNAME "net%d": ADD and CHECK are code 4 and nothing moves; DEL succeeds', async () => {
   await using node = await TestNode.create("ifpct");
   const allocation = await node.allocate("pctMvp0");
   const pod = await node.attachment("net%d");
@@ -104,7 +104,7 @@ integrationTest('CNI_IFNAME "net%d": ADD and CHECK are code 4 and nothing moves;
   await expectBackOnNode(node, allocation, del);
 });
 
-integrationTest("a config over the 4 MiB stdin limit: code 6 naming the limit, nothing moves", async () => {
+rootTest("a config over the 4 MiB stdin limit: code 6 naming the limit, nothing moves", async () => {
   await using node = await TestNode.create("bigin");
   const allocation = await node.allocate("bigMvp0");
   const pod = await node.attachment();

@@ -8,7 +8,7 @@ import { expectError } from "../testing/expect.ts";
 import { carriesMarker, markedFrame } from "./harness/ethernet.ts";
 import { type Credentials, FrameCapture, PYTHON, sendOnTapPath } from "./harness/frames.ts";
 import { expectBackOnNode } from "../testing/pod_view.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { LOWER_LINK, macvtapConfig, TestNode, WIRE_LINK } from "../testing/test_node.ts";
 import { ip, type IpLink, type TestNetns, uniqueIfindex } from "../testing/netns.ts";
 
@@ -76,7 +76,7 @@ function linkState(link: IpLink | null) {
   return link && { ifindex: link.ifindex, address: link.address, mtu: link.mtu, flags: link.flags };
 }
 
-integrationTest(
+rootTest(
   "kernel fact: a macvtap renumbered by a netns move loses /dev/tap<old>; the device itself still works",
   async () => {
     await using node = await TestNode.create("ixfact");
@@ -106,7 +106,7 @@ integrationTest(
   { programs: [PYTHON] },
 );
 
-integrationTest(
+rootTest(
   "ADD into a pod that already uses the macvtap's ifindex: clean 102, the pod's link untouched, macvtap back",
   async () => {
     await using node = await TestNode.create("ixclash");

@@ -6,7 +6,7 @@
 import { ok } from "node:assert/strict";
 import { ensure, expectResult, expectSuccess } from "../testing/expect.ts";
 import { configuredRoutes, expectEmptyPod, globalAddresses } from "../testing/pod_view.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { execPlugin } from "../testing/plugin_exec.ts";
 import { DEBIAN_CNI_DIR, LOWER_LINK, macvtapConfig, TestNode, WIRE_LINK } from "../testing/test_node.ts";
 import { waitFor } from "../testing/wait.ts";
@@ -53,7 +53,7 @@ function expectReleased(leaseFile: string, ip: string): Promise<true> {
   return waitFor(`dnsmasq to release ${ip} after DEL`, async () => !(await held()), { timeoutMs: 10_000 });
 }
 
-integrationTest(
+rootTest(
   "dhcp: ADD gets a lease from the DHCP server behind the lower link; DEL releases it",
   async () => {
     await using node = await TestNode.create("dhcp");
@@ -77,7 +77,7 @@ integrationTest(
   NEEDS,
 );
 
-integrationTest("dhcp (control): Debian's macvlan + dhcp get a lease on the same test node", async () => {
+rootTest("dhcp (control): Debian's macvlan + dhcp get a lease on the same test node", async () => {
   await using node = await TestNode.create("dhcpref");
   const { socket, leaseFile } = await startDhcp(node);
   const pod = await node.attachment();

@@ -13,7 +13,7 @@ import {
 } from "./doubles/install.ts";
 import { hostLocalIpam, leases } from "../testing/host_local.ts";
 import { expectBackOnNode, expectEmptyPod } from "../testing/pod_view.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import {
   type Allocation,
   type Attachment,
@@ -45,7 +45,7 @@ async function expectRolledBack(node: TestNode, allocation: Allocation, pod: Att
   ensure(left.length === 0, `host-local still holds ${JSON.stringify(left)}`, run);
 }
 
-integrationTest(
+rootTest(
   "rollback: host-local range exhausted -> its error passes through, nothing moved",
   async () => {
     await using node = await TestNode.create("rbfull");
@@ -78,7 +78,7 @@ integrationTest(
   HOST_LOCAL,
 );
 
-integrationTest(
+rootTest(
   "rollback: mtu above the lower's fails after the move (103) -> lease released, link back",
   async () => {
     await using node = await TestNode.create("rbmtu");
@@ -91,7 +91,7 @@ integrationTest(
   HOST_LOCAL,
 );
 
-integrationTest(
+rootTest(
   "rollback: /dev/tapN is a planted symlink (102) -> not followed, lease released, link back",
   async () => {
     await using node = await TestNode.create("rbtap");
@@ -120,7 +120,7 @@ integrationTest(
   HOST_LOCAL,
 );
 
-integrationTest("rollback: IPAM plugin missing from CNI_PATH (106) -> nothing moved", async () => {
+rootTest("rollback: IPAM plugin missing from CNI_PATH (106) -> nothing moved", async () => {
   await using node = await TestNode.create("rbmissing");
   const { allocation, pod, config } = await setUp(node);
   const run = await node.run("ADD", pod, config, { cniPath: `${node.binDir}:${CNI_DIST_DIR}` });
@@ -131,7 +131,7 @@ integrationTest("rollback: IPAM plugin missing from CNI_PATH (106) -> nothing mo
   await expectRolledBack(node, allocation, pod, run);
 });
 
-integrationTest(
+rootTest(
   "rollback: IPAM ADD hangs -> killed at MACVTAP_IPAM_TIMEOUT_MS (106), IPAM DEL sent",
   async () => {
     await using node = await TestNode.create("rbslow");
@@ -154,7 +154,7 @@ const UNUSABLE_ANSWERS: [string, string][] = [
 ];
 
 for (const [what, answer] of UNUSABLE_ANSWERS) {
-  integrationTest(`rollback: IPAM ${what} (106) -> IPAM DEL sent, nothing moved`, async () => {
+  rootTest(`rollback: IPAM ${what} (106) -> IPAM DEL sent, nothing moved`, async () => {
     await using node = await TestNode.create("rbbad");
     await installPrintingIpam(node.binDir, "odd-ipam", answer);
     const { allocation, pod, config } = await setUp(node, { type: "odd-ipam" });

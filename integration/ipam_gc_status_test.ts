@@ -5,12 +5,12 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { expectResult, expectSuccess } from "../testing/expect.ts";
 import { installPrintingIpam, scriptIpamCalls, scriptIpamStdin } from "./doubles/install.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { macvtapConfig, TestNode } from "../testing/test_node.ts";
 
 const ANSWER = { cniVersion: "1.1.0", ips: [{ address: "10.60.0.2/24", gateway: "10.60.0.1" }] };
 
-integrationTest(
+rootTest(
   "GC and STATUS (1.1.0) are forwarded to the IPAM plugin with the runtime's config",
   async () => {
     await using node = await TestNode.create("gcipam");

@@ -8,7 +8,7 @@ import { versionHasIpVersion } from "../conformance/harness/profile.ts";
 import { deleteNetns, type TestNetns } from "../testing/netns.ts";
 import { hostLocalIpam, leases } from "../testing/host_local.ts";
 import { configuredRoutes, expectEmptyPod, globalAddresses, tapNode } from "../testing/pod_view.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { type Attachment, macvtapConfig, TestNode } from "../testing/test_node.ts";
 
 const NETWORK = "hostlocal-net";
@@ -58,7 +58,7 @@ function expectDualStackResult(result: CniResult, version: string, run: PluginRu
 }
 
 for (const version of VERSIONS) {
-  integrationTest(
+  rootTest(
     `host-local [${version}]: ADD puts leased IPv4+IPv6 and routes on the pod macvtap`,
     async () => {
       await using node = await TestNode.create("hl");
@@ -88,7 +88,7 @@ for (const version of VERSIONS) {
 }
 
 for (const version of ["0.4.0", "1.0.0"]) {
-  integrationTest(
+  rootTest(
     `host-local [${version}]: CHECK passes after ADD and is forwarded to host-local CHECK`,
     async () => {
       await using node = await TestNode.create("hlchk");
@@ -125,14 +125,14 @@ async function delWithoutSandbox(gone: (node: TestNode, pod: Attachment) => Prom
   await expectNoLeases(node, "after DEL without a sandbox");
 }
 
-integrationTest("host-local: DEL after the pod netns was deleted still releases the lease", async () => {
+rootTest("host-local: DEL after the pod netns was deleted still releases the lease", async () => {
   await delWithoutSandbox(async (_node, pod) => {
     await deleteNetns(pod.pod.name);
     return pod.pod.path;
   });
 }, NEEDS);
 
-integrationTest("host-local: DEL with an empty CNI_NETNS still releases the lease", async () => {
+rootTest("host-local: DEL with an empty CNI_NETNS still releases the lease", async () => {
   await delWithoutSandbox(async (_node, pod) => {
     // The runtime lost the sandbox; the kernel deleted the macvtap with it.
     await deleteNetns(pod.pod.name);

@@ -8,7 +8,7 @@ import { expectResult, expectSuccess } from "../testing/expect.ts";
 import type { TestNetns } from "../testing/netns.ts";
 import { installPrintingIpam } from "./doubles/install.ts";
 import { expectEmptyPod } from "../testing/pod_view.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { macvtapConfig, TestNode } from "../testing/test_node.ts";
 
 /** A route of any table as `ip -j -d route show table all` reports it. */
@@ -57,7 +57,7 @@ const IPAM_ANSWER = {
   routes: ROUTES,
 };
 
-integrationTest(
+rootTest(
   "IPAM routes: priority, mtu, advmss, table and scope reach the kernel; host bits in dst name the network",
   async () => {
     await using node = await TestNode.create("rtfields");
@@ -92,7 +92,7 @@ integrationTest(
   },
 );
 
-integrationTest(
+rootTest(
   "IPAM routes: out-of-range route fields are the IPAM result's error (106), and nothing stays in the pod",
   async () => {
     await using node = await TestNode.create("rtbad");
@@ -113,7 +113,7 @@ integrationTest(
   },
 );
 
-integrationTest(
+rootTest(
   "Debian static: a route dst with host bits (192.168.10.7/24) is installed as 192.168.10.0/24",
   async () => {
     await using node = await TestNode.create("rthost");

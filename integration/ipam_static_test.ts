@@ -5,7 +5,7 @@ import { deepEqual } from "node:assert/strict";
 import { expectResult, expectSuccess } from "../testing/expect.ts";
 import { versionHasIpVersion } from "../conformance/harness/profile.ts";
 import { configuredRoutes, expectEmptyPod, globalAddresses } from "../testing/pod_view.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { macvtapConfig, TestNode } from "../testing/test_node.ts";
 
 const DNS = { nameservers: ["192.0.2.53"], domain: "example.test", search: ["example.test"] };
@@ -21,7 +21,7 @@ const STATIC_IPAM = {
 };
 
 for (const version of ["0.4.0", "1.0.0"]) {
-  integrationTest(
+  rootTest(
     `static [${version}]: fixed addresses, routes and DNS on the pod macvtap and in the Result`,
     async () => {
       await using node = await TestNode.create("static");

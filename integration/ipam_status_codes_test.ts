@@ -15,7 +15,7 @@ import {
   versionReport,
 } from "./doubles/answering_ipam.ts";
 import { hostLocalIpam } from "../testing/host_local.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { macvtapConfig, TestNode } from "../testing/test_node.ts";
 
 const SPEAKS_1_1 = versionReport(["0.4.0", "1.0.0", "1.1.0"]);
@@ -30,7 +30,7 @@ function runVerb(node: TestNode, command: string, ipam: Record<string, unknown>)
   return node.exec(env, stdin);
 }
 
-integrationTest(
+rootTest(
   "Debian host-local 1.1.1: STATUS is 50 (it refuses cniVersion 1.1.0), GC succeeds",
   async () => {
     await using node = await TestNode.create("sthl");
@@ -61,7 +61,7 @@ integrationTest(
   { programs: ["/usr/lib/cni/host-local"] },
 );
 
-integrationTest("IPAM STATUS errors: its 50 and 51 pass as they are, any other failure is 50", async () => {
+rootTest("IPAM STATUS errors: its 50 and 51 pass as they are, any other failure is 50", async () => {
   await using node = await TestNode.create("stcodes");
   const cases: [string, number, number][] = [
     ["its own 51", 51, 51],
@@ -89,7 +89,7 @@ integrationTest("IPAM STATUS errors: its 50 and 51 pass as they are, any other f
   }
 });
 
-integrationTest(
+rootTest(
   "IPAM GC errors pass through; a missing IPAM plugin is 50 for STATUS, its own error for GC",
   async () => {
     await using node = await TestNode.create("stgc");
@@ -117,7 +117,7 @@ integrationTest(
   },
 );
 
-integrationTest("an IPAM plugin whose VERSION lists no 1.1.0: STATUS 50 naming it, GC succeeds", async () => {
+rootTest("an IPAM plugin whose VERSION lists no 1.1.0: STATUS 50 naming it, GC succeeds", async () => {
   await using node = await TestNode.create("stold");
   await installAnsweringIpam(node.binDir, "old-ipam", {
     VERSION: versionReport(["0.3.1", "0.4.0", "1.0.0"]),

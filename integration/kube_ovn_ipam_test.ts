@@ -11,7 +11,7 @@ import type { KubeOvnPlan } from "./doubles/kube_ovn_ipam_double.ts";
 import { installKubeOvnDouble, kubeOvnCalls } from "./doubles/install.ts";
 import { type DelegateRequest, multusDelegate, type Nad, type PodSandbox } from "./harness/multus.ts";
 import { configuredRoutes, expectBackOnNode, expectEmptyPod, globalAddresses } from "../testing/pod_view.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { type Allocation, type ExecOptions, TestNode } from "../testing/test_node.ts";
 
 const RESERVED_MAC = "00:00:00:4b:0e:01";
@@ -75,7 +75,7 @@ function runDelegate(
   return node.run(command, attachment, config, { cniArgs, ...options });
 }
 
-integrationTest(
+rootTest(
   "kube-ovn double: the MAC kube-ovn reserved wins over kubemacpool's and the NAD's",
   async () => {
     await using node = await TestNode.create("kovnmac");
@@ -108,7 +108,7 @@ integrationTest(
   },
 );
 
-integrationTest(
+rootTest(
   "kube-ovn double: it gets the full config, the runtime's whole environment and the pod's K8S_POD_* args",
   async () => {
     await using node = await TestNode.create("kovnenv");
@@ -154,7 +154,7 @@ integrationTest(
   },
 );
 
-integrationTest(
+rootTest(
   "kube-ovn double: its code 11 reaches the runtime unchanged, IPAM DEL follows, nothing moved",
   async () => {
     await using node = await TestNode.create("kovn11");
@@ -179,7 +179,7 @@ integrationTest(
   },
 );
 
-integrationTest("kube-ovn double: a NAD without server_socket fails with kube-ovn's own error", async () => {
+rootTest("kube-ovn double: a NAD without server_socket fails with kube-ovn's own error", async () => {
   await using node = await TestNode.create("kovnsock");
   const { allocation, pod } = await setUp(node, DUAL_STACK);
   const nad = kubeOvnNad("1.0.0", { ipam: { type: "kube-ovn", provider: "p4p1.default" } });
@@ -207,7 +207,7 @@ async function lifeCycle(node: TestNode, allocation: Allocation, pod: PodSandbox
   return [add, check, del, again].map((run) => run.request.stdin);
 }
 
-integrationTest(
+rootTest(
   "kube-ovn double: CHECK and DEL reach kube-ovn, DEL also after the sandbox is gone",
   async () => {
     await using node = await TestNode.create("kovndel");

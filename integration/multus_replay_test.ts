@@ -20,7 +20,7 @@ import {
   linkNames,
   tapNode,
 } from "../testing/pod_view.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { TestNode } from "../testing/test_node.ts";
 
 const KUBEMACPOOL_MAC = "02:00:00:5e:10:01";
@@ -51,7 +51,7 @@ function multusDel(node: TestNode, request: DelegateRequest, cached?: CniResult)
   return exec(node, "DEL", request, { ...request.config, ...prevResult });
 }
 
-integrationTest(
+rootTest(
   "Multus + KubeVirt: VM network on kubevirt/macvtap-cni's NAD (0.3.1), MAC from CNI_ARGS",
   async () => {
     await using node = await TestNode.create("mkv");
@@ -91,7 +91,7 @@ integrationTest(
   },
 );
 
-integrationTest(
+rootTest(
   "Multus: NAD with capabilities mac/deviceID/CNIDeviceInfoFile, static IPAM from IP=, args.cni, CHECK",
   async () => {
     await using node = await TestNode.create("mcap");
@@ -134,7 +134,7 @@ integrationTest(
   STATIC,
 );
 
-integrationTest(
+rootTest(
   "Multus: NAD with the ips capability, static IPAM gets runtimeConfig.ips and IP= both",
   async () => {
     await using node = await TestNode.create("mips");
@@ -175,7 +175,7 @@ async function twoAttachments(node: TestNode) {
   return { nad, allocations, pod, requests };
 }
 
-integrationTest(
+rootTest(
   "Multus: two attachments of one resource get the device IDs in order; DEL in reverse",
   async () => {
     await using node = await TestNode.create("mtwo");
@@ -198,7 +198,7 @@ integrationTest(
   HOST_LOCAL,
 );
 
-integrationTest(
+rootTest(
   "Multus: the second ADD fails -> delPlugins DELs it (no cached result), then the first",
   async () => {
     await using node = await TestNode.create("mfail");
@@ -219,7 +219,7 @@ integrationTest(
   HOST_LOCAL,
 );
 
-integrationTest(
+rootTest(
   "Multus: DEL with the cached config after the sandbox netns is gone, in reverse order",
   async () => {
     await using node = await TestNode.create("mgone");

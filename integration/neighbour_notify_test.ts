@@ -8,7 +8,7 @@ import { expectResult } from "../testing/expect.ts";
 import { parseArp, parseNeighbourAdvert } from "./harness/ethernet.ts";
 import { FrameCapture, PYTHON } from "./harness/frames.ts";
 import { netSysctl } from "../testing/pod_view.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { macvtapConfig, TestNode, WIRE_LINK } from "../testing/test_node.ts";
 
 const MAC = "02:00:00:a4:00:01";
@@ -22,7 +22,7 @@ const STATIC_DUAL_STACK = {
   ],
 };
 
-integrationTest(
+rootTest(
   "neighbour notify: ADD with IPAM announces the addresses (gratuitous ARP, unsolicited NA)",
   async () => {
     await using node = await TestNode.create("garp");
@@ -53,7 +53,7 @@ integrationTest(
   NEEDS,
 );
 
-integrationTest(
+rootTest(
   "neighbour notify: arp_notify/ndisc_notify are set with IPAM and left alone without",
   async () => {
     await using node = await TestNode.create("garpctl");

@@ -9,7 +9,7 @@ import { deepEqual, equal } from "node:assert/strict";
 import { ensure } from "../testing/expect.ts";
 import { leases } from "../testing/host_local.ts";
 import { linkNames, tapNode } from "../testing/pod_view.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { CNI_DIST_DIR, DEBIAN_CNI_DIR, LOWER_LINK, TestNode } from "../testing/test_node.ts";
 
 const NETWORK = "mvtpod";
@@ -147,7 +147,7 @@ async function removeCachedResults(dir: string): Promise<void> {
   }
 }
 
-integrationTest(
+rootTest(
   "podman CNI backend: --network macvtap --mac-address gives the container its MAC and IP",
   async () => {
     await using node = await TestNode.create("podman");

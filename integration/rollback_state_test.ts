@@ -7,7 +7,7 @@ import { deepEqual, equal } from "node:assert/strict";
 import { ensure, expectError } from "../testing/expect.ts";
 import { installPrintingIpam, scriptIpamCalls } from "./doubles/install.ts";
 import { expectBackOnNode, expectEmptyPod } from "../testing/pod_view.ts";
-import { integrationTest } from "./harness/register.ts";
+import { rootTest } from "../testing/root_gate.ts";
 import { type Allocation, macvtapConfig, TestNode } from "../testing/test_node.ts";
 import type { IpLink } from "../testing/netns.ts";
 
@@ -39,7 +39,7 @@ function changingConfig(allocation: Allocation, ipamType: string, version = "1.0
 }
 
 for (const up of [true, false]) {
-  integrationTest(
+  rootTest(
     `rollback: the temp link comes back ${
       up ? "up" : "down"
     } as it was, with its MAC and MTU, not promiscuous`,
@@ -61,7 +61,7 @@ for (const up of [true, false]) {
   );
 }
 
-integrationTest(
+rootTest(
   "IPAM plugin missing from CNI_PATH: error before the link moves, and no release is claimed",
   async () => {
     await using node = await TestNode.create("rbmissing");
@@ -84,7 +84,7 @@ integrationTest(
   },
 );
 
-integrationTest(
+rootTest(
   "IPAM plugin that does not speak the config's cniVersion (Debian static at 1.1.0): code 1, nothing moved",
   async () => {
     await using node = await TestNode.create("rbversion");
@@ -107,7 +107,7 @@ integrationTest(
   { programs: ["/usr/lib/cni/static"] },
 );
 
-integrationTest(
+rootTest(
   "IPAM plugin gone between VERSION and ADD: rolled back, and no failed release is claimed",
   async () => {
     await using node = await TestNode.create("rbvanish");

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
 import { ip, type TestNetns } from "./netns.ts";
 import type { PluginRun } from "./plugin_exec.ts";
 import { DEBIAN_CNI_DIR, TestNode } from "./test_node.ts";
@@ -67,5 +68,24 @@ export class HostdevNode implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.test[Symbol.asyncDispose]();
+  }
+}
+
+/**
+ * Runs `fn` on a fresh {@link HostdevNode} holding the stand-in NICs `nics`, and proves afterwards, also when
+ * `fn` failed, that the machine's own eth0 did not move.
+ */
+export async function withHostdevNode(
+  purpose: string,
+  fn: (t: HostdevNode) => Promise<void>,
+  nics: readonly string[] = [],
+): Promise<void> {
+  const eth0Before = await machineEth0();
+  try {
+    await using t = await HostdevNode.create(purpose);
+    for (const nic of nics) await t.addNic(nic);
+    await fn(t);
+  } finally {
+    assert.equal(await machineEth0(), eth0Before, "the machine's eth0 is untouched");
   }
 }

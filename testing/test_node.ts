@@ -12,7 +12,8 @@
  * Disposing kills the processes the test started (by their handle), deletes pods, node and wire (the
  * kernel deletes every virtual link inside, and with a macvtap its /dev/tapN), then the work dir.
  *
- * Requires root, `--allow-run` (ip, nsenter, the plugin), `--allow-read`, `--allow-write` (temp dir).
+ * Requires root, `--allow-run` (ip, nsenter, the plugin), `--allow-read`, `--allow-write` (temp dir);
+ * creating one fails naming what is missing when the plugin is not built or nsenter is not installed.
  *
  * @module
  */
@@ -20,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { tempLinkName } from "../daemon/macvtap/temp_link_name.ts";
 import { execPlugin, type PluginRun } from "./plugin_exec.ts";
 import { TestNetns } from "./netns.ts";
+import { requirePrograms } from "./root_gate.ts";
 import { stopChild } from "./run_program.ts";
 
 /** The built plugin folder (`deno task build`). */
@@ -81,6 +83,7 @@ export class TestNode implements AsyncDisposable {
    * `lowerLink: false` node and wire stay unconnected (a test that puts its own links between them).
    */
   static async create(purpose: string, { lowerLink = true } = {}): Promise<TestNode> {
+    requirePrograms([`${CNI_DIST_DIR}/macvtap`, "/usr/bin/nsenter"]);
     const node = await TestNetns.create(`node-${purpose}`);
     const made: AsyncDisposable[] = [node];
     try {

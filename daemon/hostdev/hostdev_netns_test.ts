@@ -13,9 +13,9 @@ import { KubeletDouble } from "../testing/kubelet_double.ts";
 import { PodResourcesDouble } from "../testing/pod_resources_double.ts";
 import { writeLinkBrokerScript } from "../testing/broker_scripts.ts";
 import type { Device } from "../kubelet/api_types.ts";
-import { isRoot } from "../../testing/netns.ts";
 import { HostdevNode, machineEth0 } from "../../testing/hostdev_node.ts";
 import { expectOk } from "../../testing/expect.ts";
+import { rootTest } from "../../testing/root_gate.ts";
 
 const NICS = "macvtap.network.kubevirt.io/nics";
 const VIRTIO = "macvtap.network.kubevirt.io/virtio";
@@ -29,12 +29,9 @@ const CNI_CONFIG = {
   ipam: { type: "static", addresses: [{ address: "10.40.0.5/24" }] },
 };
 
-Deno.test({
-  name: "hostdev resource: advertised, allocated (env), attached by the CNI, returned on DEL",
-  ignore: !isRoot,
-  sanitizeResources: false, // child process pipes and grpc sockets close asynchronously after the steps
-  sanitizeOps: false,
-  async fn(t) {
+rootTest(
+  "hostdev resource: advertised, allocated (env), attached by the CNI, returned on DEL",
+  async (t) => {
     const eth0Before = await machineEth0();
     await using node = await HostdevNode.create("dp");
     await node.addNic("nic0");
@@ -123,4 +120,5 @@ Deno.test({
     }
     assert.equal(await machineEth0(), eth0Before, "the machine's eth0 is untouched");
   },
-});
+  { sanitizers: false }, // child process pipes and grpc sockets close asynchronously after the steps
+);

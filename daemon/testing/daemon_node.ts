@@ -13,13 +13,14 @@
  * @module
  */
 import { tempLinkName } from "../macvtap/temp_link_name.ts";
-import { writeLinkBrokerScript } from "./broker_scripts.ts";
+import { LINK_BROKER, writeLinkBrokerScript } from "./broker_scripts.ts";
 import { DaemonProcess } from "./daemon_process.ts";
 import { KubeletDouble } from "./kubelet_double.ts";
 import { PodResourcesDouble } from "./pod_resources_double.ts";
 import { type Allocation, LOWER_LINK, TestNode } from "../../testing/test_node.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { childPids, isRunning } from "../../testing/processes.ts";
+import { requirePrograms } from "../../testing/root_gate.ts";
 
 /** The resource the node's daemon serves. */
 export const RESOURCE = `macvtap.network.kubevirt.io/${LOWER_LINK}`;
@@ -56,6 +57,7 @@ export class DaemonNode implements AsyncDisposable {
   /** Creates the node and starts everything; resolves once the kubelet double has all devices Healthy. */
   static async start(purpose: string, options: DaemonNodeOptions = {}): Promise<DaemonNode> {
     const capacity = options.capacity ?? 100;
+    requirePrograms([LINK_BROKER]);
     const test = await TestNode.create(purpose);
     await using cleanup = new AsyncDisposableStack();
     cleanup.use(test);

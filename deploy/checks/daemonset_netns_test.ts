@@ -12,7 +12,8 @@ import assert from "node:assert/strict";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KubeletDouble } from "../../daemon/testing/kubelet_double.ts";
-import { isRoot, TestNetns } from "../../testing/netns.ts";
+import { TestNetns } from "../../testing/netns.ts";
+import { rootTest } from "../../testing/root_gate.ts";
 import { waitFor } from "../../testing/wait.ts";
 import { kustomize } from "./kubectl.ts";
 import { container, daemonArgs, findOne, flagValues, mountCovering } from "./manifest_checks.ts";
@@ -136,13 +137,9 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name:
-    "daemon container as written: registers, answers the probes, reloads a ConfigMap swap, stops on SIGTERM",
-  ignore: !isRoot,
-  sanitizeResources: false, // grpc sockets of the kubelet double close asynchronously
-  sanitizeOps: false,
-  async fn() {
+rootTest(
+  "daemon container as written: registers, answers the probes, reloads a ConfigMap swap, stops on SIGTERM",
+  async () => {
     await using node = await TestNetns.create("ds");
     await node.addVeth("lower0", "peer0");
     const root = await Deno.makeTempDir({ prefix: "mvt-ds-" });
@@ -233,7 +230,8 @@ Deno.test({
       await Deno.remove(root, { recursive: true });
     }
   },
-});
+  { sanitizers: false }, // grpc sockets of the kubelet double close asynchronously
+);
 
 /** Keeps the child's output for failure messages (and drains the pipes). */
 function collect(child: Deno.ChildProcess, lines: string[]): void {

@@ -24,13 +24,14 @@ import { kustomize } from "./kubectl.ts";
 import { container, daemonArgs, findOne, flagValues, mountCovering } from "./manifest_checks.ts";
 import { PLUGIN_NAME } from "../install_cni.ts";
 import { podmanRunArgs, podmanSkipReason } from "./podman.ts";
+import { rootTest } from "../../testing/root_gate.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 const BASE = await kustomize(`${ROOT}/deploy`);
 const DAEMON_SET = findOne(BASE, "DaemonSet");
 const DAEMON = container(DAEMON_SET, "deviceplugin");
 const INSTALLER = container(DAEMON_SET, "install-cni");
-const SKIP = isRoot ? await podmanSkipReason() : "needs root (podman, netns)";
+const SKIP = isRoot ? await podmanSkipReason() : null;
 
 /** Builds the image once for every test of this file. */
 let image: Promise<string> | null = null;
@@ -46,14 +47,9 @@ async function podman(args: string[]): Promise<{ code: number; stdout: string; s
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
 }
 
+/** A root-gated test of the image; grpc sockets of the kubelet double close asynchronously. */
 function test(name: string, fn: () => Promise<void>): void {
-  Deno.test({
-    name: SKIP ? `${name} (skipped: ${SKIP})` : name,
-    ignore: SKIP !== null,
-    sanitizeResources: false, // grpc sockets of the kubelet double close asynchronously
-    sanitizeOps: false,
-    fn,
-  });
+  rootTest(name, fn, { programs: ["podman"], sanitizers: false, skip: SKIP });
 }
 
 test("image: the daemon's --help and --version, read-only, no capabilities", async () => {

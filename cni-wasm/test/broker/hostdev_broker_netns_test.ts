@@ -3,21 +3,19 @@
 // main), and after `watch` it is reported again (a `new` event) the moment it gains or loses one — a NIC that
 // gets the default route after coming up (DHCP) must leave the hostdev offer then, not at the next list.
 import assert from "node:assert/strict";
-import { ip, isRoot, TestNetns } from "../../../testing/netns.ts";
+import { ip, TestNetns } from "../../../testing/netns.ts";
 import { Broker, buildBroker, type Line } from "./_broker_process.ts";
-
-const built = buildBroker();
+import { rootTest } from "../../../testing/root_gate.ts";
 
 type Link = { name: string; defaultRoute?: boolean };
 
 const linkEvent = (name: string) => (line: Line) =>
   line.event === "link" && (line.link as Link).name === name && line.action === "new";
 
-Deno.test({
-  name: "link broker: defaultRoute in list and as events when a default route comes and goes",
-  ignore: !isRoot,
-  async fn() {
-    await built;
+rootTest(
+  "link broker: defaultRoute in list and as events when a default route comes and goes",
+  async () => {
+    await buildBroker();
     await using node = await TestNetns.create("broker-routes");
     await node.addVeth("nic0", "nic0p");
     await node.addVeth("nic1", "nic1p");
@@ -43,14 +41,12 @@ Deno.test({
     const gained = await broker.next(linkEvent("nic2"));
     assert.equal((gained.link as Link).defaultRoute, true, "nic2 gained a default route (table 200)");
   },
-});
+);
 
-Deno.test({
-  name:
-    "link broker on this machine, list only (read-only): eth0 is a virtio_net NIC with a PCI address and the default route",
-  ignore: !isRoot,
-  async fn() {
-    await built;
+rootTest(
+  "link broker on this machine, list only (read-only): eth0 is a virtio_net NIC with a PCI address and the default route",
+  async () => {
+    await buildBroker();
     const [eth0] = JSON.parse(await ip("-j", "-d", "link", "show", "eth0"));
     await using broker = new Broker({ path: "/proc/self/ns/net" });
     await broker.next((line) => "hello" in line);
@@ -64,4 +60,4 @@ Deno.test({
       assert.match(String(reported.pciAddress), /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/);
     }
   },
-});
+);

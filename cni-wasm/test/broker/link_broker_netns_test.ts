@@ -1,16 +1,14 @@
 // The built link broker (dist/link-broker) speaking protocol v1 in a throwaway node netns:
 // list, watch events, create/delete within its mandate, refusals outside it, and protocol errors.
 import assert from "node:assert/strict";
-import { isRoot, TestNetns } from "../../../testing/netns.ts";
+import { TestNetns } from "../../../testing/netns.ts";
 import { Broker, buildBroker, type Line } from "./_broker_process.ts";
+import { rootTest } from "../../../testing/root_gate.ts";
 
-const built = buildBroker();
-
-Deno.test({
-  name: "link broker: hello, list, watch, create and delete a temp macvtap, events",
-  ignore: !isRoot,
-  async fn() {
-    await built;
+rootTest(
+  "link broker: hello, list, watch, create and delete a temp macvtap, events",
+  async () => {
+    await buildBroker();
     await using node = await TestNetns.create("broker");
     await node.addVeth("lower0", "peer0");
     await using broker = new Broker(node);
@@ -47,13 +45,12 @@ Deno.test({
     await broker.next((line) => line.event === "link" && line.action === "del");
     assert.equal(await node.link("mvt1fe868afb8c3"), null);
   },
-});
+);
 
-Deno.test({
-  name: "link broker: refuses anything outside its mandate, and bad requests, without touching links",
-  ignore: !isRoot,
-  async fn() {
-    await built;
+rootTest(
+  "link broker: refuses anything outside its mandate, and bad requests, without touching links",
+  async () => {
+    await buildBroker();
     await using node = await TestNetns.create("broker");
     await node.addVeth("lower0", "peer0");
     await node.addVeth("mvt000000000001", "other0"); // a veth with a temp-link-shaped name
@@ -76,4 +73,4 @@ Deno.test({
     const names = (await node.links()).map((l) => l.ifname).sort();
     assert.deepEqual(names, ["lo", "lower0", "mvt000000000001", "other0", "peer0"]);
   },
-});
+);

@@ -3,10 +3,9 @@
 // NUMA node (the one its ports agree on), in throwaway namespaces: createMacvtap at a requested ifindex,
 // listPeerMacvtaps (macvtaps moved into another netns, as the CNI does), and masterIfindex on ports.
 import assert from "node:assert/strict";
-import { isRoot, TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
+import { TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
 import { Broker, buildBroker, type Line } from "./_broker_process.ts";
-
-const built = buildBroker();
+import { rootTest } from "../../../testing/root_gate.ts";
 
 const TEMP = "mvt00000000a001";
 const OTHER = "mvt00000000a002";
@@ -23,11 +22,10 @@ async function ask(broker: Broker, id: number, request: Line): Promise<Line> {
   return await broker.answer(id);
 }
 
-Deno.test({
-  name: "link broker: createMacvtap at a requested ifindex; EEXIST when it is taken; bad ifindex refused",
-  ignore: !isRoot,
-  async fn() {
-    await built;
+rootTest(
+  "link broker: createMacvtap at a requested ifindex; EEXIST when it is taken; bad ifindex refused",
+  async () => {
+    await buildBroker();
     await using node = await TestNetns.create("broker-ifx");
     await node.addVeth("lower0", "peer0");
     await using broker = new Broker(node);
@@ -69,13 +67,12 @@ Deno.test({
     }
     assert.equal(await node.link(OTHER), null);
   },
-});
+);
 
-Deno.test({
-  name: "link broker: listPeerMacvtaps reports a macvtap moved into another netns until it is deleted there",
-  ignore: !isRoot,
-  async fn() {
-    await built;
+rootTest(
+  "link broker: listPeerMacvtaps reports a macvtap moved into another netns until it is deleted there",
+  async () => {
+    await buildBroker();
     await using node = await TestNetns.create("broker-peer");
     await using pod = await TestNetns.create("broker-pod");
     await node.addVeth("lower0", "peer0");
@@ -102,13 +99,12 @@ Deno.test({
     await pod.ip("link", "del", "net1");
     assert.deepEqual(await list(3), [], "deleted in the pod: gone everywhere");
   },
-});
+);
 
-Deno.test({
-  name: "link broker: a port's link reports masterIfindex (how the daemon finds a bond's slaves)",
-  ignore: !isRoot,
-  async fn() {
-    await built;
+rootTest(
+  "link broker: a port's link reports masterIfindex (how the daemon finds a bond's slaves)",
+  async () => {
+    await buildBroker();
     await using node = await TestNetns.create("broker-master");
     await node.addVeth("port0", "peer0");
     await node.ip("link", "add", "br0", "type", "bridge");
@@ -119,4 +115,4 @@ Deno.test({
     assert.equal(byName.get("port0")?.masterIfindex, byName.get("br0")?.ifindex);
     assert.equal(byName.get("peer0")?.masterIfindex, undefined);
   },
-});
+);

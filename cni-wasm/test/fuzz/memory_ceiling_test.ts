@@ -11,7 +11,7 @@ import { ensure } from "../../../testing/expect.ts";
 import type { PluginRun } from "../../../testing/plugin_exec.ts";
 import { installPrintingIpam, scriptIpamCalls } from "../../../integration/doubles/install.ts";
 import { expectBackOnNode, expectEmptyPod } from "../../../testing/pod_view.ts";
-import { integrationTest } from "../../../integration/harness/register.ts";
+import { rootTest } from "../../../testing/root_gate.ts";
 import { type Attachment, TestNode } from "../../../testing/test_node.ts";
 import { fuzzIterations } from "./_inputs.ts";
 import {
@@ -110,7 +110,7 @@ async function runAll(node: TestNode, configs: Iterable<HeavyConfig>, first = 0)
   return outcomes;
 }
 
-integrationTest(
+rootTest(
   "memory ceiling: the worst prevResult shapes up to 4 MiB never trap, never leak",
   async () => {
     await using node = await TestNode.create("heavyshape");
@@ -127,7 +127,7 @@ integrationTest(
   },
 );
 
-integrationTest(
+rootTest(
   "memory ceiling: random prevResult-heavy configs up to 4 MiB never trap, never leak",
   async () => {
     await using node = await TestNode.create("heavyrandom");
@@ -145,7 +145,7 @@ const ipamSearchKept: ResultCheck = (result) => {
   equal(x.length, 3 << 20, "prevResult's string");
 };
 
-integrationTest(
+rootTest(
   "memory ceiling: a 4 MiB config with a 1 MiB IPAM result; one byte more is refused cleanly",
   async () => {
     await using node = await TestNode.create("heavyipam");

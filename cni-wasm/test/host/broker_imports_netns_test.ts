@@ -1,8 +1,9 @@
 // The imports the link broker adds: wait_readable (stdin + netlink sockets) and
 // link_numa_node. The event test keeps the host's stdin open, as the daemon does.
 import assert from "node:assert/strict";
-import { isRoot, TestNetns } from "../../../testing/netns.ts";
+import { TestNetns } from "../../../testing/netns.ts";
 import { buildProbes, runProbe, STREAM_PROBE } from "./_probe.ts";
+import { rootTest } from "../../../testing/root_gate.ts";
 
 /** Starts the probe in stream mode with stdin left open; returns the child and a line reader. */
 async function startStreamProbe(args: string[]) {
@@ -29,10 +30,9 @@ async function startStreamProbe(args: string[]) {
   return { child, nextLine, rest: async () => (await Array.fromAsync(lines)).join("") };
 }
 
-Deno.test({
-  name: "wait_readable (stream mode): wakes with bit 1 when a link event arrives on the socket",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "wait_readable (stream mode): wakes with bit 1 when a link event arrives on the socket",
+  async () => {
     await using ns = await TestNetns.create("host-wait");
     const probe = await startStreamProbe(["wait", ns.path, "-1"]);
     try {
@@ -46,12 +46,11 @@ Deno.test({
       await probe.child.status;
     }
   },
-});
+);
 
-Deno.test({
-  name: "wait_readable (stream mode): stdin at end of file is bit 0",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "wait_readable (stream mode): stdin at end of file is bit 0",
+  async () => {
     const probe = await startStreamProbe(["wait", "-", "-1"]);
     try {
       assert.equal(await probe.nextLine(), "subscribed=ok");
@@ -62,12 +61,11 @@ Deno.test({
       await probe.child.status;
     }
   },
-});
+);
 
-Deno.test({
-  name: "wait_readable (stream mode): nothing readable within the timeout is 0",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "wait_readable (stream mode): nothing readable within the timeout is 0",
+  async () => {
     const probe = await startStreamProbe(["wait", "-", "50"]);
     try {
       assert.equal(await probe.nextLine(), "subscribed=ok");
@@ -78,16 +76,15 @@ Deno.test({
       await probe.child.status;
     }
   },
-});
+);
 
-Deno.test({
-  name: "wait_readable (cni mode): the buffered stdin is ready at once, sockets are only peeked",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "wait_readable (cni mode): the buffered stdin is ready at once, sockets are only peeked",
+  async () => {
     const run = await runProbe(["wait", "-", "-1"]);
     assert.equal(run.values.get("wait"), "1");
   },
-});
+);
 
 Deno.test("link_numa_node: devices without a node (virtual, or missing) are -ENOENT, bad names -EINVAL", async () => {
   assert.equal((await runProbe(["numa", "lo"])).values.get("numa"), "-2");

@@ -2,8 +2,9 @@
 // only "0"/"1", written inside the given netns (checked with `ip netns exec … sysctl` there), never the
 // host's own.
 import assert from "node:assert/strict";
-import { isRoot, TestNetns } from "../../../testing/netns.ts";
+import { TestNetns } from "../../../testing/netns.ts";
 import { runProbe } from "./_probe.ts";
+import { rootTest } from "../../../testing/root_gate.ts";
 
 async function sysctlIn(ns: TestNetns, key: string): Promise<string> {
   const out = await new Deno.Command("ip", {
@@ -23,10 +24,9 @@ async function set(ns: TestNetns, key: string, value: string): Promise<string | 
   return (await runProbe(["sysctl", ns.path, key, value])).values.get("sysctl");
 }
 
-Deno.test({
-  name: "sysctl_set: arp_notify and ndisc_notify are written inside the netns only",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "sysctl_set: arp_notify and ndisc_notify are written inside the netns only",
+  async () => {
     await using pod = await TestNetns.create("sysctl");
     await pod.addVeth("net1", "peer1");
     const hostBefore = await hostSysctl("net.ipv4.conf.default.arp_notify");
@@ -43,12 +43,11 @@ Deno.test({
     );
     assert.equal(await set(pod, "net/ipv4/conf/nosuch0/arp_notify", "1"), "-2", "no such interface");
   },
-});
+);
 
-Deno.test({
-  name: "sysctl_set: any other key, a bad interface name or a value other than 0/1 is -EINVAL",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "sysctl_set: any other key, a bad interface name or a value other than 0/1 is -EINVAL",
+  async () => {
     await using pod = await TestNetns.create("sysctl");
     await pod.addVeth("net1", "peer1");
     for (
@@ -72,4 +71,4 @@ Deno.test({
     }
     assert.equal(await sysctlIn(pod, "net.ipv4.conf.net1.arp_notify"), "0", "nothing was written");
   },
-});
+);

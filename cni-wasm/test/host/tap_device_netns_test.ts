@@ -1,8 +1,9 @@
 // tap_stat / tap_chown on a real macvtap's /dev/tap<ifindex>, and the refusals:
 // symlinks, files that are not character devices, missing nodes, bad ifindexes.
 import assert from "node:assert/strict";
-import { isRoot, TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
+import { TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
 import { runProbe } from "./_probe.ts";
+import { rootTest } from "../../../testing/root_gate.ts";
 
 /** A macvtap on a veth lower inside a throwaway netns; /dev/tap<ifindex> appears globally. */
 async function withMacvtap(body: (ifindex: number) => Promise<void>): Promise<void> {
@@ -24,10 +25,9 @@ async function withFakeNode(make: (path: string) => Promise<void>, body: (n: num
   }
 }
 
-Deno.test({
-  name: "tap_stat/tap_chown: owner changes on the real device; -1 keeps uid or gid",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "tap_stat/tap_chown: owner changes on the real device; -1 keeps uid or gid",
+  async () => {
     await withMacvtap(async (ifindex) => {
       const before = await runProbe(["tap-stat", String(ifindex)]);
       assert.equal(before.values.get("stat"), "0", before.stdout);
@@ -45,12 +45,11 @@ Deno.test({
       assert.deepEqual([after.values.get("uid"), after.values.get("gid")], ["107", "0"]);
     });
   },
-});
+);
 
-Deno.test({
-  name: "tap_chown/tap_stat: a symlink /dev/tapN is refused with -ELOOP and its target is untouched",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "tap_chown/tap_stat: a symlink /dev/tapN is refused with -ELOOP and its target is untouched",
+  async () => {
     const target = await Deno.makeTempFile();
     try {
       await withFakeNode((path) => Deno.symlink(target, path), async (ifindex) => {
@@ -65,12 +64,11 @@ Deno.test({
       await Deno.remove(target);
     }
   },
-});
+);
 
-Deno.test({
-  name: "tap_chown: a regular file at /dev/tapN is not a character device: -ENODEV, owner unchanged",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "tap_chown: a regular file at /dev/tapN is not a character device: -ENODEV, owner unchanged",
+  async () => {
     await withFakeNode((path) => Deno.writeTextFile(path, ""), async (ifindex) => {
       assert.equal(
         (await runProbe(["tap-chown", String(ifindex), "107", "107"])).values.get("chown"),
@@ -79,12 +77,11 @@ Deno.test({
       assert.equal((await Deno.stat(`/dev/tap${ifindex}`)).uid, 0);
     });
   },
-});
+);
 
-Deno.test({
-  name: "tap_stat/tap_chown: a missing node is -ENOENT, a non-positive ifindex or bad id -EINVAL",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "tap_stat/tap_chown: a missing node is -ENOENT, a non-positive ifindex or bad id -EINVAL",
+  async () => {
     const missing = String(uniqueIfindex());
     assert.equal((await runProbe(["tap-stat", missing])).values.get("stat"), "-2");
     assert.equal((await runProbe(["tap-chown", missing, "1", "1"])).values.get("chown"), "-2");
@@ -93,4 +90,4 @@ Deno.test({
       assert.equal(run.values.get(key), "-22", key);
     }
   },
-});
+);

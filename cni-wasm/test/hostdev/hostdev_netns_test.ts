@@ -6,9 +6,10 @@
 // port, macvtap, unknown PCI address) touch nothing; DEL after the pod netns is gone. The machine's own
 // eth0 is never moved: its ifindex, name and MAC are compared before and after every test.
 import assert from "node:assert/strict";
-import { ip, isRoot } from "../../../testing/netns.ts";
+import { ip } from "../../../testing/netns.ts";
+import { rootTest } from "../../../testing/root_gate.ts";
 import { waitFor } from "../../../testing/wait.ts";
-import { HostdevNode, machineEth0, NIC_ALIAS, NIC_MAC } from "../../../testing/hostdev_node.ts";
+import { type HostdevNode, NIC_ALIAS, NIC_MAC, withHostdevNode } from "../../../testing/hostdev_node.ts";
 import { expectOk } from "../../../testing/expect.ts";
 
 const CONFIG = {
@@ -22,20 +23,9 @@ const CONFIG = {
   ipam: { type: "static", addresses: [{ address: "10.10.0.5/24" }] },
 };
 
+/** A root-gated test on a fresh HostdevNode; the machine's eth0 is compared before and after. */
 function hostdevTest(name: string, fn: (t: HostdevNode) => Promise<void>): void {
-  Deno.test({
-    name,
-    ignore: !isRoot,
-    async fn() {
-      const eth0Before = await machineEth0();
-      try {
-        await using t = await HostdevNode.create("cni");
-        await fn(t);
-      } finally {
-        assert.equal(await machineEth0(), eth0Before, "the machine's eth0 is untouched");
-      }
-    },
-  });
+  rootTest(name, () => withHostdevNode("cni", fn), { programs: ["/usr/lib/cni/static"] });
 }
 
 async function nicState(t: HostdevNode, name = "nic0") {

@@ -4,7 +4,7 @@
 // default route, so asking for it by its PCI address must find it and refuse it. Its ifindex, name and MAC
 // are compared before and after.
 import assert from "node:assert/strict";
-import { isRoot } from "../../../testing/netns.ts";
+import { rootTest } from "../../../testing/root_gate.ts";
 import { NativeModule } from "../native_module.ts";
 import { machineEth0 } from "../../../testing/hostdev_node.ts";
 
@@ -23,10 +23,9 @@ async function eth0PciAddress(): Promise<string | null> {
 
 const pci = await eth0PciAddress();
 
-Deno.test({
-  name: "the machine's eth0 is found by its PCI address and refused: it carries the default route",
-  ignore: !isRoot || pci === null,
-  async fn() {
+rootTest(
+  "the machine's eth0 is found by its PCI address and refused: it carries the default route",
+  async () => {
     const before = await machineEth0();
     {
       await using native = await NativeModule.start();
@@ -39,4 +38,5 @@ Deno.test({
     }
     assert.equal(await machineEth0(), before);
   },
-});
+  { skip: pci === null ? "this machine's eth0 has no PCI address" : null },
+);

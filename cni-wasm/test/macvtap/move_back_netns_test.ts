@@ -5,8 +5,9 @@
 // already uses the ifindex, as a kernel that ignored the pin would leave it. The step runs on the native
 // host from the node netns (modules/command.ts), like the plugin.
 import assert from "node:assert/strict";
-import { isRoot, NEEDS_ROOT, TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
+import { TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
 import { NativeModule } from "../native_module.ts";
+import { rootTest } from "../../../testing/root_gate.ts";
 
 const MAC = "02:00:00:4d:00:01";
 
@@ -46,12 +47,9 @@ function state(
     };
 }
 
-Deno.test({
-  name: isRoot
-    ? "rollback finds our renumbered macvtap in the pod and puts it back at its node ifindex, as it was"
-    : NEEDS_ROOT,
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "rollback finds our renumbered macvtap in the pod and puts it back at its node ifindex, as it was",
+  async () => {
     await using node = await TestNetns.create("mb-node");
     await using pod = await TestNetns.create("mb-pod");
     await using wire = await TestNetns.create("mb-wire");
@@ -70,14 +68,11 @@ Deno.test({
     assert.deepEqual(back, { ifindex: index, address: MAC, mtu: 1500, up: true, promiscuity: 0 });
     assert.ok((await Deno.lstat(`/dev/tap${index}`)).isCharDevice, `/dev/tap${index} names it again`);
   },
-});
+);
 
-Deno.test({
-  name: isRoot
-    ? "rollback never takes a pod's own macvtap that has our names but not our lower link"
-    : NEEDS_ROOT,
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "rollback never takes a pod's own macvtap that has our names but not our lower link",
+  async () => {
     await using node = await TestNetns.create("mb-node");
     await using pod = await TestNetns.create("mb-pod");
     await using wire = await TestNetns.create("mb-wire");
@@ -91,4 +86,4 @@ Deno.test({
     assert.equal(JSON.stringify(await pod.links()), before, "nothing in the pod moved or changed");
     assert.equal(state(await node.link("mvttemp"))?.ifindex, index, "ours never left the node");
   },
-});
+);

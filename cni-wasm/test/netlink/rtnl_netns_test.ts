@@ -5,8 +5,9 @@
  * Requires root, --allow-run (ip, the test module, wasm2c and cc to build it) and read/write on the repository.
  */
 import assert from "node:assert/strict";
-import { isRoot, NEEDS_ROOT, TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
+import { TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
 import { type ModuleArgument, NativeModule } from "../native_module.ts";
+import { rootTest } from "../../../testing/root_gate.ts";
 
 const AF_UNSPEC = 0;
 const AF_INET = 2;
@@ -50,10 +51,9 @@ async function connIn(nl: Kernel, ns: TestNetns, groups = 0): Promise<number> {
 
 const ok = async (answer: Promise<Json>) => assert.deepEqual(await answer, { error: null });
 
-Deno.test({
-  name: "rtnl on the kernel: create a macvtap, then move + rename + MAC + MTU + up + promisc in ONE message",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "rtnl on the kernel: create a macvtap, then move + rename + MAC + MTU + up + promisc in ONE message",
+  async () => {
     await using node = await TestNetns.create("nl-node");
     await using pod = await TestNetns.create("nl-pod");
     await node.addVeth("vlo0", "vlo1");
@@ -108,12 +108,11 @@ Deno.test({
       "ENODEV in the node",
     );
   },
-});
+);
 
-Deno.test({
-  name: "rtnl on the kernel: move + rename onto a taken name is NOT atomic: moved, MTU set, old name, EEXIST",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "rtnl on the kernel: move + rename onto a taken name is NOT atomic: moved, MTU set, old name, EEXIST",
+  async () => {
     // What kernel 6.18 does (and what CNI rollback has to expect): do_setlink moves the link first,
     // applies the MTU, then fails the rename, so after EEXIST the link sits in the target netns under
     // its old name with part of the change applied.
@@ -135,12 +134,11 @@ Deno.test({
       "in the pod netns, old name, MTU already applied",
     );
   },
-});
+);
 
-Deno.test({
-  name: "rtnl on the kernel: addresses, routes, EEXIST, an ext-ack EINVAL, delete and ENODEV",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "rtnl on the kernel: addresses, routes, EEXIST, an ext-ack EINVAL, delete and ENODEV",
+  async () => {
     await using pod = await TestNetns.create("nl-pod");
     await pod.addVeth("eth1", "peer1");
     await using nl = await Kernel.start();
@@ -181,12 +179,11 @@ Deno.test({
     assert.equal((await nl.json("rtnlDeleteLink", link.index)).error.errno, 19);
     assert.equal((await nl.json("rtnlListLinks")).links.map((l: Json) => l.name).join(","), "lo");
   },
-});
+);
 
-Deno.test({
-  name: "rtnl on the kernel: RTMGRP_LINK events for links created and deleted by someone else",
-  ignore: !isRoot,
-  async fn() {
+rootTest(
+  "rtnl on the kernel: RTMGRP_LINK events for links created and deleted by someone else",
+  async () => {
     await using node = await TestNetns.create("nl-events");
     await using nl = await Kernel.start();
     await connIn(nl, node, RTMGRP_LINK);
@@ -205,6 +202,4 @@ Deno.test({
       assert.ok(seen.includes(expected), `${expected} in ${seen.join(", ")}`);
     }
   },
-});
-
-if (!isRoot) console.error(`rtnl_netns_test: ${NEEDS_ROOT}`);
+);
