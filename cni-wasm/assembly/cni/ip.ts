@@ -149,3 +149,33 @@ export function formatIp(bytes: Uint8Array): string {
   for (let i = 0; i < bytes.length; i += 2) parts.push(((<i32> bytes[i] << 8) | bytes[i + 1]).toString(16));
   return parts.join(":");
 }
+
+/**
+ * Compact text form: dotted quad, or IPv6 with the longest run of two or more zero groups
+ * written "::" (the first one on a tie, RFC 5952 section 4.2).
+ */
+export function compactIp(bytes: Uint8Array): string {
+  if (bytes.length != 16) return formatIp(bytes);
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8;) {
+    let run = 0;
+    while (i + run < 8 && bytes[(i + run) * 2] == 0 && bytes[(i + run) * 2 + 1] == 0) run++;
+    if (run > bestLength) {
+      bestStart = i;
+      bestLength = run;
+    }
+    i += run > 0 ? run : 1;
+  }
+  let text = "";
+  for (let i = 0; i < 8; i++) {
+    if (i == bestStart) {
+      text += "::";
+      i += bestLength - 1;
+      continue;
+    }
+    if (text.length > 0 && !text.endsWith(":")) text += ":";
+    text += ((<i32> bytes[i * 2] << 8) | bytes[i * 2 + 1]).toString(16);
+  }
+  return text;
+}

@@ -14,7 +14,7 @@
 //            @gateway #metric ^table ~protocol !scope =preferred source %mtu, each only when not the default
 
 import { CniError } from "../cni/errors";
-import { formatIp, IpAddress, parseCidr } from "../cni/ip";
+import { compactIp, IpAddress, parseCidr } from "../cni/ip";
 import { netlinkFailure } from "../attach/failures";
 import { AddressMessage } from "../netlink/address";
 import {
@@ -249,33 +249,6 @@ function parseNumber(text: string): i64 {
     n = n * 10 + (c - 0x30);
   }
   return n <= 0xffffffff ? n : -1;
-}
-
-/** Dotted quad, or IPv6 with the longest run of zero groups written "::" (RFC 5952). */
-export function compactIp(bytes: Uint8Array): string {
-  if (bytes.length != 16) return formatIp(bytes);
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8;) {
-    let run = 0;
-    while (i + run < 8 && bytes[(i + run) * 2] == 0 && bytes[(i + run) * 2 + 1] == 0) run++;
-    if (run > bestLength) {
-      bestStart = i;
-      bestLength = run;
-    }
-    i += run > 0 ? run : 1;
-  }
-  let text = "";
-  for (let i = 0; i < 8; i++) {
-    if (i == bestStart) {
-      text += "::";
-      i += bestLength - 1;
-      continue;
-    }
-    if (text.length > 0 && !text.endsWith(":")) text += ":";
-    text += ((<i32> bytes[i * 2] << 8) | bytes[i * 2 + 1]).toString(16);
-  }
-  return text;
 }
 
 /**

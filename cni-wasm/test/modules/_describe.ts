@@ -4,6 +4,7 @@
 // netlink test module (netlink.ts) answers Deno tests with them; the plugin
 // never uses them.
 
+import { compactIp } from "../../assembly/cni/ip";
 import { JsonValue } from "../../assembly/json/value";
 import { stringify } from "../../assembly/json/stringify";
 import { AddressMessage } from "../../assembly/netlink/address";
@@ -255,33 +256,5 @@ export function colonHex(bytes: Uint8Array): string {
 
 /** "10.1.2.3" for 4 bytes, RFC 5952 text ("fd00:1::3") for 16, colonHex otherwise. */
 export function formatIp(bytes: Uint8Array): string {
-  if (bytes.length == 4) {
-    return bytes[0].toString() + "." + bytes[1].toString() + "." + bytes[2].toString() + "." +
-      bytes[3].toString();
-  }
-  if (bytes.length != 16) return colonHex(bytes);
-  const groups = new Array<u32>(8);
-  for (let i = 0; i < 8; i++) groups[i] = (<u32> bytes[i * 2] << 8) | bytes[i * 2 + 1];
-  // The longest run of two or more zero groups becomes "::" (the first one on a tie).
-  let bestStart = -1, bestLength = 1;
-  for (let i = 0; i < 8;) {
-    let j = i;
-    while (j < 8 && groups[j] == 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j == i ? i + 1 : j;
-  }
-  let text = "";
-  for (let i = 0; i < 8; i++) {
-    if (i == bestStart) {
-      text += "::";
-      i += bestLength - 1;
-      continue;
-    }
-    if (text.length > 0 && !text.endsWith(":")) text += ":";
-    text += groups[i].toString(16);
-  }
-  return text;
+  return bytes.length == 4 || bytes.length == 16 ? compactIp(bytes) : colonHex(bytes);
 }
