@@ -10,27 +10,9 @@ import { type Credentials, FrameCapture, PYTHON, sendOnTapPath } from "./harness
 import { expectBackOnNode } from "../testing/pod_view.ts";
 import { rootTest } from "../testing/root_gate.ts";
 import { LOWER_LINK, macvtapConfig, TestNode, WIRE_LINK } from "../testing/test_node.ts";
-import { ip, type IpLink, type TestNetns, uniqueIfindex } from "../testing/netns.ts";
+import { ip, type IpLink, type TestNetns } from "../testing/netns.ts";
 
 const QEMU: Credentials = { uid: 107, gid: 107 };
-
-/** A veth pair inside `pod` whose first end takes `index`, the peer a random high one (not the next free). */
-async function podVethAt(pod: TestNetns, name: string, index: number): Promise<void> {
-  await pod.ip(
-    "link",
-    "add",
-    name,
-    "index",
-    String(index),
-    "type",
-    "veth",
-    "peer",
-    "name",
-    `${name}p`,
-    "index",
-    String(uniqueIfindex()),
-  );
-}
 
 /** Owner, mode and device number of a /dev node, or null when it does not exist. */
 async function devNode(path: string): Promise<{ uid: number; rdev: number } | null> {
@@ -84,7 +66,7 @@ rootTest(
     const before = await devNode(`/dev/tap${allocation.ifindex}`);
     notEqual(before, null, `/dev/tap${allocation.ifindex} exists after the macvtap's creation`);
     const pod = await node.newPod();
-    await podVethAt(pod, "foo", allocation.ifindex);
+    await pod.addVethAt("foo", allocation.ifindex);
 
     await node.node.ip("link", "set", allocation.tempName, "netns", pod.name, "name", "net1");
     const moved = await pod.link("net1");
@@ -113,7 +95,7 @@ rootTest(
     const allocation = await node.allocate("ixMvp1");
     const onNode = await node.node.link(allocation.tempName);
     const attachment = await node.attachment();
-    await podVethAt(attachment.pod, "foo", allocation.ifindex);
+    await attachment.pod.addVethAt("foo", allocation.ifindex);
     const podBefore = linkState(await attachment.pod.link("foo"));
 
     const config = macvtapConfig("1.0.0", "clash", {

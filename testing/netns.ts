@@ -88,6 +88,16 @@ export class TestNetns implements AsyncDisposable {
   }
 
   /**
+   * Creates a veth pair in this netns whose end `name` takes ifindex `index` (standing where a link
+   * moved in from the node would want its ifindex) and whose peer `<name>p` takes a random high one (not
+   * the next free index, which a test may be about to use). Both stay down.
+   */
+  async addVethAt(name: string, index: number): Promise<void> {
+    const ends = [name, "index", String(index), "type", "veth", "peer", "name", `${name}p`];
+    await this.ip("link", "add", ...ends, "index", String(uniqueIfindex()));
+  }
+
+  /**
    * Creates a macvtap on `lower`, like the device plugin does at Allocate, and returns its ifindex.
    *
    * /dev/tap<ifindex> lives in the one global devtmpfs while ifindexes are per netns, so two

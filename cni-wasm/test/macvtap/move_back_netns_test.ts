@@ -5,7 +5,7 @@
 // already uses the ifindex, as a kernel that ignored the pin would leave it. The step runs on the native
 // host from the node netns (modules/command.ts), like the plugin.
 import assert from "node:assert/strict";
-import { TestNetns, uniqueIfindex } from "../../../testing/netns.ts";
+import { TestNetns } from "../../../testing/netns.ts";
 import { NativeModule } from "../native_module.ts";
 import { rootTest } from "../../../testing/root_gate.ts";
 
@@ -17,20 +17,7 @@ async function stage(node: TestNetns, pod: TestNetns, wire: TestNetns) {
   const index = await node.addMacvtap("mvttemp", "lower0");
   await node.ip("link", "set", "mvttemp", "address", MAC);
   const lower = (await node.link("lower0"))!.ifindex;
-  await pod.ip(
-    "link",
-    "add",
-    "foo",
-    "index",
-    String(index),
-    "type",
-    "veth",
-    "peer",
-    "name",
-    "foop",
-    "index",
-    String(uniqueIfindex()),
-  );
+  await pod.addVethAt("foo", index);
   return { index, lower };
 }
 
