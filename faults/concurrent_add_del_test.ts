@@ -27,6 +27,7 @@ import {
 import { tapExists } from "../testing/leaks.ts";
 import { waitFor } from "../testing/wait.ts";
 import { rootTest } from "../testing/root_gate.ts";
+import { pathExists } from "../testing/files.ts";
 
 const ROUNDS = 20;
 const VERSION = "1.0.0";
@@ -171,7 +172,7 @@ class HostLocalGate {
   }
 
   async reached(): Promise<void> {
-    await waitFor("the gated IPAM call to reach the gate", () => exists(`${this.binDir}/gate-reached`));
+    await waitFor("the gated IPAM call to reach the gate", () => pathExists(`${this.binDir}/gate-reached`));
   }
 
   open(): Promise<void> {
@@ -206,12 +207,3 @@ rootTest(
   },
   { sanitizers: false },
 );
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -7,6 +7,7 @@ import {
   isTestModule,
   productEntryPoints,
 } from "./check_imports.ts";
+import { withFiles } from "../testing/files.ts";
 
 /** A graph from `module: [code imports]` and optional `module: [type-only imports]`. */
 function graph(code: Record<string, string[]>, types: Record<string, string[]> = {}): ImportGraph {
@@ -16,22 +17,8 @@ function graph(code: Record<string, string[]>, types: Record<string, string[]> =
   );
 }
 
-/** Writes `files` (relative path → text) under a temp dir and runs `fn` on it. */
-async function withTree(files: Record<string, string>, fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "check-imports-test-" });
-  try {
-    for (const [path, text] of Object.entries(files)) {
-      await Deno.mkdir(`${dir}/${path}`.replace(/\/[^/]+$/, ""), { recursive: true });
-      await Deno.writeTextFile(`${dir}/${path}`, text);
-    }
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("importGraph() keeps the repository's modules, value and type-only imports apart, npm and node: out", async () => {
-  await withTree({
+  await withFiles("check-imports-test-", {
     "deno.json": "{}",
     "app/main.ts": 'import { b } from "./b.ts";\nimport assert from "node:assert/strict";\nassert.ok(b);\n',
     "app/b.ts": 'import type { A } from "./a.ts";\nexport const b: A = 1;\n',
@@ -47,12 +34,16 @@ Deno.test("importGraph() keeps the repository's modules, value and type-only imp
 });
 
 Deno.test("importGraph() names a missing module and who imports it", async () => {
-  await withTree({ "deno.json": "{}", "app/main.ts": 'import "./gone.ts";\n' }, async (dir) => {
-    await assert.rejects(
-      importGraph(dir, ["app/main.ts"]),
-      /Cannot load app\/gone\.ts \(imported by app\/main\.ts\)/,
-    );
-  });
+  await withFiles(
+    "check-imports-test-",
+    { "deno.json": "{}", "app/main.ts": 'import "./gone.ts";\n' },
+    async (dir) => {
+      await assert.rejects(
+        importGraph(dir, ["app/main.ts"]),
+        /Cannot load app\/gone\.ts \(imported by app\/main\.ts\)/,
+      );
+    },
+  );
 });
 
 Deno.test("importCycles() finds every cycle, type-only and self imports included, and nothing else", () => {

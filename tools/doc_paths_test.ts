@@ -11,6 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { pathExists } from "../testing/files.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 /** Generated or installed trees: not documentation, and not where documented paths live. */
@@ -44,15 +45,6 @@ function codeSpans(markdown: string): { text: string; line: number }[] {
   return spans;
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The part of a path that must exist: all of it, or the folder before its first `*`. */
 function checkedPart(span: string): string {
   const star = span.indexOf("*");
@@ -66,8 +58,8 @@ function missingPath(root: string, files: string[], doc: string, span: string): 
   const docDir = doc.includes("/") ? `${root}/${doc.slice(0, doc.lastIndexOf("/"))}` : root;
   const first = span.split("/")[0] ?? "";
   const part = checkedPart(span);
-  if (exists(`${root}/${first}`) || exists(`${docDir}/${first}`)) {
-    return exists(`${docDir}/${part}`) || exists(`${root}/${part}`) ? null : `no ${part}`;
+  if (pathExists(`${root}/${first}`) || pathExists(`${docDir}/${first}`)) {
+    return pathExists(`${docDir}/${part}`) || pathExists(`${root}/${part}`) ? null : `no ${part}`;
   }
   if (span.includes("/") || !OUR_EXTENSIONS.test(span)) return null;
   return files.some((file) => file === span || file.endsWith(`/${span}`)) ? null : `no file named ${span}`;

@@ -2,22 +2,9 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { KUBECTL_UNUSABLE, kubectlKustomize } from "./kubectl.ts";
 import { buildKustomization, mergeMaps, type Resource, resourceId, splitImage } from "./kustomize.ts";
+import { withFiles } from "../../testing/files.ts";
 
 const DEPLOY = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
-
-/** Writes `files` (relative path → text) under a temp dir and runs `fn` on it. */
-async function withFiles(files: Record<string, string>, fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "kustomize-test-" });
-  try {
-    for (const [path, text] of Object.entries(files)) {
-      await Deno.mkdir(`${dir}/${path}`.replace(/\/[^/]+$/, ""), { recursive: true });
-      await Deno.writeTextFile(`${dir}/${path}`, text);
-    }
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: DaemonSet
@@ -42,7 +29,7 @@ const BASE = {
 };
 
 Deno.test("buildKustomization() loads files, multi-document files and nested kustomizations", async () => {
-  await withFiles(BASE, async (dir) => {
+  await withFiles("kustomize-test-", BASE, async (dir) => {
     const resources = await buildKustomization(`${dir}/base`);
     assert.deepEqual(resources.map(resourceId), [
       "DaemonSet/old/agent",
@@ -70,7 +57,7 @@ Deno.test("buildKustomization() applies namespace (namespaced kinds only), patch
       "",
     ].join("\n"),
   };
-  await withFiles(overlay, async (dir) => {
+  await withFiles("kustomize-test-", overlay, async (dir) => {
     const [daemonSet, config, namespace] = await buildKustomization(`${dir}/overlay`);
     assert.equal(daemonSet!.metadata.namespace, "fresh", "kustomize overrides an existing namespace");
     assert.equal(config!.metadata.namespace, "fresh");
@@ -104,7 +91,7 @@ Deno.test("buildKustomization() refuses what it does not understand", async () =
     [{ "k/kustomization.yaml": "resources: [a.yaml]\n", "k/a.yaml": "a: [\n" }, /Cannot parse/],
   ];
   for (const [files, message] of cases) {
-    await withFiles(files, async (dir) => {
+    await withFiles("kustomize-test-", files, async (dir) => {
       await assert.rejects(buildKustomization(`${dir}/k`), message);
     });
   }

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { kubeOvnProblems, nadProblems, podProblems, vmProblems } from "./example_checks.ts";
 import { imagePathProblems, imageProblems } from "./image_checks.ts";
 import { HOST_ARCH } from "../../tools/build.ts";
-import { imageLayout } from "../../tools/image_layout.ts";
+import { IMAGE_APP_DIR, imageLayout } from "../../tools/image_layout.ts";
 import { kustomize } from "./kubectl.ts";
 import { loadYamlFile, type Resource } from "./kustomize.ts";
 import {
@@ -24,7 +24,6 @@ import {
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 const DEPLOY = `${ROOT}/deploy`;
-const IMAGE_ROOT = "/opt/macvtap";
 const BASE = await kustomize(DEPLOY);
 const DENO_JSON = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
 const EXAMPLES = `${DEPLOY}/examples`;
@@ -121,7 +120,7 @@ Deno.test("probeProblems() finds probes off the metrics port, the wrong path, or
 
 Deno.test("sandboxProblems() finds another command, args it refuses and grants beyond mounts or the broker", () => {
   const check = (edit: (d: Fields) => void, denoJson = DENO_JSON) =>
-    sandboxProblems(daemonOf(broken((_, d) => edit(d))).daemon, denoJson, IMAGE_ROOT, ROOT);
+    sandboxProblems(daemonOf(broken((_, d) => edit(d))).daemon, denoJson, IMAGE_APP_DIR, ROOT);
   reports(
     check((d) => d.command.splice(d.command.indexOf("--allow-run=deno"), 1, "-A")),
     /is not deno task daemon's/,
@@ -167,7 +166,7 @@ Deno.test("mountProblems() finds a socket-file mount, another host path, /dev an
 Deno.test("installerProblems() finds wider permissions and a target that is not on the host", () => {
   const check = (edit: (i: Fields, s: Fields) => void) => {
     const { daemonSet, installer } = daemonOf(broken((s, _, i) => edit(i, s)));
-    return installerProblems(daemonSet, installer, IMAGE_ROOT);
+    return installerProblems(daemonSet, installer, IMAGE_APP_DIR);
   };
   const replace = (i: Fields, from: string, to: string) =>
     i.command = i.command.map((w: string) => w === from ? to : w);

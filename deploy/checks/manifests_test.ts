@@ -16,7 +16,7 @@ import {
 } from "./example_checks.ts";
 import { imagePathProblems, imagePaths, imageProblems } from "./image_checks.ts";
 import { ARCHES, HOST_ARCH } from "../../tools/build.ts";
-import { imageLayout } from "../../tools/image_layout.ts";
+import { IMAGE_APP_DIR, imageLayout } from "../../tools/image_layout.ts";
 import { IMAGE_NAME } from "../../tools/image.ts";
 import { VERSION } from "../../daemon/version.ts";
 import { kustomize } from "./kubectl.ts";
@@ -33,20 +33,10 @@ import {
   probeProblems,
   sandboxProblems,
 } from "./manifest_checks.ts";
+import { pathExists } from "../../testing/files.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 const DEPLOY = `${ROOT}/deploy`;
-/** Where the image puts the repository's files. */
-const IMAGE_ROOT = "/opt/macvtap";
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function yamlFiles(dir: string): Promise<string[]> {
   const files: string[] = [];
@@ -180,7 +170,7 @@ Deno.test("readiness GETs /readyz and liveness /healthz on the port --metrics se
 
 Deno.test("the daemon runs `deno task daemon`; the sandbox its args derive grants only mounts and the broker", async () => {
   const denoJson = JSON.parse(await Deno.readTextFile(`${ROOT}/deno.json`));
-  assert.deepEqual(sandboxProblems(DAEMON, denoJson, IMAGE_ROOT, ROOT), []);
+  assert.deepEqual(sandboxProblems(DAEMON, denoJson, IMAGE_APP_DIR, ROOT), []);
 });
 
 Deno.test("kubelet directories are hostPath mounts at the host's paths; no /dev, no subPath", () => {
@@ -188,18 +178,18 @@ Deno.test("kubelet directories are hostPath mounts at the host's paths; no /dev,
 });
 
 Deno.test("the init container installs the image's dist/cni into the CNI bin dir with the narrowest flags", () => {
-  assert.deepEqual(installerProblems(DAEMON_SET, INSTALLER, IMAGE_ROOT), []);
+  assert.deepEqual(installerProblems(DAEMON_SET, INSTALLER, IMAGE_APP_DIR), []);
 });
 
 Deno.test("every path the containers use is in the image, from the repository or from deno task build", async () => {
-  const used = imagePaths(DAEMON_SET, "install-cni", "deviceplugin", IMAGE_ROOT);
+  const used = imagePaths(DAEMON_SET, "install-cni", "deviceplugin", IMAGE_APP_DIR);
   assert.ok(
-    used.some((p) => p.path === `${IMAGE_ROOT}/dist/link-broker`),
+    used.some((p) => p.path === `${IMAGE_APP_DIR}/dist/link-broker`),
     "the daemon's --broker is checked",
   );
   const layout = await imageLayout(HOST_ARCH, Deno.execPath());
-  for (const path of used) assert.deepEqual(imagePathProblems(layout, path, exists), [], path.path);
-  assert.ok(exists(`${ROOT}/dist/cni/macvtap`), "dist/cni is built (deno task build)");
+  for (const path of used) assert.deepEqual(imagePathProblems(layout, path, pathExists), [], path.path);
+  assert.ok(pathExists(`${ROOT}/dist/cni/macvtap`), "dist/cni is built (deno task build)");
 });
 
 /** Resource names the overlay's explicit config creates. */
