@@ -11,7 +11,8 @@ import { runDriver } from "../conformance/harness/libcni.ts";
 import { hostLocalIpam, leases } from "../testing/host_local.ts";
 import { expectBackOnNode, expectEmptyPod, globalAddresses } from "../testing/pod_view.ts";
 import { rootTest } from "../testing/root_gate.ts";
-import { CNI_DIST_DIR, DEBIAN_CNI_DIR, macvtapConfig, TestNode } from "../testing/test_node.ts";
+import { DEBIAN_CNI_DIR, macvtapConfig, TestNode } from "../testing/test_node.ts";
+import { CNI_DIST_DIR } from "../tools/build.ts";
 
 rootTest('"mtu": 0 means not set: ADD keeps the lower\'s MTU, DEL succeeds', async () => {
   await using node = await TestNode.create("mtu0");

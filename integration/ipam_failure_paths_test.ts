@@ -14,13 +14,8 @@ import {
 import { hostLocalIpam, leases } from "../testing/host_local.ts";
 import { expectBackOnNode, expectEmptyPod } from "../testing/pod_view.ts";
 import { rootTest } from "../testing/root_gate.ts";
-import {
-  type Allocation,
-  type Attachment,
-  CNI_DIST_DIR,
-  macvtapConfig,
-  TestNode,
-} from "../testing/test_node.ts";
+import { type Allocation, type Attachment, macvtapConfig, TestNode } from "../testing/test_node.ts";
+import { CNI_DIST_DIR } from "../tools/build.ts";
 
 const VERSION = "1.0.0";
 const NETWORK = "rollback-net";

@@ -10,7 +10,8 @@ import { ensure } from "../testing/expect.ts";
 import { leases } from "../testing/host_local.ts";
 import { linkNames, tapNode } from "../testing/pod_view.ts";
 import { rootTest } from "../testing/root_gate.ts";
-import { CNI_DIST_DIR, DEBIAN_CNI_DIR, LOWER_LINK, TestNode } from "../testing/test_node.ts";
+import { DEBIAN_CNI_DIR, LOWER_LINK, TestNode } from "../testing/test_node.ts";
+import { CNI_DIST_DIR } from "../tools/build.ts";
 
 const NETWORK = "mvtpod";
 const MAC = "02:11:22:33:44:55";

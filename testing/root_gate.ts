@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
+import { DIST_DIR } from "../tools/build.ts";
 import { isRoot, NEEDS_ROOT } from "./netns.ts";
 
 /** What a root-gated test needs besides root. */
@@ -49,9 +49,6 @@ export const PACKAGE_OF: Readonly<Record<string, string>> = {
   python3: "python3",
   tcpdump: "tcpdump",
 };
-
-/** The build's output folder: what `deno task build` writes. */
-export const DIST_DIR: string = fileURLToPath(new URL("../dist/", import.meta.url));
 
 /** Every program a root-gated test needs whatever it declares. */
 const ALWAYS: readonly string[] = ["ip"];
@@ -109,7 +106,7 @@ export function requirePrograms(programs: readonly string[]): void {
 
 /** The Debian package of `program`, null for a build output; throws for a program nobody listed. */
 export function debianPackageOf(program: string): string | null {
-  if (program.startsWith(DIST_DIR)) return null;
+  if (program.startsWith(`${DIST_DIR}/`)) return null;
   const pkg = PACKAGE_OF[program.slice(program.lastIndexOf("/") + 1)];
   if (pkg === undefined) {
     throw new Error(`no Debian package known for "${program}": add it to PACKAGE_OF in testing/root_gate.ts`);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { packagesFor } from "../tools/prepare.ts";
 import { NEEDS_ROOT } from "./netns.ts";
+import { DIST_DIR } from "../tools/build.ts";
 import {
   debianPackageOf,
-  DIST_DIR,
   findProgram,
   PACKAGE_OF,
   requirePrograms,
@@ -64,9 +64,9 @@ Deno.test("root gate: a missing program fails the test naming its Debian package
 
 Deno.test("root gate: a missing build output says to run the build; every missing one is named", () => {
   assert.throws(
-    () => requirePrograms([`${DIST_DIR}nothing-here`, "/nonexistent/usr/lib/cni/static"]),
+    () => requirePrograms([`${DIST_DIR}/nothing-here`, "/nonexistent/usr/lib/cni/static"]),
     {
-      message: `missing: ${DIST_DIR}nothing-here (run \`deno task build\`), ` +
+      message: `missing: ${DIST_DIR}/nothing-here (run \`deno task build\`), ` +
         "/nonexistent/usr/lib/cni/static (apt-get install containernetworking-plugins)",
     },
   );
@@ -77,7 +77,7 @@ Deno.test("root gate: a program nobody listed is refused when the test is regist
     () => rootTestDefinition("runs vim", body, { programs: ["vim"] }, true),
     /no Debian package known for "vim"/,
   );
-  assert.equal(debianPackageOf(`${DIST_DIR}cni/macvtap`), null);
+  assert.equal(debianPackageOf(`${DIST_DIR}/cni/macvtap`), null);
 });
 
 Deno.test("root gate: programs are found on PATH by name, by path, and only when executable", async () => {

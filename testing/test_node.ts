@@ -17,15 +17,12 @@
  *
  * @module
  */
-import { fileURLToPath } from "node:url";
 import { tempLinkName } from "../daemon/macvtap/temp_link_name.ts";
 import { execPlugin, type PluginRun } from "./plugin_exec.ts";
 import { TestNetns } from "./netns.ts";
 import { requirePrograms } from "./root_gate.ts";
 import { stopChild } from "./run_program.ts";
-
-/** The built plugin folder (`deno task build`). */
-export const CNI_DIST_DIR: string = fileURLToPath(new URL("../dist/cni", import.meta.url));
+import { CNI_DIST_DIR, CNI_PLUGIN } from "../tools/build.ts";
 
 /** Where Debian's containernetworking-plugins installs host-local, static, dhcp. */
 export const DEBIAN_CNI_DIR = "/usr/lib/cni";
@@ -83,7 +80,7 @@ export class TestNode implements AsyncDisposable {
    * `lowerLink: false` node and wire stay unconnected (a test that puts its own links between them).
    */
   static async create(purpose: string, { lowerLink = true } = {}): Promise<TestNode> {
-    requirePrograms([`${CNI_DIST_DIR}/macvtap`, "/usr/bin/nsenter"]);
+    requirePrograms([CNI_PLUGIN, "/usr/bin/nsenter"]);
     const node = await TestNetns.create(`node-${purpose}`);
     const made: AsyncDisposable[] = [node];
     try {
@@ -160,7 +157,7 @@ export class TestNode implements AsyncDisposable {
 
   /** Execs the built plugin with exactly this environment and stdin, in the node netns. */
   exec(env: Record<string, string>, stdin: string): Promise<PluginRun> {
-    return execPlugin({ binary: `${CNI_DIST_DIR}/macvtap`, env, stdin, netnsPath: this.node.path });
+    return execPlugin({ binary: CNI_PLUGIN, env, stdin, netnsPath: this.node.path });
   }
 
   /** Starts a long-running helper (DHCP server, daemon); it is killed on dispose. */

@@ -27,17 +27,20 @@ import { compileNative, type NativeBuild } from "./native.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
+/** The build's output folder. */
+export const DIST_DIR = `${ROOT}dist`;
+
 /** The installable CNI bin folder. */
-export const CNI_DIST_DIR = `${ROOT}dist/cni`;
+export const CNI_DIST_DIR = `${DIST_DIR}/cni`;
 
 /** The CNI plugin executable. */
 export const CNI_PLUGIN = `${CNI_DIST_DIR}/macvtap`;
 
 /** The link broker: the one program the daemon may run (see daemon/sandbox.ts). */
-export const BROKER_EXECUTABLE = `${ROOT}dist/link-broker`;
+export const BROKER_EXECUTABLE = `${DIST_DIR}/link-broker`;
 
 /** The WASI modules the executables are compiled from. */
-export const WASM_DIST_DIR = `${ROOT}dist/wasm`;
+export const WASM_DIST_DIR = `${DIST_DIR}/wasm`;
 
 /** One wasm module of the build. Paths are relative to cni-wasm/. */
 export interface ModuleBuild {

@@ -7,10 +7,9 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
+import { BROKER_EXECUTABLE } from "../../tools/build.ts";
 
 const FAKE = fileURLToPath(new URL("./fake_broker.ts", import.meta.url));
-/** The real link broker `deno task build` writes. */
-export const LINK_BROKER = fileURLToPath(new URL("../../dist/link-broker", import.meta.url));
 
 /**
  * Writes `<dir>/link-broker-netns`, which runs the real link broker (dist/link-broker, built) inside netns
@@ -23,7 +22,7 @@ export async function writeLinkBrokerScript(dir: string, netns: string): Promise
   const script = [
     "#!/bin/sh",
     "# The real link broker, entered into a test's node netns; written by a test.",
-    `exec ip netns exec ${netns} ${LINK_BROKER}`,
+    `exec ip netns exec ${netns} ${BROKER_EXECUTABLE}`,
     "",
   ].join("\n");
   await Deno.writeTextFile(path, script, { mode: 0o755 });

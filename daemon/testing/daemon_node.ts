@@ -13,7 +13,8 @@
  * @module
  */
 import { tempLinkName } from "../macvtap/temp_link_name.ts";
-import { LINK_BROKER, writeLinkBrokerScript } from "./broker_scripts.ts";
+import { writeLinkBrokerScript } from "./broker_scripts.ts";
+import { BROKER_EXECUTABLE } from "../../tools/build.ts";
 import { DaemonProcess } from "./daemon_process.ts";
 import { KubeletDouble } from "./kubelet_double.ts";
 import { PodResourcesDouble } from "./pod_resources_double.ts";
@@ -57,7 +58,7 @@ export class DaemonNode implements AsyncDisposable {
   /** Creates the node and starts everything; resolves once the kubelet double has all devices Healthy. */
   static async start(purpose: string, options: DaemonNodeOptions = {}): Promise<DaemonNode> {
     const capacity = options.capacity ?? 100;
-    requirePrograms([LINK_BROKER]);
+    requirePrograms([BROKER_EXECUTABLE]);
     const test = await TestNode.create(purpose);
     await using cleanup = new AsyncDisposableStack();
     cleanup.use(test);
