@@ -20,6 +20,15 @@ const LOWER0 = "macvtap.network.kubevirt.io/lower0";
 const LOWER1 = "macvtap.network.kubevirt.io/lower1";
 const healthOf = (devices: Device[]) => [...new Set(devices.map((d) => d.health))].join();
 
+/**
+ * Replaces `path` whole, as the kubelet swaps a ConfigMap volume: the daemon's watcher never reads a
+ * half-written file (which it would log as one more "invalid config file", before the one a step waits for).
+ */
+async function replaceFile(path: string, text: string): Promise<void> {
+  await Deno.writeTextFile(`${path}.new`, text);
+  await Deno.rename(`${path}.new`, path);
+}
+
 rootTest(
   "sandboxed daemon + link broker in a netns: register, health, Allocate, restarts, reloads, GC",
   async (t) => {
@@ -122,13 +131,13 @@ rootTest(
       await t.step(
         "config file rewritten → new resource; bad config → clear error, old config kept",
         async () => {
-          await Deno.writeTextFile(
+          await replaceFile(
             configFile,
             '[{"name":"lower0","mode":"vepa","capacity":8},{"name":"lower1","mode":"private"}]',
           );
           await kubelet.waitForRegistration(LOWER1);
           await kubelet.waitForDevices(LOWER1, "100 devices", (d) => d.length === 100);
-          await Deno.writeTextFile(configFile, '[{"name":"lower0","mode":"bridged"}]');
+          await replaceFile(configFile, '[{"name":"lower0","mode":"bridged"}]');
           const error = await daemon.waitForLog(
             "config error",
             (r) => r.msg.startsWith("invalid config file"),
